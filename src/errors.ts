@@ -195,3 +195,60 @@ function printableKey(key: string): string {
   const s = JSON.stringify(String(key));
   return s.length > 120 ? `${s.slice(0, 100)}…(${key.length} chars)` : s;
 }
+
+/** One problem found while compiling a tenant's node: where it is, what is wrong, what to do. */
+export interface CompileDiagnostic {
+  /** `syntax` (TypeScript/JS parse), `import` (banned or unresolvable import), `limit` (size/count),
+   * `input` (malformed files or paths), `scan` (a blocking static-scan finding), `build` (other esbuild errors). */
+  kind: 'syntax' | 'import' | 'limit' | 'input' | 'scan' | 'build';
+  /** File inside the tenant's upload (e.g. `index.ts`), when known. */
+  file?: string;
+  /** 1-based line, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+  message: string;
+  /** A few source lines around the location with a caret under it, ready to print. */
+  codeFrame?: string;
+  /** For `import`: the import specifier as written. */
+  importPath?: string;
+  /** For `scan`: the rule id of the finding. For `limit`: the limit's name. */
+  rule?: string;
+  /** What to do instead. */
+  hint?: string;
+}
+
+/**
+ * A tenant's node failed to compile (syntax error, banned import, size limit, blocking scan
+ * finding). `diagnostics` holds every problem with its location; the message shows the first.
+ */
+export class CompileError extends BtreePluginsError {
+  readonly diagnostics: CompileDiagnostic[];
+  constructor(diagnostics: CompileDiagnostic[], options: BtreePluginsErrorOptions = {}) {
+    const first = diagnostics[0];
+    const where = first?.file ? `${first.file}${first.line ? `:${first.line}:${first.column ?? 1}` : ''}: ` : '';
+    const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '';
+    super('COMPILE_FAILED', 'compile failed', `${where}${first?.message ?? 'unknown error'}${more}`, {
+      ...options,
+      hint: options.hint ?? first?.hint,
+    });
+    this.diagnostics = diagnostics;
+  }
+}
+
+/**
+ * A pinned third-party runtime (e.g. Pyodide) is not the version, or no longer has the exact text,
+ * that this library was checked against. Raised loudly at load time instead of running a runtime
+ * whose sandboxing edits may no longer hold.
+ */
+export class RuntimeCompatibilityError extends BtreePluginsError {
+  /** The runtime, e.g. `pyodide@314.0.7`. */
+  readonly runtime: string;
+  constructor(runtime: string, detail: string, options: BtreePluginsErrorOptions = {}) {
+    super('RUNTIME_INCOMPATIBLE', 'incompatible runtime', detail, {
+      ...options,
+      context: { runtime, ...options.context },
+    });
+    this.runtime = runtime;
+  }
+}

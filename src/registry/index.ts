@@ -1,0 +1,33 @@
+/**
+ * The versioned per-tenant registry: public surface. See docs/registry.md.
+ * @module
+ */
+export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ReviewOptions, type DeprecateOptions } from './tenant-registry.js';
+export type { AuditQuery } from './audit-log.js';
+export type { CasOptions } from './index-store.js';
+export {
+  RESERVED_NODE_NAMES,
+  TENANT_ID_PATTERN,
+  NODE_NAME_PATTERN,
+  VERSION_PATTERN,
+  assertTenantId,
+  assertNodeName,
+  assertVersion,
+  parseNodeSpec,
+  type NodeSpec,
+} from './ids.js';
+export type {
+  AuditAction,
+  AuditEvent,
+  MetadataSource,
+  NodeManifest,
+  NodeSummary,
+  PublishInput,
+  PublishResult,
+  ResolvedNode,
+  ReviewState,
+  UsageRecord,
+  VersionDetails,
+  VersionInfo,
+  VersionStatus,
+} from './types.js';

@@ -1,0 +1,492 @@
+/**
+ * `TenantRegistry`: the versioned, per-tenant registry of custom nodes over any storage adapter.
+ * See docs/registry.md for the life cycle, the storage layout and the guarantees.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import semver from 'semver';
+import { ConflictError, IntegrityError, InvalidInputError, NotFoundError } from '../errors.js';
+import { compileNode, type CompileOptions } from '../loader/compile.js';
+import { sha256Hex, sourceSha256 } from '../loader/hash.js';
+import type { BlockOn } from '../loader/scan.js';
+import type { CompiledNode, NodeMetadata } from '../loader/types.js';
+import { DEFAULT_COMPILE_LIMITS, normalizeFiles } from '../loader/virtual-files.js';
+import type { RunnableBundle } from '../sandbox/types.js';
+import type { StorageAdapter } from '../storage-adapters/types.js';
+import { mapBounded, readAuditLog, writeAuditEvent, type AuditQuery } from './audit-log.js';
+import { encodeJson, putImmutable, readJson } from './documents.js';
+import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseNodeSpec, printable } from './ids.js';
+import { readIndex, updateIndex, type CasOptions, type IndexChange } from './index-store.js';
+import { indexPrefix, nameFromIndexKey, versionKeys } from './layout.js';
+import * as lifeCycle from './life-cycle.js';
+import { assertManifestIdentity, buildManifest, DEFAULT_METADATA, optionalText, requiredText } from './manifest.js';
+import { resolveInIndex } from './resolve.js';
+import type {
+  AuditEvent,
+  IndexDocument,
+  NodeManifest,
+  NodeSummary,
+  PublishInput,
+  PublishResult,
+  ResolvedNode,
+  UsageRecord,
+  VersionDetails,
+  VersionInfo,
+} from './types.js';
+import { readUsages, writeUsage } from './usages.js';
+
+/** Options of {@link TenantRegistry}. */
+export interface TenantRegistryOptions {
+  /** Where everything is kept. Several registries (processes) may share one store. */
+  storage: StorageAdapter;
+  /** When true (default), a draft must be approved before it can be activated or resolved. */
+  requireApproval?: boolean;
+  /** Compile limits (and a default `blockOn`). */
+  compile?: CompileOptions;
+  /** Which scan findings block publishing (default: none; overrides `compile.blockOn`). */
+  blockOn?: BlockOn;
+  /**
+   * Reads a node's metadata by running its bundle once (the sandbox's `NodeRunner.inspect`).
+   * Without it, publish stores `{ category: 'action', ports: [] }` with `metadataSource: 'default'`.
+   */
+  inspect?: (bundle: RunnableBundle) => Promise<NodeMetadata>;
+  /** Milliseconds since the epoch (default `Date.now`); used for timestamps and audit ids. */
+  clock?: () => number;
+  /** Node names tenants may not use, in addition to btree's built-ins and the interpreter nodes. */
+  reservedNames?: string[];
+  /** Retry policy of index compare-and-swap. */
+  cas?: CasOptions;
+  /** How many immutable manifests to keep in memory (default 1,000). */
+  manifestCacheSize?: number;
+}
+
+/** Who made a change. */
+export interface ActorOptions {
+  by?: string;
+}
+
+/** Who reviewed, and why. */
+export interface ReviewOptions {
+  by: string;
+  note?: string;
+}
+
+/** Why a version is deprecated. */
+export interface DeprecateOptions {
+  reason: string;
+  by?: string;
+}
+
+const MAX_USAGES_PER_CALL = 1000;
+const MAX_NAMES_IN_HINT = 20;
+
+/**
+ * A versioned, per-tenant registry of custom nodes.
+ *
+ * @example
+ * ```ts
+ * const registry = new TenantRegistry({ storage: new MemoryStorage() });
+ * await registry.publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source, author: 'ana' });
+ * await registry.approve('acme', 'SendSlackMessage', '1.0.0', { by: 'reviewer' });
+ * await registry.activate('acme', 'SendSlackMessage', '1.0.0', { by: 'ana' });
+ * const node = await registry.resolve('acme', 'SendSlackMessage@^1');
+ * const bundle = await registry.loadBundle('acme', node.name, node.version);
+ * ```
+ */
+export class TenantRegistry {
+  readonly #storage: StorageAdapter;
+  readonly #requireApproval: boolean;
+  readonly #compile: CompileOptions;
+  readonly #inspect: ((bundle: RunnableBundle) => Promise<NodeMetadata>) | undefined;
+  readonly #clock: () => number;
+  readonly #reserved: ReadonlySet<string>;
+  readonly #cas: CasOptions;
+  // Manifests are immutable, so caching them can never serve stale data.
+  readonly #manifests: LRUCache<string, NodeManifest>;
+
+  constructor(options: TenantRegistryOptions) {
+    if (!options?.storage) throw new InvalidInputError('invalid registry options', '`storage` is required', { hint: 'pass `{ storage: new MemoryStorage() }` or another adapter' });
+    this.#storage = options.storage;
+    this.#requireApproval = options.requireApproval ?? true;
+    this.#compile = { ...options.compile, ...(options.blockOn ? { blockOn: options.blockOn } : {}) };
+    this.#inspect = options.inspect;
+    this.#clock = options.clock ?? Date.now;
+    this.#reserved = new Set(options.reservedNames ?? []);
+    this.#cas = options.cas ?? {};
+    this.#manifests = new LRUCache({ max: options.manifestCacheSize ?? 1000 });
+  }
+
+  /** True when drafts must be approved before activation. */
+  get requireApproval(): boolean {
+    return this.#requireApproval;
+  }
+
+  /**
+   * Compiles, scans, inspects and stores a new version as a `draft`. Publishing the same upload
+   * again is a no-op (`created: false`); a different upload under an existing version fails.
+   *
+   * @throws CompileError, InvalidInputError, ConflictError (`version already exists with different content`).
+   */
+  async publish(tenant: string, input: PublishInput): Promise<PublishResult> {
+    assertTenantId(tenant);
+    if (typeof input !== 'object' || input === null) {
+      throw new InvalidInputError('publish failed', 'the input must be `{ name, version, source | files }`', { context: { tenant } });
+    }
+    const { name, version } = input;
+    assertNodeName(name, this.#reserved);
+    assertVersion(version);
+    const author = optionalText('author', input.author, 200);
+    const description = optionalText('description', input.description, 2000);
+    const limits = { ...DEFAULT_COMPILE_LIMITS, ...definedOnly(this.#compile.limits ?? {}) };
+    const upload = normalizeFiles(input, limits);
+    const identity = sourceSha256(upload.files, upload.entry);
+
+    const existing = await this.#readManifest(tenant, name, version);
+    if (existing) return this.#republish(tenant, existing, identity, upload.files, upload.entry);
+
+    const compiled = await compileNode({ name, version, files: upload.files, entry: upload.entry }, this.#compile);
+    let metadata = DEFAULT_METADATA;
+    let metadataSource: 'inspect' | 'default' = 'default';
+    if (this.#inspect) {
+      metadata = await this.#inspect({ tenantId: tenant, node: name, version, sha256: compiled.sha256, code: compiled.bundle, sourceMap: compiled.sourceMap });
+      metadataSource = 'inspect';
+    }
+    const extra: { author?: string; description?: string } = {};
+    if (author !== undefined) extra.author = author;
+    if (description !== undefined) extra.description = description;
+    const manifest = buildManifest(tenant, compiled, metadata, metadataSource, new Date(this.#clock()).toISOString(), extra);
+    const keys = versionKeys(tenant, name, version);
+    // The manifest is written first: it claims the version. A concurrent publisher of the same
+    // version either sees our manifest (and compares) or we see theirs.
+    try {
+      await this.#storage.put(keys.manifest, encodeJson(manifest), { ifNoneMatch: '*' });
+    } catch (e) {
+      const raced = await this.#readManifest(tenant, name, version);
+      if (!raced) throw e;
+      return this.#republish(tenant, raced, identity, upload.files, upload.entry, compiled);
+    }
+    this.#manifests.set(cacheKey(tenant, name, version), manifest);
+    await this.#writeArtifacts(tenant, manifest, upload.files, compiled);
+    const { doc } = await this.#update(tenant, name, lifeCycle.addVersion(tenant, name, entryFromManifest(manifest)));
+    return { created: true, manifest, info: lifeCycle.versionInfo(doc!, version) };
+  }
+
+  /** draft → approved. Approving an approved version is a no-op. */
+  async approve(tenant: string, name: string, version: string, options: ReviewOptions): Promise<VersionInfo> {
+    this.#assertIds(tenant, name, version);
+    const by = requiredText('by', options?.by, 200);
+    const note = optionalText('note', options?.note, 2000);
+    return this.#change(tenant, name, version, lifeCycle.approve(tenant, name, version, by, note));
+  }
+
+  /** draft | approved → rejected. The active version cannot be rejected. */
+  async reject(tenant: string, name: string, version: string, options: ReviewOptions): Promise<VersionInfo> {
+    this.#assertIds(tenant, name, version);
+    const by = requiredText('by', options?.by, 200);
+    const note = optionalText('note', options?.note, 2000);
+    return this.#change(tenant, name, version, lifeCycle.reject(tenant, name, version, by, note));
+  }
+
+  /** Makes `version` the active one (approved first, when approval is required). */
+  async activate(tenant: string, name: string, version: string, options: ActorOptions = {}): Promise<VersionInfo> {
+    this.#assertIds(tenant, name, version);
+    const by = optionalText('by', options.by, 200) ?? 'unknown';
+    return this.#change(tenant, name, version, lifeCycle.activate(tenant, name, version, by, this.#requireApproval));
+  }
+
+  /** Marks a version deprecated: it still resolves, with a warning. */
+  async deprecate(tenant: string, name: string, version: string, options: DeprecateOptions): Promise<VersionInfo> {
+    this.#assertIds(tenant, name, version);
+    const reason = requiredText('reason', options?.reason, 2000);
+    const by = optionalText('by', options?.by, 200) ?? 'unknown';
+    return this.#change(tenant, name, version, lifeCycle.deprecate(tenant, name, version, reason, by));
+  }
+
+  /**
+   * Returns to the previously active version.
+   * @throws ConflictError when there is no earlier activation.
+   */
+  async rollback(tenant: string, name: string, options: ActorOptions = {}): Promise<VersionInfo> {
+    assertTenantId(tenant);
+    assertNodeName(name, this.#reserved);
+    const by = optionalText('by', options.by, 200) ?? 'unknown';
+    const { doc } = await this.#update(tenant, name, lifeCycle.rollback(tenant, name, by));
+    return lifeCycle.versionInfo(doc!, doc!.active!);
+  }
+
+  /** The tenant's nodes, sorted by name. */
+  async list(tenant: string): Promise<NodeSummary[]> {
+    assertTenantId(tenant);
+    const names = await this.#names(tenant);
+    const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
+    return docs
+      .filter((d): d is IndexDocument => d !== undefined)
+      .map((doc) => {
+        const versions = Object.keys(doc.versions);
+        const statuses: NodeSummary['statuses'] = {};
+        for (const v of semver.rsort([...versions])) statuses[v] = lifeCycle.statusOf(doc, v);
+        return { name: doc.name, active: doc.active, latest: semver.rsort([...versions])[0]!, versionCount: versions.length, statuses };
+      });
+  }
+
+  /** Every version of a node, newest first (semver order). */
+  async versions(tenant: string, name: string): Promise<VersionInfo[]> {
+    const doc = await this.#requireIndex(tenant, name);
+    return semver.rsort(Object.keys(doc.versions)).map((v) => lifeCycle.versionInfo(doc, v));
+  }
+
+  /** One version's state and manifest. */
+  async get(tenant: string, name: string, version: string): Promise<VersionDetails> {
+    this.#assertIds(tenant, name, version);
+    const doc = await this.#requireIndex(tenant, name);
+    const info = this.#infoOrThrow(doc, version);
+    const manifest = await this.#readManifest(tenant, name, version);
+    if (!manifest) throw this.#missingObject(tenant, name, version, 'manifest.json');
+    assertManifestIdentity(manifest, tenant, name, version, info.sha256);
+    return { ...info, manifest };
+  }
+
+  /**
+   * Resolves `'Name'` (the active version), `'Name@1.2.0'` or `'Name@^1.2'` (highest usable match).
+   * A deprecated result carries a `warning`.
+   * @throws NotFoundError listing the tenant's nodes when the name is unknown.
+   */
+  async resolve(tenant: string, spec: string): Promise<ResolvedNode> {
+    assertTenantId(tenant);
+    const parsed = parseNodeSpec(spec, this.#reserved);
+    const found = await readIndex(this.#storage, tenant, parsed.name);
+    if (!found) throw await this.#unknownNode(tenant, parsed.name);
+    const { version, warning } = resolveInIndex(found.doc, parsed, this.#requireApproval);
+    const manifest = await this.#readManifest(tenant, parsed.name, version);
+    if (!manifest) throw this.#missingObject(tenant, parsed.name, version, 'manifest.json');
+    const entry = found.doc.versions[version]!;
+    assertManifestIdentity(manifest, tenant, parsed.name, version, entry.sha256);
+    const resolved: ResolvedNode = {
+      tenantId: tenant,
+      name: parsed.name,
+      version,
+      sha256: entry.sha256,
+      status: lifeCycle.statusOf(found.doc, version),
+      metadata: manifest.metadata,
+      metadataSource: manifest.metadataSource,
+    };
+    if (warning !== undefined) resolved.warning = warning;
+    return resolved;
+  }
+
+  /**
+   * Reads a version's bundle and source map and re-checks both against the manifest's sha256,
+   * every time. Rejected versions are refused.
+   * @throws IntegrityError naming tenant, node, version, expected and actual hash.
+   */
+  async loadBundle(tenant: string, name: string, version: string): Promise<RunnableBundle> {
+    this.#assertIds(tenant, name, version);
+    const keys = versionKeys(tenant, name, version);
+    const [index, manifest, bundle, map] = await Promise.all([
+      readIndex(this.#storage, tenant, name),
+      this.#readManifest(tenant, name, version),
+      this.#storage.get(keys.bundle),
+      this.#storage.get(keys.sourceMap),
+    ]);
+    if (!index) throw await this.#unknownNode(tenant, name);
+    const info = this.#infoOrThrow(index.doc, version);
+    if (info.status === 'rejected') {
+      throw new ConflictError('load failed', `${name}@${version} was rejected`, { context: { tenant, node: name, version }, hint: 'use another version' });
+    }
+    if (!manifest) throw this.#missingObject(tenant, name, version, 'manifest.json');
+    assertManifestIdentity(manifest, tenant, name, version, info.sha256);
+    const context = { tenant, node: name, version };
+    const bundleSha = bundle ? sha256Hex(bundle.body) : 'absent';
+    if (bundleSha !== manifest.sha256) {
+      throw new IntegrityError('bundle integrity check failed', manifest.sha256, bundleSha, { context: { ...context, object: 'bundle.js' } });
+    }
+    const mapSha = map ? sha256Hex(map.body) : 'absent';
+    if (mapSha !== manifest.sourceMapSha256) {
+      throw new IntegrityError('source map integrity check failed', manifest.sourceMapSha256, mapSha, { context: { ...context, object: 'bundle.js.map' } });
+    }
+    const decoder = new TextDecoder();
+    return { tenantId: tenant, node: name, version, sha256: manifest.sha256, code: decoder.decode(bundle!.body), sourceMap: decoder.decode(map!.body) };
+  }
+
+  /** Records that `workflowId` uses these node versions (idempotent). */
+  async recordUsage(tenant: string, workflowId: string, nodes: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
+    assertTenantId(tenant);
+    assertWorkflowId(workflowId);
+    if (!Array.isArray(nodes) || nodes.length > MAX_USAGES_PER_CALL) {
+      throw new InvalidInputError('recordUsage failed', `\`nodes\` must be an array of at most ${MAX_USAGES_PER_CALL} { name, version }`, { context: { tenant } });
+    }
+    for (const n of nodes) {
+      assertNodeName(n?.name, this.#reserved);
+      assertVersion(n.version);
+    }
+    const at = new Date(this.#clock()).toISOString();
+    await mapBounded(nodes, 16, (n) => writeUsage(this.#storage, tenant, workflowId, n.name, n.version, at));
+  }
+
+  /** Workflows recorded as using a node (or one version of it). */
+  async usages(tenant: string, name: string, version?: string): Promise<UsageRecord[]> {
+    assertTenantId(tenant);
+    assertNodeName(name, this.#reserved);
+    if (version !== undefined) assertVersion(version);
+    return readUsages(this.#storage, tenant, name, version);
+  }
+
+  /**
+   * The tenant's audit events, oldest first. Events a crash left only in an index document
+   * (after its CAS, before its event write) are written and included.
+   */
+  async audit(tenant: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    assertTenantId(tenant);
+    const events = await readAuditLog(this.#storage, tenant, query);
+    const ids = new Set(events.map((e) => e.id));
+    const names = await this.#names(tenant);
+    const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
+    let repaired = false;
+    for (const doc of docs) {
+      const last = doc?.lastEvent;
+      if (!last || ids.has(last.id)) continue;
+      await writeAuditEvent(this.#storage, last);
+      repaired = true;
+    }
+    return repaired ? readAuditLog(this.#storage, tenant, query) : events;
+  }
+
+  #assertIds(tenant: string, name: string, version: string): void {
+    assertTenantId(tenant);
+    assertNodeName(name, this.#reserved);
+    assertVersion(version);
+  }
+
+  async #change(tenant: string, name: string, version: string, change: IndexChange): Promise<VersionInfo> {
+    const { doc } = await this.#update(tenant, name, change);
+    if (!doc) throw await this.#unknownNode(tenant, name);
+    return lifeCycle.versionInfo(doc, version);
+  }
+
+  async #update(tenant: string, name: string, change: IndexChange) {
+    return updateIndex(this.#storage, tenant, name, change, this.#clock, this.#cas);
+  }
+
+  async #requireIndex(tenant: string, name: string): Promise<IndexDocument> {
+    assertTenantId(tenant);
+    assertNodeName(name, this.#reserved);
+    const found = await readIndex(this.#storage, tenant, name);
+    if (!found) throw await this.#unknownNode(tenant, name);
+    return found.doc;
+  }
+
+  #infoOrThrow(doc: IndexDocument, version: string): VersionInfo {
+    if (!Object.hasOwn(doc.versions, version)) {
+      throw new NotFoundError('version not found', `${doc.name} has no version ${version}`, {
+        context: { tenant: doc.tenantId, node: doc.name, version },
+        hint: `published versions: ${semver.rsort(Object.keys(doc.versions)).slice(0, MAX_NAMES_IN_HINT).join(', ')}`,
+      });
+    }
+    return lifeCycle.versionInfo(doc, version);
+  }
+
+  async #names(tenant: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const entry of this.#storage.list(indexPrefix(tenant))) {
+      const name = nameFromIndexKey(tenant, entry.key);
+      if (name !== undefined) names.push(name);
+    }
+    return names.sort();
+  }
+
+  async #unknownNode(tenant: string, name: string): Promise<NotFoundError> {
+    const names = await this.#names(tenant);
+    const shown = names.slice(0, MAX_NAMES_IN_HINT).join(', ') + (names.length > MAX_NAMES_IN_HINT ? ` (and ${names.length - MAX_NAMES_IN_HINT} more)` : '');
+    return new NotFoundError('node not found', `tenant has no node ${printable(name)}`, {
+      context: { tenant, node: name },
+      hint: names.length ? `available nodes: ${shown}` : 'this tenant has not published any node yet',
+    });
+  }
+
+  #missingObject(tenant: string, name: string, version: string, object: string): IntegrityError {
+    return new IntegrityError('stored version is incomplete', 'present', 'absent', { context: { tenant, node: name, version, object } });
+  }
+
+  async #readManifest(tenant: string, name: string, version: string): Promise<NodeManifest | undefined> {
+    const key = cacheKey(tenant, name, version);
+    const cached = this.#manifests.get(key);
+    if (cached) return cached;
+    const found = await readJson<NodeManifest>(this.#storage, versionKeys(tenant, name, version).manifest);
+    if (!found) return undefined;
+    assertManifestIdentity(found.value, tenant, name, version);
+    this.#manifests.set(key, found.value);
+    return found.value;
+  }
+
+  /** The version's manifest exists: same upload → make sure every object and the index entry exist. */
+  async #republish(
+    tenant: string,
+    manifest: NodeManifest,
+    identity: string,
+    files: Record<string, string>,
+    entry: string,
+    compiled?: CompiledNode,
+  ): Promise<PublishResult> {
+    const { name, version } = manifest;
+    if (manifest.sourceSha256 !== identity) {
+      throw new ConflictError('publish failed', 'version already exists with different content', {
+        context: { tenant, node: name, version },
+        hint: 'bump the version',
+      });
+    }
+    const keys = versionKeys(tenant, name, version);
+    const [bundle, map] = await Promise.all([this.#storage.get(keys.bundle), this.#storage.get(keys.sourceMap)]);
+    if (!bundle || !map) {
+      // A publisher crashed between the manifest and the bundle: finish its work.
+      const fresh = compiled ?? (await compileNode({ name, version, files, entry }, { ...this.#compile, blockOn: {} }));
+      if (fresh.sha256 !== manifest.sha256) {
+        throw new IntegrityError('cannot complete an interrupted publish', manifest.sha256, fresh.sha256, {
+          context: { tenant, node: name, version },
+          hint: 'the compiler changed since the first attempt; publish under a new version',
+        });
+      }
+      await this.#writeArtifacts(tenant, manifest, files, fresh);
+    } else {
+      await this.#writeSources(tenant, manifest, files);
+    }
+    const { doc } = await this.#update(tenant, name, lifeCycle.addVersion(tenant, name, entryFromManifest(manifest)));
+    return { created: false, manifest, info: lifeCycle.versionInfo(doc!, version) };
+  }
+
+  async #writeArtifacts(tenant: string, manifest: NodeManifest, files: Record<string, string>, compiled: CompiledNode): Promise<void> {
+    const keys = versionKeys(tenant, manifest.name, manifest.version);
+    const ctx = { tenant, node: manifest.name, version: manifest.version };
+    const encoder = new TextEncoder();
+    await Promise.all([
+      putImmutable(this.#storage, keys.bundle, encoder.encode(compiled.bundle), ctx),
+      putImmutable(this.#storage, keys.sourceMap, encoder.encode(compiled.sourceMap), ctx),
+      this.#writeSources(tenant, manifest, files),
+    ]);
+  }
+
+  async #writeSources(tenant: string, manifest: NodeManifest, files: Record<string, string>): Promise<void> {
+    const keys = versionKeys(tenant, manifest.name, manifest.version);
+    const ctx = { tenant, node: manifest.name, version: manifest.version };
+    const encoder = new TextEncoder();
+    await mapBounded(Object.keys(files), 8, (path) => putImmutable(this.#storage, keys.source(path), encoder.encode(files[path]!), ctx));
+  }
+}
+
+function cacheKey(tenant: string, name: string, version: string): string {
+  return `${tenant}/${name}/${version}`;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function entryFromManifest(m: NodeManifest) {
+  const entry: { version: string; sha256: string; publishedAt: string; publishedBy?: string } = {
+    version: m.version,
+    sha256: m.sha256,
+    publishedAt: m.publishedAt,
+  };
+  if (m.author !== undefined) entry.publishedBy = m.author;
+  return entry;
+}
