@@ -10,6 +10,10 @@ export const entries: Record<string, string> = {
   'storage/fs': 'src/storage-adapters/fs.ts',
   'storage/s3': 'src/storage-adapters/s3.ts',
   'storage/gcs': 'src/storage-adapters/gcs.ts',
+  testing: 'src/testing/index.ts',
+  sdk: 'src/sdk/index.ts',
+  temporal: 'src/temporal/activities.ts',
+  workflow: 'src/temporal/workflow.ts',
 };
 
 export default defineConfig({

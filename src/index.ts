@@ -18,3 +18,44 @@ export type {
   RetryOptions,
 } from './storage-adapters/types.js';
 export { assertValidKey, assertValidPrefix, MAX_KEY_BYTES, MAX_SEGMENT_BYTES } from './storage-adapters/keys.js';
+export { PluginHost, registryCatalog, type PluginHostOptions } from './plugin-host.js';
+export type {
+  BtreeModule,
+  InjectedBtreeModule,
+  HostNodeBaseClass,
+  HostRegistry,
+  HostBlackboard,
+  HostTickContext,
+  HostLeafNode,
+  HostNodeConfiguration,
+  HostNodeMetadata,
+  HostNodeStatus,
+  NodeStatusValue,
+} from './btree/host-btree.js';
+export type { PluginLogger, LogFields } from './btree/logger.js';
+export {
+  createTenantNodeClass,
+  DEFAULT_MAX_BLACKBOARD_BYTES,
+  DEFAULT_MAX_PROPS_BYTES,
+  type TenantNodeSpec,
+  type TenantNodeClass,
+} from './btree/node-class.js';
+export {
+  registerTenantNodes,
+  type RegisterNodesOptions,
+  type RegisterNodesResult,
+  type RegisteredType,
+  type BuiltinNodeProvider,
+  type TenantNodeCatalog,
+  type ResolvedTenantNode,
+  type BindingContext,
+} from './btree/register-nodes.js';
+export { isReservedBlackboardKey } from './btree/reserved-keys.js';
+export { PropsValidatorCache, type PropsProblem } from './btree/props-validator.js';
+export {
+  javascriptInterpreterProvider,
+  pythonInterpreterProvider,
+  type InterpreterNodeSettings,
+  type InterpreterNodeProvider,
+} from './btree/builtin-interpreters.js';
+export { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';

@@ -73,16 +73,42 @@ export interface HostNodeMetadata {
   ports?: Array<{ name: string; type: 'input' | 'output' | 'inout'; description?: string; defaultValue?: unknown; required?: boolean }>;
 }
 
-/** btree's `Registry`, the subset the binding uses. */
+/**
+ * btree's `Registry`, the subset the binding uses. `ctor` is typed loosely on purpose: btree's own
+ * `NodeConstructor<TreeNode>` uses its enum and context types, which a structural type cannot name,
+ * and a host must be able to pass its real `Registry` here without casts.
+ */
 export interface HostRegistry {
-  register(type: string, ctor: new (config: HostNodeConfiguration) => HostLeafNode, metadata?: HostNodeMetadata): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  register(type: string, ctor: any, metadata?: HostNodeMetadata): void;
   has(type: string): boolean;
 }
 
-/** The injected module: `import * as btree from '@wayfarer-ai/btree'`. */
+/** The injected module as this library's own code uses it (subclassing `ActionNode` directly). */
 export interface BtreeModule {
   NodeStatus: HostNodeStatus;
   ActionNode: HostLeafNodeClass;
   ConditionNode: HostLeafNodeClass;
+  ConfigurationError: HostConfigurationErrorClass;
+}
+
+/**
+ * btree's `ActionNode` / `ConditionNode` as seen from a host: an abstract class taking the
+ * configuration. Looser than {@link HostLeafNodeClass} on purpose: btree's own classes take a
+ * `TemporalContext` (with a required `treeRegistry`) and return its `NodeStatus` enum, which a
+ * structural type cannot name.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HostNodeBaseClass = abstract new (config: any) => object;
+
+/**
+ * The module a host injects: `import * as btree from '@wayfarer-ai/btree'` (or
+ * `@wayfarer-ai/btree-plugins/testing`). Both satisfy it without casts; public entry points
+ * (`PluginHost`, `createTenantNodeClass`, `registerTenantNodes`) accept it.
+ */
+export interface InjectedBtreeModule {
+  NodeStatus: HostNodeStatus;
+  ActionNode: HostNodeBaseClass;
+  ConditionNode: HostNodeBaseClass;
   ConfigurationError: HostConfigurationErrorClass;
 }

@@ -1,0 +1,101 @@
+/**
+ * The interpreter nodes as {@link BuiltinNodeProvider}s. Their modules (QuickJS, Pyodide) are
+ * imported only when first needed, so a host that does not enable them never loads them.
+ *
+ * @module
+ */
+import type { PythonEngineOptions } from '../interpreters/python.js';
+import type { QuickJsEngineOptions } from '../interpreters/javascript.js';
+import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '../interpreters/types.js';
+import type { BtreeModule } from './host-btree.js';
+import type { PluginLogger } from './logger.js';
+import type { BuiltinNodeProvider } from './register-nodes.js';
+
+/** Options of one interpreter node type. */
+export interface InterpreterNodeSettings<EngineOptions = Record<string, never>> {
+  /** Limits over the language's defaults (props may only lower them). */
+  limits?: Partial<InterpreterLimits>;
+  /** Options of the engine this host creates for the language. */
+  engine?: EngineOptions;
+}
+
+/** A builtin provider that owns an interpreter engine (shared by every tenant of the host). */
+export interface InterpreterNodeProvider extends BuiltinNodeProvider {
+  readonly language: InterpreterLanguage;
+  /** The engine, created on first call. The Temporal activities run scripts with it. */
+  engine(): Promise<InterpreterEngine>;
+}
+
+function interpreterProvider(
+  language: InterpreterLanguage,
+  typeName: string,
+  defaultOutputKey: string,
+  makeEngine: () => Promise<InterpreterEngine>,
+  limits: Partial<InterpreterLimits> | undefined,
+  logger: PluginLogger | undefined,
+): InterpreterNodeProvider {
+  let engine: Promise<InterpreterEngine> | undefined;
+  let disposed = false;
+  const getEngine = (): Promise<InterpreterEngine> => {
+    if (disposed) return Promise.reject(new Error(`${typeName} engine is disposed`));
+    engine ??= makeEngine();
+    return engine;
+  };
+  return {
+    type: typeName,
+    language,
+    engine: getEngine,
+    async create(btree: BtreeModule, tenantId: string) {
+      const [{ createInterpreterNodeClass, interpreterNodeMetadata }, props, e] = await Promise.all([
+        import('../interpreters/interpreter-node.js'),
+        import('../interpreters/props.js'),
+        getEngine(),
+      ]);
+      const ctor = createInterpreterNodeClass(btree, e, {
+        typeName,
+        defaultOutputKey,
+        baseLimits: language === 'python' ? props.PYTHON_LIMITS : props.JAVASCRIPT_LIMITS,
+        tenantId,
+        ...(limits ? { limits } : {}),
+        ...(logger ? { logger } : {}),
+      });
+      return { ctor, metadata: interpreterNodeMetadata(typeName, defaultOutputKey) };
+    },
+    async dispose() {
+      disposed = true;
+      const e = engine;
+      engine = undefined;
+      if (e) await (await e).dispose();
+    },
+  };
+}
+
+/**
+ * `JavaScriptInterpreter` (QuickJS). One engine serves every tenant of the host: each run gets a
+ * fresh QuickJS runtime, so runs never see each other.
+ */
+export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<QuickJsEngineOptions> = {}, logger?: PluginLogger): InterpreterNodeProvider {
+  return interpreterProvider(
+    'javascript',
+    'JavaScriptInterpreter',
+    'jsResult',
+    async () => new (await import('../interpreters/javascript.js')).QuickJsEngine(settings.engine),
+    settings.limits,
+    logger,
+  );
+}
+
+/**
+ * `PythonInterpreter` (Pyodide inside isolated-vm isolates). One engine per host; it keeps warm
+ * interpreters per tenant, never shared across tenants.
+ */
+export function pythonInterpreterProvider(settings: InterpreterNodeSettings<PythonEngineOptions> = {}, logger?: PluginLogger): InterpreterNodeProvider {
+  return interpreterProvider(
+    'python',
+    'PythonInterpreter',
+    'pythonResult',
+    async () => new (await import('../interpreters/python.js')).PythonEngine(settings.engine),
+    settings.limits,
+    logger,
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * Turns one version of a tenant node into a class of the host's btree: a subclass of the injected
+ * `btree.ActionNode` (or `ConditionNode`) whose tick runs the tenant's bundle in the sandbox.
+ *
+ * @module
+ */
+import type { NodeMetadata } from '../loader/types.js';
+import type { GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput } from '../sandbox/types.js';
+import type { BundleMemo } from './bundle-memo.js';
+import { applyGuestWrites, checkGuestWrites, copyBlackboardForGuest } from './blackboard-bridge.js';
+import type { HostLeafNode, InjectedBtreeModule, HostNodeConfiguration, HostTickContext, NodeStatusValue } from './host-btree.js';
+import { logAt, type PluginLogger } from './logger.js';
+import { PropsValidatorCache, type PropsProblem } from './props-validator.js';
+
+/** Default cap on the blackboard copy a guest receives, in bytes of JSON text (1 MiB). */
+export const DEFAULT_MAX_BLACKBOARD_BYTES = 1024 * 1024;
+/** Default cap on a node's props, in bytes of JSON text (64 KiB). */
+export const DEFAULT_MAX_PROPS_BYTES = 64 * 1024;
+
+/** Everything needed to build the class of one tenant node version. */
+export interface TenantNodeSpec {
+  tenantId: string;
+  /** Node name: becomes the class name (btree's `node.type`). */
+  name: string;
+  version: string;
+  /** sha256 of the bundle: part of the validator cache key. */
+  sha256: string;
+  /** The manifest's metadata (category, ports, props JSON Schema). */
+  metadata: NodeMetadata;
+  /**
+   * Loads the integrity-checked bundle. Called on every tick: cache it (`registerTenantNodes` and
+   * `PluginHost` wrap it in a {@link BundleMemo}).
+   */
+  loadBundle: () => Promise<RunnableBundle>;
+  /** Runs ticks (the isolated-vm `SandboxPool`). */
+  runner: NodeRunner;
+  /** Cap on the blackboard copy (default {@link DEFAULT_MAX_BLACKBOARD_BYTES}). */
+  maxBlackboardBytes?: number;
+  /** Cap on the props (default {@link DEFAULT_MAX_PROPS_BYTES}). */
+  maxPropsBytes?: number;
+  /** Shared validator cache (default: one per process). */
+  validators?: PropsValidatorCache;
+  /** Receives debug lines (blackboard keys not copied) and, with `forwardGuestLogs`, guest log lines. */
+  logger?: PluginLogger;
+  /**
+   * Send the guest log lines returned with each tick to `logger`, tagged with tenant/node/version.
+   * Off by default: the `SandboxPool` already forwards them, rate-limited, to the host logger.
+   */
+  forwardGuestLogs?: boolean;
+}
+
+/** A node class the host Registry can instantiate. */
+export type TenantNodeClass = (new (config: HostNodeConfiguration) => HostLeafNode) & {
+  /** Which tenant node version the class runs. */
+  readonly tenantNode: Readonly<{ tenantId: string; name: string; version: string; sha256: string }>;
+};
+
+const defaultValidators = new PropsValidatorCache();
+
+/** Config keys btree itself puts in every configuration (btree-contract §3); not tenant props. */
+const BTREE_KEYS = new Set(['id', 'name']);
+
+/**
+ * Creates the host node class for one tenant node version.
+ *
+ * - The class's `name` is the node name (btree uses `constructor.name` as `node.type`).
+ * - The constructor validates the props (every config key except `id`/`name`) against the stored
+ *   JSON Schema and throws the **host's** `ConfigurationError` listing every problem. It is pure, so
+ *   btree's `clone()` (which re-runs it with a copy of the config) works.
+ * - `executeTick` copies the blackboard (see `blackboard-bridge.ts`), runs the bundle, applies the
+ *   guest's writes and deletes, sets `lastError` on FAILURE and returns the host's status value.
+ *
+ * @example
+ * ```ts
+ * const Cls = createTenantNodeClass(btree, { tenantId: 'acme', name: 'SendSlackMessage', version: '1.0.0', sha256, metadata, loadBundle, runner });
+ * registry.register('SendSlackMessage', Cls, { category: 'action' });
+ * ```
+ */
+export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNodeSpec): TenantNodeClass {
+  const { tenantId, name, version, sha256, metadata, runner } = spec;
+  const label = `${name}@${version}`;
+  const Base = metadata.category === 'condition' ? btree.ConditionNode : btree.ActionNode;
+  const validators = spec.validators ?? defaultValidators;
+  const validatorKey = `${tenantId}/${label}#${sha256}`;
+  const maxBlackboardBytes = spec.maxBlackboardBytes ?? DEFAULT_MAX_BLACKBOARD_BYTES;
+  const maxPropsBytes = spec.maxPropsBytes ?? DEFAULT_MAX_PROPS_BYTES;
+  const logFields = { tenantId, node: name, version };
+  const Status = btree.NodeStatus;
+
+  // Named via the computed key so that `constructor.name` (btree's `type`) is the node name.
+  const cls = {
+    [name]: class extends (Base as unknown as new (config: HostNodeConfiguration) => HostLeafNode) {
+      readonly #props: Record<string, JsonValue>;
+
+      constructor(config: HostNodeConfiguration) {
+        super(config);
+        this.#props = checkProps(btree, config, label, metadata, validators, validatorKey, maxPropsBytes);
+      }
+
+      protected async executeTick(context: HostTickContext): Promise<NodeStatusValue> {
+        const copy = copyBlackboardForGuest(context.blackboard, maxBlackboardBytes);
+        if (!copy.ok) return this.#fail(`${label} exceeded its ${maxBlackboardBytes}-byte blackboard input limit (${copy.message}). HINT: keep large data out of the blackboard, or ask the host operator to raise limits.blackboardInBytes`);
+        if (copy.skipped.length > 0) {
+          spec.logger?.debug?.(`${label}: blackboard keys not copied to the guest (not JSON data or reserved)`, { ...logFields, keys: copy.skipped });
+        }
+        const input: TickInput = { props: this.#props, blackboard: copy.value };
+        if (context.signal) input.signal = context.signal;
+        const outcome = await runner.tick(await spec.loadBundle(), input);
+        if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);
+        const checked = checkGuestWrites(outcome);
+        if (!checked.ok) return this.#fail(`${label} failed: ${checked.message}; none of its writes were applied`);
+        applyGuestWrites(context.blackboard, checked);
+        switch (outcome.status) {
+          case 'SUCCESS':
+            return Status.SUCCESS;
+          case 'RUNNING':
+            return Status.RUNNING;
+          case 'FAILURE':
+            return this.#fail(outcome.error ?? `${label} returned FAILURE`);
+          default:
+            return this.#fail(`${label} returned an unknown status ${JSON.stringify(String(outcome.status))}`);
+        }
+      }
+
+      #fail(message: string): NodeStatusValue {
+        (this as unknown as { _lastError?: string })._lastError = message; // btree reads lastError from _lastError (contract §2)
+        return Status.FAILURE;
+      }
+    },
+  }[name]!;
+  Object.defineProperty(cls, 'name', { value: name }); // belt and braces: some runtimes drop computed names
+  Object.defineProperty(cls, 'tenantNode', { value: Object.freeze({ tenantId, name, version, sha256 }) });
+  return cls as unknown as TenantNodeClass;
+}
+
+function checkProps(
+  btree: InjectedBtreeModule,
+  config: HostNodeConfiguration,
+  label: string,
+  metadata: NodeMetadata,
+  validators: PropsValidatorCache,
+  validatorKey: string,
+  maxPropsBytes: number,
+): Record<string, JsonValue> {
+  const problems: PropsProblem[] = [];
+  const props: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (BTREE_KEYS.has(key) || value === undefined) continue;
+    props[key] = value;
+  }
+  const copy = copyBlackboardForGuest({ keys: () => Object.keys(props), get: (k: string) => props[k] } as never, maxPropsBytes);
+  if (!copy.ok) {
+    problems.push({ path: '(props)', message: `are larger than the ${maxPropsBytes}-byte limit` });
+  } else {
+    for (const key of copy.skipped) problems.push({ path: key, message: 'is not JSON data (or is a reserved key)' });
+    if (metadata.propsSchema && problems.length === 0) problems.push(...validators.check(validatorKey, metadata.propsSchema, props));
+  }
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+    throw new btree.ConfigurationError(
+      `Invalid configuration for ${label}:${String(config.id)}:\n${lines}`,
+      `Fix the props of node '${String(config.id)}' in the tree; ${label} declares its props schema in its source (see its manifest).`,
+    );
+  }
+  const out: Record<string, JsonValue> = { id: config.id };
+  if (typeof config.name === 'string') out.name = config.name;
+  return Object.assign(out, copy.ok ? copy.value : {});
+}
+
+function forwardLogs(logger: PluginLogger, lines: GuestLogLine[], fields: Record<string, string>): void {
+  for (const line of lines) logAt(logger, line.level, line.message, fields);
+}

@@ -1,0 +1,275 @@
+/**
+ * `PluginHost`: the one object a host application creates. It owns the tenant registry, the
+ * sandbox pool that runs tenant bundles, the interpreter engines, and registers tenant nodes into
+ * the host's btree `Registry`.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import {
+  javascriptInterpreterProvider,
+  pythonInterpreterProvider,
+  type InterpreterNodeProvider,
+  type InterpreterNodeSettings,
+} from './btree/builtin-interpreters.js';
+import type { HostRegistry, InjectedBtreeModule } from './btree/host-btree.js';
+import { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';
+import { silentLogger, type PluginLogger } from './btree/logger.js';
+import type { TenantNodeClass } from './btree/node-class.js';
+import type { QuickJsEngineOptions } from './interpreters/javascript.js';
+import type { PythonEngineOptions } from './interpreters/python.js';
+import type { InterpreterEngine, InterpreterLanguage } from './interpreters/types.js';
+import { PropsValidatorCache } from './btree/props-validator.js';
+import {
+  registerTenantNodes,
+  type BuiltinNodeProvider,
+  type RegisterNodesOptions,
+  type RegisterNodesResult,
+  type ResolvedTenantNode,
+  type TenantNodeCatalog,
+} from './btree/register-nodes.js';
+import { DisposedError, InvalidInputError } from './errors.js';
+import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-registry.js';
+import type { SandboxLimits } from './sandbox/limits.js';
+import type { SandboxLogger } from './sandbox/log-forwarder.js';
+import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
+import type { Capability } from './sandbox/tenant-sandbox.js';
+import type { NodeRunner } from './sandbox/types.js';
+import type { StorageAdapter } from './storage-adapters/types.js';
+
+/** Options of {@link PluginHost}. */
+export interface PluginHostOptions {
+  /** The host's own btree: `import * as btree from '@wayfarer-ai/btree'` (or the test host). */
+  btree: InjectedBtreeModule;
+  /** Where tenant nodes are stored (memory, fs, S3, GCS adapter). */
+  storage: StorageAdapter;
+  /** Sandbox limits for every tenant, over the defaults (see docs/host-integration.md). */
+  limits?: Partial<SandboxLimits>;
+  /**
+   * Host functions tenant nodes call by name through `proxyActivities` (e.g. `sendSlackMessage`).
+   * Each gets `(ctx: { tenantId, node, version, signal }, ...args)` with JSON-copied arguments.
+   */
+  capabilities?: Record<string, Capability>;
+  /** Per-tenant limits and capabilities, as a map or a lookup. */
+  tenants?: Record<string, TenantSandboxOptions> | ((tenantId: string) => TenantSandboxOptions | undefined);
+  /** Host logger: guest console lines (tagged, rate-limited) and the library's own warnings. */
+  logger?: PluginLogger;
+  /** Options of the {@link TenantRegistry} (`requireApproval`, `blockOn`, `compile`, …). */
+  registry?: Omit<TenantRegistryOptions, 'storage' | 'inspect'>;
+  /** Sandbox pool sizing (most live isolates, compiled-bundle cache bounds). */
+  sandbox?: Pick<SandboxPoolOptions, 'maxIsolates' | 'bundleCache'>;
+  /** Loaded bundles kept in memory so ticks do not read storage (default 64 MiB). */
+  bundleMemory?: BundleMemoOptions;
+  /**
+   * The interpreter nodes to register with every tenant's nodes (default: none).
+   * `{ javascript: true, python: { limits: { defaultTimeoutMs: 2000 } } }`.
+   */
+  interpreters?: {
+    javascript?: boolean | InterpreterNodeSettings<QuickJsEngineOptions>;
+    python?: boolean | InterpreterNodeSettings<PythonEngineOptions>;
+  };
+  /** More node types to register for every tenant (host-provided nodes built per tenant). */
+  builtins?: BuiltinNodeProvider[];
+  /** Runs tenant bundles. Default: an isolated-vm `SandboxPool` built from the options above. */
+  runner?: NodeRunner;
+}
+
+/**
+ * Wires storage, registry, sandbox and interpreters together for a host.
+ *
+ * @example
+ * ```ts
+ * import * as btree from '@wayfarer-ai/btree';
+ * import { PluginHost } from '@wayfarer-ai/btree-plugins';
+ * import { FsStorage } from '@wayfarer-ai/btree-plugins/storage/fs';
+ *
+ * const host = new PluginHost({
+ *   btree,
+ *   storage: new FsStorage({ root: '/var/lib/nodes' }),
+ *   capabilities: { sendSlackMessage: async (ctx, channel, message) => slack.post(String(channel), String(message)) },
+ * });
+ * const registry = new btree.Registry();
+ * btree.registerStandardNodes(registry);
+ * await host.registerNodes(registry, 'acme', { yaml });
+ * const result = await new btree.BehaviorTree(btree.loadTreeFromYaml(yaml, registry)).toWorkflow()({ input: {}, treeRegistry: registry });
+ * await host.dispose();
+ * ```
+ */
+export class PluginHost {
+  readonly #btree: InjectedBtreeModule;
+  readonly #options: PluginHostOptions;
+  readonly #logger: PluginLogger;
+  readonly #registry: TenantRegistry;
+  readonly #builtins: BuiltinNodeProvider[];
+  readonly #interpreters: InterpreterNodeProvider[];
+  readonly #validators = new PropsValidatorCache();
+  readonly #classes = new LRUCache<string, TenantNodeClass>({ max: 1000 });
+  readonly #bundles: BundleMemo;
+  #runner: Promise<NodeRunner> | undefined;
+  #disposed = false;
+
+  constructor(options: PluginHostOptions) {
+    if (!options || typeof options !== 'object') throw new InvalidInputError('invalid PluginHost options', 'options are required', { hint: 'pass `{ btree, storage }`' });
+    checkBtree(options.btree);
+    if (!options.storage) throw new InvalidInputError('invalid PluginHost options', '`storage` is required', { hint: 'pass a storage adapter, e.g. `new MemoryStorage()`' });
+    this.#btree = options.btree;
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    // Publishing runs the bundle once in the sandbox to read its metadata (category, ports, props schema).
+    this.#registry = new TenantRegistry({ ...options.registry, storage: options.storage, inspect: async (bundle) => (await this.#getRunner()).inspect(bundle) });
+    this.#bundles = new BundleMemo(options.bundleMemory);
+    this.#interpreters = interpreterProviders(options.interpreters, this.#logger);
+    this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
+  }
+
+  /** The tenant registry: publish, approve, activate, deprecate, rollback, resolve, audit. */
+  get registry(): TenantRegistry {
+    this.#assertAlive();
+    return this.#registry;
+  }
+
+  /** False once {@link dispose} was called. */
+  get alive(): boolean {
+    return !this.#disposed;
+  }
+
+  /**
+   * Registers into the host's btree `registry`: the enabled interpreter nodes, every active node of
+   * `tenantId` under its name, and every pinned type the YAML names (`Name@1.2.0`, `Name@^1.2`)
+   * under that exact string. Idempotent for the same versions; a different version under a taken
+   * type is a `ConflictError` (btree has no unregister: use one Registry per tenant or per run).
+   */
+  async registerNodes(registry: HostRegistry, tenantId: string, options: RegisterNodesOptions = {}): Promise<RegisterNodesResult> {
+    this.#assertAlive();
+    const runner = await this.#getRunner();
+    const pool = runner as Partial<Pick<SandboxPool, 'limitsFor'>>;
+    const result = await registerTenantNodes(
+      {
+        btree: this.#btree,
+        catalog: registryCatalog(this.#registry),
+        runner,
+        builtins: this.#builtins,
+        logger: this.#logger,
+        validators: this.#validators,
+        classCache: this.#classes,
+        bundles: this.#bundles,
+        ...(typeof pool.limitsFor === 'function' ? { maxBlackboardBytes: (t: string) => pool.limitsFor!(t).blackboardInBytes } : {}),
+      },
+      registry,
+      tenantId,
+      options,
+    );
+    for (const warning of result.warnings) this.#logger.warn(warning, { tenantId });
+    return result;
+  }
+
+  /** The runner of tenant bundles (the `SandboxPool`, created on first use); for the Temporal activities. */
+  nodeRunner(): Promise<NodeRunner> {
+    return this.#getRunner();
+  }
+
+  /**
+   * The engine of an enabled interpreter (created on first use), or `undefined` when the host did
+   * not enable that language; for the Temporal activities.
+   */
+  async interpreterEngine(language: InterpreterLanguage): Promise<InterpreterEngine | undefined> {
+    this.#assertAlive();
+    return this.#interpreters.find((p) => p.language === language)?.engine();
+  }
+
+  /**
+   * Disposes the sandbox pool and the interpreter engines. Idempotent; every later use throws
+   * `DisposedError`. A failure while disposing one part does not stop the others; the first one is
+   * rethrown at the end.
+   */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    let first: unknown;
+    const parts: Array<() => Promise<void> | undefined> = [
+      ...[...this.#builtins].reverse().map((b) => () => b.dispose?.()),
+      () => this.#runner?.then((r) => r.dispose()),
+    ];
+    for (const part of parts) {
+      try {
+        await part();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    this.#classes.clear();
+    this.#validators.clear();
+    this.#bundles.clear();
+    if (first !== undefined) throw first;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  #assertAlive(): void {
+    if (this.#disposed) throw new DisposedError('PluginHost', { hint: 'create a new PluginHost' });
+  }
+
+  /** The pool is built on first use, so importing this library never loads isolated-vm by itself. */
+  #getRunner(): Promise<NodeRunner> {
+    this.#assertAlive();
+    this.#runner ??= this.#options.runner
+      ? Promise.resolve(this.#options.runner)
+      : import('./sandbox/pool.js').then(({ SandboxPool }) => {
+          const o = this.#options;
+          return new SandboxPool({
+            ...o.sandbox,
+            ...(o.limits ? { limits: o.limits } : {}),
+            ...(o.capabilities ? { capabilities: o.capabilities } : {}),
+            ...(o.tenants ? { tenants: o.tenants } : {}),
+            logger: toSandboxLogger(this.#logger),
+          });
+        });
+    return this.#runner;
+  }
+}
+
+function checkBtree(btree: unknown): asserts btree is InjectedBtreeModule {
+  const b = btree as Partial<InjectedBtreeModule> | undefined;
+  const missing = ['NodeStatus', 'ActionNode', 'ConditionNode', 'ConfigurationError'].filter((k) => !b || !(b as Record<string, unknown>)[k]);
+  if (missing.length > 0) {
+    throw new InvalidInputError('invalid PluginHost options', `\`btree\` lacks ${missing.join(', ')}`, {
+      hint: "pass the host's module: `import * as btree from '@wayfarer-ai/btree'` (or `@wayfarer-ai/btree-plugins/testing` in tests)",
+    });
+  }
+}
+
+function interpreterProviders(settings: PluginHostOptions['interpreters'], logger: PluginLogger): InterpreterNodeProvider[] {
+  const out: InterpreterNodeProvider[] = [];
+  const js = settings?.javascript;
+  if (js) out.push(javascriptInterpreterProvider(js === true ? {} : js, logger));
+  const py = settings?.python;
+  if (py) out.push(pythonInterpreterProvider(py === true ? {} : py, logger));
+  return out;
+}
+
+/** The binding's view of a {@link TenantRegistry}. */
+export function registryCatalog(registry: TenantRegistry): TenantNodeCatalog {
+  const resolve = async (tenantId: string, spec: string): Promise<ResolvedTenantNode> => {
+    const r = await registry.resolve(tenantId, spec);
+    return { name: r.name, version: r.version, sha256: r.sha256, metadata: r.metadata, ...(r.warning ? { warnings: [r.warning] } : {}) };
+  };
+  return {
+    async activeNodes(tenantId) {
+      const nodes = (await registry.list(tenantId)).filter((n) => n.active !== null);
+      return Promise.all(nodes.map((n) => resolve(tenantId, `${n.name}@${n.active}`)));
+    },
+    resolve,
+    loadBundle: (tenantId, name, version) => registry.loadBundle(tenantId, name, version),
+  };
+}
+
+function toSandboxLogger(logger: PluginLogger): SandboxLogger {
+  return {
+    debug: (m, f) => logger.debug?.(m, f),
+    info: (m, f) => logger.info(m, f),
+    warn: (m, f) => logger.warn(m, f),
+    error: (m, f) => (logger.error ?? logger.warn).call(logger, m, f),
+  };
+}
