@@ -40,6 +40,8 @@ export interface TickOutcome {
   /** The guest's `_lastError`, or why the run failed (limit breach, exception with TS stack). */
   error?: string;
   logs: GuestLogLine[];
+  /** Set when the tick broke a sandbox limit (`wallTimeMs`, `cpuTimeMs`, `memory`, `writesOutBytes`, …). */
+  limit?: string;
 }
 
 /** Input of one tick. */
@@ -50,6 +52,10 @@ export interface TickInput {
   blackboard: Record<string, JsonValue>;
   /** Aborts the run (e.g. Temporal activity cancellation). */
   signal?: AbortSignal;
+  /** The host node's id (btree `config.id`); defaults to the node name. */
+  nodeId?: string;
+  /** The host node's name (btree `config.name`); defaults to `nodeId`. */
+  nodeName?: string;
 }
 
 /** Runs tenant bundles. Implemented by the isolated-vm sandbox pool. */

@@ -1,0 +1,179 @@
+/**
+ * Custom-node sandbox benchmark (issue 4). Run:
+ *   node --no-node-snapshot --import tsx bench/custom-node.ts
+ *
+ * Reports, in one run:
+ *  - a native tick (plain JS class mimicking btree's ActionNode, same work, same 1 KB blackboard)
+ *    against a sandboxed tick of the same node: µs/tick and the overhead per tick (goal ≤ 25 µs);
+ *  - cold load: a new tenant isolate + guest runtime + compile of the bundle (goal ≤ 15 ms), and
+ *    the load of a further bundle into an existing isolate; with and without the SDK (zod).
+ */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { FsStorage } from '../src/storage-adapters/fs.js';
+import { SandboxPool } from '../src/sandbox/pool.js';
+import type { JsonValue, RunnableBundle } from '../src/sandbox/types.js';
+
+const NODE_SOURCE = `
+import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
+export default class Tally extends ActionNode {
+  async executeTick(ctx: any) {
+    const n = (this.getInput(ctx, 'count', 0) as number) + 1;
+    this.setOutput(ctx, 'count', n);
+    return NodeStatus.SUCCESS;
+  }
+}`;
+
+const SDK_SOURCE = `
+import { defineNode, z, NodeStatus } from '@wayfarer-ai/btree-plugins/sdk';
+export default defineNode({ name: 'SdkTally', props: z.object({ step: z.number().default(1) }), tick(ctx) {
+  ctx.setOutput('count', (ctx.getInput<number>('count', 0)) + ctx.props.step); return NodeStatus.SUCCESS; } });`;
+
+async function bundle(source: string, node: string, tenantId: string): Promise<RunnableBundle> {
+  const r = await esbuild.build({
+    stdin: { contents: source, loader: 'ts', sourcefile: 'index.ts', resolveDir: '/' },
+    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', keepNames: true, write: false,
+    external: ['@wayfarer-ai/btree', '@temporalio/workflow', '@wayfarer-ai/btree-plugins/sdk'],
+    sourcemap: 'external', sourcesContent: true, outfile: 'bundle.js',
+  });
+  const code = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const sourceMap = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  return { tenantId, node, version: '1.0.0', code, sourceMap, sha256: createHash('sha256').update(code).digest('hex') };
+}
+
+/** Native baseline: the same node written against a minimal in-process ActionNode and blackboard. */
+class NativeBlackboard {
+  private readonly data: Record<string, unknown>;
+  constructor(data: Record<string, unknown>) { this.data = { ...data }; }
+  get(k: string): unknown { return k in this.data ? this.data[k] : undefined; }
+  set(k: string, v: unknown): void { this.data[k] = v; }
+  getPort(k: string, d?: unknown): unknown { const v = this.get(k); return v === undefined ? d : v; }
+  setPort(k: string, v: unknown): void { this.set(k, v); }
+}
+class NativeActionNode {
+  _status = 'IDLE';
+  _lastError: string | undefined;
+  constructor(protected config: Record<string, unknown>) {}
+  protected getInput(ctx: { blackboard: NativeBlackboard }, key: string, d?: unknown): unknown {
+    return ctx.blackboard.getPort((this.config[key] as string) || key, d);
+  }
+  protected setOutput(ctx: { blackboard: NativeBlackboard }, key: string, v: unknown): void {
+    ctx.blackboard.setPort((this.config[key] as string) || key, v);
+  }
+  async tick(ctx: { blackboard: NativeBlackboard }): Promise<string> {
+    try { const s = await this.executeTick(ctx); this._status = s; return s; } catch (e) { this._lastError = String(e); return 'FAILURE'; }
+  }
+  async executeTick(_ctx: { blackboard: NativeBlackboard }): Promise<string> { return 'FAILURE'; }
+}
+class NativeTally extends NativeActionNode {
+  override async executeTick(ctx: { blackboard: NativeBlackboard }): Promise<string> {
+    const n = (this.getInput(ctx, 'count', 0) as number) + 1;
+    this.setOutput(ctx, 'count', n);
+    return 'SUCCESS';
+  }
+}
+
+function blackboard1k(): Record<string, JsonValue> {
+  const bb: Record<string, JsonValue> = { count: 0 };
+  for (let i = 0; JSON.stringify(bb).length < 1000; i++) bb[`key${i}`] = `value-${i}-${'x'.repeat(30)}`;
+  return bb;
+}
+
+/** Wall and process CPU µs per call. CPU time is what to compare on a shared, loaded machine. */
+async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  for (let i = 0; i < Math.min(2000, n); i++) await fn();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  const wall = Number(process.hrtime.bigint() - t0) / n / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / n };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const bb = blackboard1k();
+  const N = Number(process.env.BENCH_TICKS ?? 20_000);
+  console.log(`blackboard: ${JSON.stringify(bb).length} bytes JSON, ${Object.keys(bb).length} keys; ${N} ticks per run`);
+
+  // Native: what the host does per tick without a sandbox (construct per tick too, to match).
+  const native = await timeIt(N, async () => {
+    const board = new NativeBlackboard(bb);
+    const node = new NativeTally({ id: 'n', name: 'n' });
+    await node.tick({ blackboard: board });
+  });
+
+  const pool = new SandboxPool({ maxIsolates: 1000 });
+  const b = await bundle(NODE_SOURCE, 'Tally', 'bench');
+  await pool.tick(b, { props: {}, blackboard: bb });
+  const heapBefore = pool.stats().heapBytes;
+  const runs: Array<{ wall: number; cpu: number }> = [];
+  for (let r = 0; r < 3; r++) {
+    runs.push(await timeIt(N, async () => {
+      const o = await pool.tick(b, { props: {}, blackboard: bb });
+      if (o.status !== 'SUCCESS') throw new Error(o.error);
+    }));
+  }
+  const sandboxed = { wall: median(runs.map((x) => x.wall)), cpu: median(runs.map((x) => x.cpu)) };
+  const heap = pool.stats();
+  console.log(`isolate heap: ${(heapBefore / 1e6).toFixed(2)} MB before, ${(heap.heapBytes / 1e6).toFixed(2)} MB after ${heap.ticks} ticks (no per-tick growth expected)`);
+  const f = (x: { wall: number; cpu: number }): string => `${x.wall.toFixed(2)} µs wall, ${x.cpu.toFixed(2)} µs CPU`;
+  console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(`native tick      ${f(native)} per tick`);
+  console.log(`sandboxed tick   ${f(sandboxed)} per tick (CPU per run: ${runs.map((x) => x.cpu.toFixed(1)).join(', ')})`);
+  console.log(
+    `overhead         ${(sandboxed.wall - native.wall).toFixed(2)} µs wall, ${(sandboxed.cpu - native.cpu).toFixed(2)} µs CPU per tick (goal ≤ 25 µs); ` +
+      `ratio ${(sandboxed.cpu / native.cpu).toFixed(1)}× CPU`,
+  );
+
+  // Cold loads.
+  const cold = async (source: string, node: string, label: string): Promise<void> => {
+    const newTenant: number[] = [];
+    const existing: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const tb = await bundle(source.replace('ActionNode {', `ActionNode { static v${i} = ${i};`) + `\n// ${label} ${i}`, node, `cold-${label.replace(/[^a-z]/g, "")}-${i}`);
+      let t = performance.now();
+      let o = await pool.tick(tb, { props: {}, blackboard: bb });
+      newTenant.push(performance.now() - t);
+      if (o.status !== 'SUCCESS') throw new Error(o.error);
+      const other = await bundle(source + `\n// other ${label} ${i}`, node, tb.tenantId);
+      t = performance.now();
+      o = await pool.tick(other, { props: {}, blackboard: bb });
+      existing.push(performance.now() - t);
+      if (o.status !== 'SUCCESS') throw new Error(o.error);
+    }
+    console.log(
+      `cold load ${label.padEnd(9)} new tenant isolate + runtime + compile + first tick: median ${median(newTenant.slice(1)).toFixed(2)} ms (goal ≤ 15 ms); ` +
+        `new bundle into existing isolate: median ${median(existing.slice(1)).toFixed(2)} ms`,
+    );
+  };
+  // From the fs store: storage get → sha256 check → new tenant isolate → compile → first tick.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-custom-node-'));
+  const store = new FsStorage({ root: dir });
+  const fromStore: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const tb = await bundle(`${NODE_SOURCE}\n// fs ${i}`, 'Tally', `fs-${i}`);
+    const key = `tenants/${tb.tenantId}/nodes/Tally/1.0.0/bundle.js`;
+    await store.put(key, new TextEncoder().encode(tb.code), { ifNoneMatch: '*' });
+    const t = performance.now();
+    const got = await store.get(key);
+    const code = new TextDecoder().decode(got!.body);
+    const o = await pool.tick({ ...tb, code }, { props: {}, blackboard: bb });
+    fromStore.push(performance.now() - t);
+    if (o.status !== 'SUCCESS') throw new Error(o.error);
+  }
+  console.log(`cold load from the fs store (get + sha256 + new isolate + compile + first tick): median ${median(fromStore.slice(1)).toFixed(2)} ms (goal ≤ 15 ms)`);
+  await rm(dir, { recursive: true, force: true });
+
+  await cold(NODE_SOURCE, 'Tally', 'class');
+  await cold(SDK_SOURCE, 'SdkTally', 'sdk+zod');
+  console.log(`pool: ${JSON.stringify({ ...pool.stats(), ticksBefore: heap.ticks })}`);
+  await pool.dispose();
+  await esbuild.stop();
+}
+
+await main();

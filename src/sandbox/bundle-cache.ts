@@ -1,0 +1,111 @@
+/**
+ * Host-side cache of loaded bundles, keyed by sha256 and bounded by count and bytes (lru-cache).
+ *
+ * An entry holds the integrity-checked code, the V8 code cache this process produced the first
+ * time it compiled the bundle (reused by every isolate that runs it: the module is re-evaluated
+ * per tick, see docs/security.md), the imports it needs and, lazily, its parsed source map.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type ivm from 'isolated-vm';
+import { LRUCache } from 'lru-cache';
+import type { SourceMapConsumer } from 'source-map-js';
+import { IntegrityError } from '../errors.js';
+import { buildFactory, type BundleFactory } from './bundle-factory.js';
+import { parseSourceMap } from './stack-trace.js';
+import type { RunnableBundle } from './types.js';
+
+/** A bundle ready to be compiled into any tenant isolate. */
+export interface CachedBundle {
+  readonly sha256: string;
+  readonly code: string;
+  readonly sourceMap: string | undefined;
+  /** V8 code cache of the factory script, produced by this process on first compile. */
+  cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  /** The bundle as a per-tick factory (built once, see bundle-factory.ts). */
+  factory: Promise<BundleFactory> | undefined;
+  /** The built factory, once `factory` has resolved. */
+  ready: BundleFactory | undefined;
+  /** Module specifiers the bundle imports (known after the first compile). */
+  imports: string[] | undefined;
+  /** Parsed source map: `undefined` = not parsed yet, `null` = none or unusable. */
+  map: SourceMapConsumer | null | undefined;
+}
+
+/** Bounds of the bundle cache. */
+export interface BundleCacheOptions {
+  /** Most bundles kept (default 500). */
+  maxEntries?: number;
+  /** Most bytes of code + source map kept (default 64 MiB). */
+  maxBytes?: number;
+}
+
+/** LRU of {@link CachedBundle} by sha256. */
+export class BundleCache {
+  private readonly lru: LRUCache<string, CachedBundle>;
+
+  constructor(options: BundleCacheOptions = {}) {
+    this.lru = new LRUCache<string, CachedBundle>({
+      max: options.maxEntries ?? 500,
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      // The factory source is about the size of the code again.
+      sizeCalculation: (b) => Math.max(1, 2 * b.code.length + (b.sourceMap?.length ?? 0)),
+    });
+  }
+
+  /** Returns the entry for `bundle`, checking its sha256 the first time it is seen. */
+  get(bundle: RunnableBundle): CachedBundle {
+    const hit = this.lru.get(bundle.sha256);
+    if (hit && hit.code === bundle.code) return hit;
+    const actual = createHash('sha256').update(bundle.code, 'utf8').digest('hex');
+    if (actual !== bundle.sha256) {
+      throw new IntegrityError('bundle integrity check failed', bundle.sha256, actual, {
+        context: { tenant: bundle.tenantId, node: bundle.node, version: bundle.version },
+      });
+    }
+    const entry: CachedBundle = {
+      sha256: bundle.sha256,
+      code: bundle.code,
+      sourceMap: bundle.sourceMap,
+      cachedData: undefined,
+      factory: undefined,
+      ready: undefined,
+      imports: undefined,
+      map: undefined,
+    };
+    this.lru.set(bundle.sha256, entry);
+    return entry;
+  }
+
+  /** The factory of an entry (built on first need; a failed build is retried next time). */
+  factoryOf(entry: CachedBundle): Promise<BundleFactory> {
+    entry.factory ??= buildFactory(entry.code).then(
+      (f) => (entry.ready = f),
+      (e: unknown) => {
+        entry.factory = undefined;
+        throw e;
+      },
+    );
+    return entry.factory;
+  }
+
+  /** The factory of an entry when it is already built (the synchronous fast path). */
+  readyFactory(entry: CachedBundle): BundleFactory | undefined {
+    return entry.ready;
+  }
+
+  /** The parsed source map of an entry (parsed on first need, e.g. the first error). */
+  sourceMapOf(entry: CachedBundle): SourceMapConsumer | undefined {
+    if (entry.map === undefined) entry.map = parseSourceMap(entry.sourceMap) ?? null;
+    return entry.map ?? undefined;
+  }
+
+  /** Entry count and bytes, for stats. */
+  stats(): { entries: number; bytes: number } {
+    return { entries: this.lru.size, bytes: this.lru.calculatedSize };
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+}

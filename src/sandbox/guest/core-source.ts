@@ -1,0 +1,366 @@
+/**
+ * Guest source (runs INSIDE the isolate): the internal runtime module `wf:internal`.
+ *
+ * It holds the btree node base classes, the blackboard copy, the capability queue, the guest
+ * console and the entry points the host drives (`configure`, `startTick`, `poll`, `resume`,
+ * `abandon`, `inspect`). Only the runtime's own modules may import it; tenant bundles get the
+ * public modules (see `public-modules-source.ts`).
+ *
+ * Protocol: every host call passes and returns strings or arrays of strings (copied), so no
+ * host object, function or Reference ever reaches guest code. Capability calls are queued here
+ * and reported by `poll`; the host performs them and hands results back through `resume`.
+ *
+ * The source is a `String.raw` literal without interpolation: it is sent to the isolate verbatim.
+ * @module
+ */
+import { LOCKDOWN_SOURCE } from './lockdown-source.js';
+
+const CORE_BODY = String.raw`
+const G = globalThis;
+const stringify = JSON.stringify, parse = JSON.parse;
+const freeze = Object.freeze, defineProperty = Object.defineProperty;
+
+let limits = { writesOutBytes: 1048576, logLines: 100, logBytes: 65536, logLineBytes: 4096, capabilityArgBytes: 262144, capabilityCallsPerTick: 64, concurrentCapabilityCalls: 8, errorBytes: 8192 };
+const ticks = new Map();
+let current = null;
+
+export const NodeStatus = freeze({ SUCCESS: 'SUCCESS', FAILURE: 'FAILURE', RUNNING: 'RUNNING', IDLE: 'IDLE' });
+
+function clip(s, max) { return s.length > max ? s.slice(0, max) + '…(' + s.length + ' chars)' : s; }
+
+function describe(v) {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return String(v) + 'n';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return '[Function ' + (typeof v.name === 'string' ? v.name : '') + ']';
+  if (typeof v === 'symbol') return v.toString();
+  if (v instanceof Error) return safeErrorText(v);
+  try { const s = stringify(v); return s === undefined ? String(v) : s; } catch (e) { try { return String(v); } catch (e2) { return '[unprintable]'; } }
+}
+
+function safeErrorText(e) {
+  try {
+    if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
+      const stack = e.stack;
+      if (typeof stack === 'string' && stack.length) return stack;
+      const name = e.name, message = e.message;
+      if (typeof message === 'string') return (typeof name === 'string' && name ? name : 'Error') + ': ' + message;
+    }
+    return 'thrown value: ' + describe(e);
+  } catch (e2) { return 'thrown value could not be printed'; }
+}
+
+function errorMessage(e) {
+  try {
+    if (e !== null && typeof e === 'object' && typeof e.message === 'string') return e.message;
+    return describe(e);
+  } catch (e2) { return 'error could not be printed'; }
+}
+
+function breach(st, limit, detail) { if (!st.breach) st.breach = [limit, detail]; }
+
+function record(level, args) {
+  const st = current;
+  if (!st) return;
+  // Past a log limit the console throws, so that a logging loop ends instead of burning CPU.
+  if (st.breach) throw new RangeError('console limit exceeded');
+  let line = '';
+  for (let i = 0; i < args.length; i++) line += (i ? ' ' : '') + describe(args[i]);
+  line = clip(line, limits.logLineBytes);
+  st.logLines++;
+  st.logBytes += line.length;
+  if (st.logLines > limits.logLines) { breach(st, 'logLines'); throw new RangeError('console line limit exceeded'); }
+  if (st.logBytes > limits.logBytes) { breach(st, 'logBytes'); throw new RangeError('console byte limit exceeded'); }
+  st.logs.push([level, line]);
+}
+
+const guestConsole = freeze({
+  log(...a) { record('info', a); }, info(...a) { record('info', a); }, debug(...a) { record('debug', a); },
+  trace(...a) { record('debug', a); }, warn(...a) { record('warn', a); }, error(...a) { record('error', a); },
+});
+defineProperty(G, 'console', { value: guestConsole, writable: false, enumerable: false, configurable: false });
+// The seed's nodes write "import type { NodeStatus }" and then use NodeStatus.SUCCESS as a value;
+// esbuild erases type-only imports, so a global NodeStatus keeps them running unchanged.
+defineProperty(G, 'NodeStatus', { value: NodeStatus, writable: false, enumerable: false, configurable: false });
+
+// Namespaces handed to tenant code by require() inside a bundle's factory (see bundle-factory.ts).
+const MODULES = new Map();
+const factories = new Map();
+function requireModule(specifier) {
+  const m = MODULES.get(specifier);
+  if (!m) throw new Error('the sandbox does not provide module ' + stringify(String(specifier)));
+  return m;
+}
+freeze(requireModule);
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+
+// The blackboard copy: the parsed host JSON, read lazily (own keys only: no 'key in' surprises),
+// with this tick's writes and deletes kept apart so that only they travel back.
+const hasOwn = Object.hasOwn;
+class Blackboard {
+  #data; #writes; #deletes;
+  constructor(data) {
+    this.#data = data !== null && typeof data === 'object' ? data : {};
+    this.#writes = new Map();
+    this.#deletes = new Set();
+  }
+  get(key) {
+    key = String(key);
+    if (this.#writes.has(key)) return this.#writes.get(key);
+    if (this.#deletes.has(key) || !hasOwn(this.#data, key)) return undefined;
+    return this.#data[key];
+  }
+  has(key) {
+    key = String(key);
+    return this.#writes.has(key) || (!this.#deletes.has(key) && hasOwn(this.#data, key));
+  }
+  set(key, value) { key = String(key); this.#writes.set(key, value); this.#deletes.delete(key); }
+  delete(key) { key = String(key); this.#writes.delete(key); if (hasOwn(this.#data, key)) this.#deletes.add(key); }
+  keys() { return Array.from(this.#view().keys()); }
+  entries() { return Array.from(this.#view().entries()); }
+  toJSON() { return Object.fromEntries(this.#view()); }
+  getPort(key, defaultValue) { const v = this.get(key); return v === undefined ? defaultValue : v; }
+  setPort(key, value) { this.set(key, value); }
+  getScopeName() { return 'root'; }
+  getFullScopePath() { return 'root'; }
+  #view() {
+    const m = new Map();
+    for (const k of Object.keys(this.#data)) if (!this.#deletes.has(k)) m.set(k, this.#data[k]);
+    for (const [k, v] of this.#writes) m.set(k, v);
+    return m;
+  }
+  static drain(bb) { return [bb.#writes, bb.#deletes]; }
+}
+freeze(Blackboard); freeze(Blackboard.prototype);
+
+export class ConfigurationError extends Error {
+  constructor(message, hint) { super(message); defineProperty(this, 'name', { value: 'ConfigurationError' }); this.hint = hint; this.isConfigurationError = true; }
+}
+
+export class BaseNode {
+  constructor(config) {
+    if (config === null || typeof config !== 'object') throw new TypeError('node config must be an object');
+    this.id = config.id;
+    this.name = config.name || config.id;
+    this.type = new.target.name;
+    this.config = config;
+    this._status = NodeStatus.IDLE;
+    this._lastError = undefined;
+  }
+  get lastError() { return this._lastError; }
+  status() { return this._status; }
+  providedPorts() { return []; }
+  getInput(context, key, defaultValue) { return context.blackboard.getPort(this.config[key] || key, defaultValue); }
+  setOutput(context, key, value) { context.blackboard.setPort(this.config[key] || key, value); }
+  log(message, ...args) { guestConsole.log('[' + this.type + ':' + this.name + '] ' + message, ...args); }
+  halt() { if (this._status === NodeStatus.RUNNING) { this.onHalt(); this._status = NodeStatus.IDLE; } }
+  reset() { this._status = NodeStatus.IDLE; this._lastError = undefined; this.onReset(); }
+  onHalt() {}
+  onReset() {}
+  clone() { return new this.constructor({ ...this.config }); }
+  async tick(context) {
+    try { const status = await this.executeTick(context); this._status = status; return status; }
+    catch (e) { this._lastError = errorMessage(e); this._status = NodeStatus.FAILURE; return NodeStatus.FAILURE; }
+  }
+  async executeTick() { throw new Error(this.type + ' does not implement executeTick(context)'); }
+}
+export class ActionNode extends BaseNode {}
+export class ConditionNode extends BaseNode {}
+
+function callCapability(name, args) {
+  const st = current;
+  if (!st || st.outcome) return Promise.reject(new Error('capability ' + name + ' can only be called while a tick runs'));
+  let json;
+  try { json = stringify(args); } catch (e) { return Promise.reject(new TypeError('arguments of ' + name + ' are not JSON-serializable: ' + errorMessage(e))); }
+  if (json.length > limits.capabilityArgBytes) { breach(st, 'capabilityArgBytes', name); return new Promise(() => {}); }
+  if (++st.calls > limits.capabilityCallsPerTick) { breach(st, 'capabilityCallsPerTick', name); return new Promise(() => {}); }
+  if (st.waiters.size >= limits.concurrentCapabilityCalls) { breach(st, 'concurrentCapabilityCalls', name); return new Promise(() => {}); }
+  const id = st.nextCallId++;
+  st.pending.push([id, name, json]);
+  return new Promise((resolve, reject) => { st.waiters.set(id, [resolve, reject]); });
+}
+
+const proxyHandler = freeze({
+  get(target, prop) {
+    if (typeof prop !== 'string' || prop === 'then') return undefined;
+    return (...args) => callCapability(prop, args);
+  },
+  set() { return false; }, defineProperty() { return false; }, deleteProperty() { return false; },
+  setPrototypeOf() { return false; },
+});
+
+export function proxyActivities(options) {
+  return new Proxy(freeze(Object.create(null)), proxyHandler);
+}
+
+function toMs(d) {
+  if (typeof d === 'number' && d >= 0) return d;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(d));
+  if (!m) throw new TypeError('sleep(duration): duration must be milliseconds or a string like "2s"');
+  const f = { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] || 'ms'];
+  return Number(m[1]) * f;
+}
+export function sleep(duration) { return callCapability('$sleep', [toMs(duration)]); }
+
+/** Evaluates a fresh instance of the bundle (its module scope lives only as long as one tick). */
+function instantiate(sha) {
+  const factory = factories.get(sha);
+  if (!factory) throw new Error('bundle ' + sha + ' is not loaded in this isolate');
+  const module = { exports: {} };
+  factory(requireModule, module, module.exports);
+  return module.exports;
+}
+
+function nodeClassOf(ns) {
+  let C;
+  try { C = ns.default; } catch (e) { throw new TypeError('the bundle has no usable default export: ' + errorMessage(e)); }
+  if (typeof C !== 'function') throw new TypeError('the bundle must export default a class that extends ActionNode or ConditionNode (got ' + typeof C + ')');
+  if (!(C.prototype instanceof BaseNode)) throw new TypeError('the default export must extend ActionNode or ConditionNode from @wayfarer-ai/btree');
+  return C;
+}
+
+function finish(st, status, error) {
+  if (st.outcome) return;
+  const open = st.waiters.size;
+  if (open) {
+    const names = st.pending.map((c) => c[1]).join(', ');
+    st.logs.push(['warn', 'executeTick returned while ' + open + ' capability call(s) were still pending' + (names ? ' (not started: ' + names + ')' : '') + '; calls not started were dropped. HINT: await every capability call']);
+  }
+  const [writes, deletes] = Blackboard.drain(st.bb || new Blackboard({}));
+  let w = '{', n = 0;
+  for (const [k, v] of writes) {
+    if (FORBIDDEN_KEYS.has(k)) { st.outcome = ['fail', 'writes', 'blackboard key ' + stringify(k) + ' is reserved']; return; }
+    let j;
+    try { j = stringify(v); } catch (e) { st.outcome = ['fail', 'writes', 'value at blackboard key ' + stringify(k) + ' is not JSON-serializable: ' + errorMessage(e)]; return; }
+    if (j === undefined) { st.outcome = ['fail', 'writes', 'value at blackboard key ' + stringify(k) + ' is not JSON-serializable (' + typeof v + ')']; return; }
+    w += (n++ ? ',' : '') + stringify(k) + ':' + j;
+    if (w.length > limits.writesOutBytes) { breach(st, 'writesOutBytes', String(w.length)); return; }
+  }
+  w += '}';
+  const d = stringify(Array.from(deletes));
+  st.outcome = ['done', status, w, d, error === undefined ? '' : clip(String(error), limits.errorBytes)];
+}
+
+function settle(st, status) {
+  if (st.outcome) return;
+  if (status !== 'SUCCESS' && status !== 'FAILURE' && status !== 'RUNNING') {
+    return finish(st, 'FAILURE', 'executeTick returned ' + clip(describe(status), 100) + ' instead of NodeStatus.SUCCESS, FAILURE or RUNNING');
+  }
+  let lastError;
+  try { const le = st.node && st.node._lastError; if (le !== undefined && le !== null && le !== '') lastError = describe(le); } catch (e) { lastError = 'reading _lastError failed'; }
+  finish(st, status, lastError);
+}
+
+function fail(st, e, prefix) { if (!st.outcome) finish(st, 'FAILURE', prefix + safeErrorText(e)); }
+
+function enter(id) { const st = ticks.get(id); current = st || null; return st; }
+
+export function configure(json) { limits = freeze({ ...limits, ...parse(json) }); }
+
+let zodExports = null;
+/** Evaluates the zod factory script once per isolate (see zod-bundle.ts). */
+export function registerZod(factory) {
+  if (zodExports) return;
+  const m = { exports: {} };
+  factory(m, m.exports);
+  zodExports = m.exports;
+}
+export function __zodExports() {
+  if (!zodExports) throw new Error('zod is not loaded in this isolate');
+  return zodExports;
+}
+
+export function register(sha, factory) {
+  if (typeof factory !== 'function') throw new TypeError('factory must be a function');
+  factories.set(sha, factory);
+}
+export function unregister(sha) { factories.delete(sha); }
+export function __setModule(specifier, namespace) { if (!MODULES.has(specifier)) MODULES.set(specifier, freeze(namespace)); }
+
+export function startTick(sha, json) {
+  const input = parse(json);
+  const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null };
+  ticks.set(st.id, st);
+  current = st;
+  try {
+    const C = nodeClassOf(instantiate(sha));
+    st.bb = new Blackboard(input.bb);
+    st.node = new C({ id: input.id, name: input.name, ...input.props });
+    const ctx = { blackboard: st.bb, timestamp: input.ts, treeRegistry: undefined, sessionId: input.sid };
+    if (typeof st.node.executeTick !== 'function') throw new TypeError('the node has no executeTick(context) method');
+    Promise.resolve(st.node.executeTick(ctx)).then((s) => settle(st, s), (e) => fail(st, e, ''));
+  } catch (e) { fail(st, e, ''); }
+}
+
+// poll() answers with one string of NUL-separated fields (a single string is the cheapest thing to
+// copy out). JSON never contains a raw NUL, so only the last field, free text, may hold one:
+//   done  NUL status NUL writes NUL deletes NUL logs NUL error
+//   fail  NUL kind   NUL logs   NUL message
+//   breach NUL limit NUL logs   NUL detail
+//   wait  NUL calls
+//   gone
+const SEP = String.fromCharCode(0);
+export function poll(id) {
+  const st = enter(id);
+  if (!st) return 'gone';
+  if (st.breach) { ticks.delete(id); return 'breach' + SEP + st.breach[0] + SEP + stringify(st.logs) + SEP + (st.breach[1] || ''); }
+  const o = st.outcome;
+  if (o) {
+    ticks.delete(id);
+    if (o[0] === 'done') return 'done' + SEP + o[1] + SEP + o[2] + SEP + o[3] + SEP + stringify(st.logs) + SEP + o[4];
+    return 'fail' + SEP + o[1] + SEP + stringify(st.logs) + SEP + o[2];
+  }
+  const calls = st.pending; st.pending = [];
+  return 'wait' + SEP + stringify(calls);
+}
+
+export function resume(id, json) {
+  const st = enter(id);
+  if (!st) return;
+  for (const [callId, ok, payload] of parse(json)) {
+    const w = st.waiters.get(callId);
+    if (!w) continue;
+    st.waiters.delete(callId);
+    if (ok) w[0](payload === '' ? undefined : parse(payload)); else w[1](new Error(payload));
+  }
+}
+
+export function abandon(id) {
+  const st = ticks.get(id);
+  ticks.delete(id);
+  if (current === st) current = null;
+  return st ? stringify(st.logs) : '[]';
+}
+
+export function inspect(sha) {
+  current = null;
+  const C = nodeClassOf(instantiate(sha));
+  const def = C.definition;
+  let category = C.prototype instanceof ConditionNode ? 'condition' : 'action';
+  let description, ports, props;
+  if (def && typeof def === 'object') {
+    if (def.category === 'condition' || def.category === 'action') category = def.category;
+    description = def.description; ports = def.ports; props = def.propsSchema;
+  } else {
+    const meta = C.metadata && typeof C.metadata === 'object' ? C.metadata : {};
+    if (meta.category === 'condition' || meta.category === 'action') category = meta.category;
+    description = typeof meta.description === 'string' ? meta.description : (typeof C.description === 'string' ? C.description : undefined);
+    ports = Array.isArray(meta.ports) ? meta.ports : (Array.isArray(C.ports) ? C.ports : undefined);
+    if (!ports) { try { ports = new C({ id: 'inspect', name: C.name }).providedPorts(); } catch (e) { ports = []; } }
+  }
+  return stringify({ category, description, ports: Array.isArray(ports) ? ports : [], propsSchema: props });
+}
+
+MODULES.set('@wayfarer-ai/btree', freeze({ BaseNode, ActionNode, ConditionNode, NodeStatus, ConfigurationError }));
+MODULES.set('@temporalio/workflow', freeze({
+  proxyActivities, sleep,
+  log: freeze({ debug: guestConsole.debug, info: guestConsole.info, warn: guestConsole.warn, error: guestConsole.error }),
+}));
+
+export const __capability = callCapability;
+export const __describe = describe;
+`;
+
+/** Source of the `wf:internal` module: the runtime core followed by the realm lockdown. */
+export const CORE_SOURCE = `${CORE_BODY}\n${LOCKDOWN_SOURCE}\n__wfLockdown([BaseNode, ActionNode, ConditionNode, ConfigurationError, Blackboard, NodeStatus, proxyHandler, guestConsole, limits, requireModule]);\n`;

@@ -1,0 +1,466 @@
+/**
+ * One tenant's isolate: its guest runtime, and the host side of the tick protocol.
+ *
+ * A tick is driven by the host through a handful of synchronous calls into the isolate, each with
+ * a timeout (the smaller of the wall and CPU budgets left) and each passing and returning strings
+ * only: `startTick` (which evaluates a fresh instance of the tenant's module and starts
+ * `executeTick`), then `poll` → (perform the capability calls it reports, `resume` with their
+ * copied results) → `poll` … until the guest is done. When the guest makes no capability call the
+ * whole tick is two synchronous calls (the fast path).
+ * No host function, object or Reference is ever placed in the isolate.
+ * @module
+ */
+import ivm from 'isolated-vm';
+import { DisposedError, InvalidInputError } from '../errors.js';
+import type { BundleCache, CachedBundle } from './bundle-cache.js';
+import { BundleFactoryError } from './bundle-factory.js';
+import { SDK_SPECIFIER } from './guest/public-modules-source.js';
+import { limitMessage, type SandboxLimits } from './limits.js';
+import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
+import { parseGuestJson } from './safe-json.js';
+import { bundleFileName, mapStack } from './stack-trace.js';
+import { Breach, capabilityErrorMessage, errorText, failure, fields, guestFrames, LinkFailure, parseLogs, Run } from './tick-run.js';
+import type { GuestIdentity, JsonValue, RunnableBundle, TickInput, TickOutcome } from './types.js';
+
+/** What a capability receives besides the guest's (copied) arguments. */
+export interface CapabilityContext extends GuestIdentity {
+  /** Aborted when the tick ends (done, failed, timed out or cancelled). */
+  signal: AbortSignal;
+}
+
+/** A host function the guest may call by name. Arguments and result cross as JSON copies. */
+export type Capability = (ctx: CapabilityContext, ...args: JsonValue[]) => unknown;
+
+/** Finds the capability a tenant may call under `name`, or `undefined`. */
+export type CapabilityLookup = (name: string) => Capability | undefined;
+
+/** A tick outcome plus what the pool needs to account for it. */
+export interface TickResult {
+  outcome: TickOutcome;
+  /** Set when a limit was broken (the sandbox has then been disposed). */
+  breach?: string;
+}
+
+const FORBIDDEN_KEYS = new Set([
+  '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf',
+  'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+]);
+const CAPABILITY_NAME = /^[A-Za-z_$][\w$]{0,63}$/;
+
+/** Serialises host input for the guest; a value JSON cannot carry is the caller's bug, said clearly. */
+function hostJson(value: unknown, what: string, who: GuestIdentity): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new InvalidInputError('tick input rejected', `the ${what} is not JSON-serializable: ${e instanceof Error ? e.message : String(e)}`, {
+      context: { tenant: who.tenantId, node: who.node, version: who.version },
+      hint: `pass a JSON-safe copy of the ${what} (no BigInt, functions or cycles)`,
+    });
+  }
+  return text ?? '{}';
+}
+
+/** Factories kept registered per isolate; the least recently used is dropped beyond this. */
+const MAX_BUNDLES_PER_ISOLATE = 256;
+
+type Fn = ivm.Reference<(...args: unknown[]) => unknown>;
+
+/** One isolate + context + guest runtime for one tenant. Never shared between tenants. */
+export class TenantSandbox {
+  readonly isolate: ivm.Isolate;
+  private readonly context: ivm.Context;
+  private readonly runtime: RuntimeModules;
+  private readonly fns: { startTick: Fn; poll: Fn; resume: Fn; abandon: Fn; inspect: Fn; register: Fn; unregister: Fn };
+  /** Bundles whose factory is registered in this isolate (LRU by Map order). */
+  private readonly loaded = new Map<string, true>();
+  private nextTickId = 0;
+  /** The tenant's capability lookup, cached here by the pool for the isolate's lifetime. */
+  capabilities: CapabilityLookup | undefined;
+  /** Ticks and inspections in flight. */
+  active = 0;
+  private disposed = false;
+
+  constructor(
+    readonly tenantId: string,
+    readonly limits: SandboxLimits,
+    private readonly bundles: BundleCache,
+    private readonly onDispose: (sandbox: TenantSandbox, reason: string) => void,
+    onCatastrophicError?: (message: string) => void,
+  ) {
+    this.isolate = new ivm.Isolate({
+      memoryLimit: limits.memoryMb,
+      ...(onCatastrophicError ? { onCatastrophicError } : {}),
+    });
+    try {
+      this.context = this.isolate.createContextSync();
+      const setupTimeout = Math.max(1000, limits.cpuTimeMs);
+      this.runtime = new RuntimeModules(this.isolate, this.context, setupTimeout);
+      const ns = this.runtime.internal.namespace;
+      const fn = (name: string): Fn => ns.getSync(name, { reference: true }) as Fn;
+      this.fns = {
+        startTick: fn('startTick'), poll: fn('poll'), resume: fn('resume'), abandon: fn('abandon'),
+        inspect: fn('inspect'), register: fn('register'), unregister: fn('unregister'),
+      };
+      const guestLimits = {
+        writesOutBytes: limits.writesOutBytes,
+        logLines: limits.logLines,
+        logBytes: limits.logBytes,
+        logLineBytes: limits.logLineBytes,
+        capabilityArgBytes: limits.capabilityArgBytes,
+        capabilityCallsPerTick: limits.capabilityCallsPerTick,
+        concurrentCapabilityCalls: limits.concurrentCapabilityCalls,
+      };
+      (ns.getSync('configure', { reference: true }) as Fn).applySync(undefined, [JSON.stringify(guestLimits)], { timeout: setupTimeout });
+      ns.release();
+    } catch (e) {
+      this.isolate.dispose();
+      throw e;
+    }
+  }
+
+  /** V8 heap in use by this isolate (0 once disposed). */
+  heapBytes(): number {
+    if (!this.alive) return 0;
+    try {
+      return this.isolate.getHeapStatisticsSync().used_heap_size;
+    } catch {
+      return 0;
+    }
+  }
+
+  get alive(): boolean {
+    return !this.disposed && !this.isolate.isDisposed;
+  }
+
+  /** Disposes the isolate (idempotent). In-flight ticks of this tenant then fail. */
+  dispose(reason = 'disposed'): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+    } finally {
+      this.onDispose(this, reason);
+    }
+  }
+
+  /**
+   * Runs one tick. Never throws for guest failures. When the bundle is loaded and the guest makes
+   * no capability call, everything up to the returned promise happens synchronously.
+   */
+  tick(bundle: RunnableBundle, entry: CachedBundle, input: TickInput, capabilities: CapabilityLookup): Promise<TickResult> {
+    if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
+    const L = this.limits;
+    const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
+    const bbJson = hostJson(input.blackboard ?? {}, 'blackboard', who);
+    if (bbJson.length > L.blackboardInBytes) {
+      return Promise.resolve({ outcome: failure(limitMessage(who, 'blackboardInBytes', L, `${bbJson.length} bytes`)), breach: 'blackboardInBytes' });
+    }
+    if (input.signal?.aborted) return Promise.resolve({ outcome: failure(`${who.node}@${who.version} was cancelled before it ran`) });
+    const tickId = ++this.nextTickId;
+    const id = input.nodeId ?? bundle.node;
+    const inputJson =
+      `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
+      `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)},"bb":${bbJson}}`;
+    const run = new Run(this.isolate, who, L, input.signal);
+    this.active++;
+    const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
+    if (!factory) return this.loadThenTick(tickId, entry, inputJson, run, capabilities);
+    run.factory = factory;
+    const first = this.startAndPoll(tickId, entry, inputJson, run);
+    if (typeof first !== 'string') {
+      this.end(run);
+      return Promise.resolve(first);
+    }
+    return this.continueTick(tickId, entry, run, capabilities, first);
+  }
+
+  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, run: Run, capabilities: CapabilityLookup): Promise<TickResult> {
+    try {
+      await this.ensureLoaded(entry, run);
+    } catch (e) {
+      this.end(run);
+      return this.failed(e, run.who, entry, run);
+    }
+    const first = this.startAndPoll(tickId, entry, inputJson, run);
+    if (typeof first !== 'string') {
+      this.end(run);
+      return first;
+    }
+    return this.continueTick(tickId, entry, run, capabilities, first);
+  }
+
+  /** `startTick` + first `poll`: a result, or the `wait` answer when capabilities are pending. */
+  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, run: Run): TickResult | string {
+    try {
+      run.sync(() => this.fns.startTick.applySync(undefined, [entry.sha256, inputJson], { timeout: run.budget() }));
+      const r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
+      if (r.startsWith('wait')) return r;
+      return { outcome: this.settled(r, entry, run) };
+    } catch (e) {
+      this.abandon(tickId);
+      return this.failed(e, run.who, entry, run);
+    }
+  }
+
+  private async continueTick(tickId: number, entry: CachedBundle, run: Run, capabilities: CapabilityLookup, first: string): Promise<TickResult> {
+    const abort = new AbortController();
+    try {
+      return { outcome: await this.drive(tickId, entry, run, capabilities, abort.signal, first) };
+    } catch (e) {
+      this.abandon(tickId);
+      return this.failed(e, run.who, entry, run);
+    } finally {
+      abort.abort();
+      this.end(run);
+    }
+  }
+
+  private end(run: Run): void {
+    run.clearTimers();
+    this.active--;
+  }
+
+  /** Drops a tick's guest state after a failure (best effort: the isolate may be gone). */
+  private abandon(tickId: number): void {
+    if (!this.alive) return;
+    try {
+      this.fns.abandon.applySync(undefined, [tickId], { timeout: 50 });
+    } catch {
+      /* the tick failed anyway; nothing more to clean up */
+    }
+  }
+
+  /** Runs the bundle once to read its metadata. Throws a {@link Breach}-derived outcome as an Error. */
+  async inspect(bundle: RunnableBundle, entry: CachedBundle): Promise<{ metadata?: unknown; error?: string; breach?: string }> {
+    if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
+    const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
+    const run = new Run(this.isolate, who, this.limits, undefined);
+    this.active++;
+    try {
+      await this.ensureLoaded(entry, run);
+      const json = run.sync(() =>
+        this.fns.inspect.applySync(undefined, [entry.sha256], { timeout: run.budget(), result: { copy: true } }),
+      ) as string;
+      if (typeof json !== 'string' || json.length > 1024 * 1024) return { error: 'the node metadata is not a JSON string under 1 MiB' };
+      return { metadata: parseGuestJson(json) };
+    } catch (e) {
+      const r = this.failed(e, who, entry, run);
+      return { error: r.outcome.error, ...(r.breach ? { breach: r.breach } : {}) };
+    } finally {
+      this.active--;
+    }
+  }
+
+  /**
+   * Makes the bundle runnable in this isolate, once: V8 links the original ESM against the
+   * runtime modules (unknown imports fail here with V8's message), then the factory script is
+   * compiled (with this process's code cache) and registered in the guest under the sha256.
+   */
+  private async ensureLoaded(entry: CachedBundle, run: Run): Promise<void> {
+    run.factory = await this.bundles.factoryOf(entry).catch((e: unknown) => {
+      throw e instanceof BundleFactoryError ? new LinkFailure(`the bundle could not be prepared: ${e.message}`) : e;
+    });
+    if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
+    if (this.loaded.has(entry.sha256)) {
+      this.loaded.delete(entry.sha256);
+      this.loaded.set(entry.sha256, true);
+      return;
+    }
+    const filename = bundleFileName(entry.sha256);
+    const esm = run.sync(() => this.isolate.compileModuleSync(entry.code, { filename }));
+    try {
+      entry.imports ??= [...esm.dependencySpecifiers];
+      if (entry.imports.includes(SDK_SPECIFIER) && !this.runtime.has(SDK_SPECIFIER)) {
+        await this.runtime.ensureSdk(Math.max(1000, this.limits.cpuTimeMs));
+        if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
+      }
+      try {
+        run.sync(() => esm.instantiateSync(this.context, this.runtime.resolveForBundle));
+      } catch (e) {
+        throw new LinkFailure(errorText(e).split('\n')[0] ?? 'link failed');
+      }
+    } finally {
+      esm.release();
+    }
+    const factory = run.factory;
+    const script: CachedDataScript = run.sync(() =>
+      entry.cachedData
+        ? this.isolate.compileScriptSync(factory.source, { filename, lineOffset: -1, cachedData: entry.cachedData })
+        : this.isolate.compileScriptSync(factory.source, { filename, lineOffset: -1, produceCachedData: true }),
+    );
+    try {
+      if (!entry.cachedData || script.cachedDataRejected) entry.cachedData = script.cachedData;
+      const fn = run.sync(() => script.runSync(this.context, { reference: true, timeout: run.budget() })) as ivm.Reference<unknown>;
+      try {
+        run.sync(() => this.fns.register.applySync(undefined, [entry.sha256, fn.derefInto()], { timeout: run.budget() }));
+      } finally {
+        fn.release();
+      }
+    } finally {
+      script.release();
+    }
+    this.loaded.set(entry.sha256, true);
+    if (this.loaded.size > MAX_BUNDLES_PER_ISOLATE) {
+      const oldest = this.loaded.keys().next().value as string;
+      this.loaded.delete(oldest);
+      this.fns.unregister.applySync(undefined, [oldest], { timeout: 100 });
+    }
+  }
+
+  private async drive(
+    tickId: number,
+    entry: CachedBundle,
+    run: Run,
+    capabilities: CapabilityLookup,
+    signal: AbortSignal,
+    first: string,
+  ): Promise<TickOutcome> {
+    const L = this.limits;
+    const who = run.who;
+    const inflight = new Set<number>();
+    const settled: Array<[number, boolean, string]> = [];
+    let late: Breach | undefined;
+    let callsMade = 0;
+    let r = first;
+    for (;;) {
+      if (!r.startsWith('wait')) return this.settled(r, entry, run);
+      const calls = JSON.parse(r.slice(5)) as Array<[number, string, string]>;
+      for (const [id, name, args] of calls) {
+        if (inflight.size >= L.concurrentCapabilityCalls) throw new Breach('concurrentCapabilityCalls');
+        if (++callsMade > L.capabilityCallsPerTick) throw new Breach('capabilityCallsPerTick');
+        if (typeof args !== 'string' || args.length > L.capabilityArgBytes) throw new Breach('capabilityArgBytes', name);
+        inflight.add(id);
+        const done = (ok: boolean, payload: string): void => {
+          if (!inflight.delete(id)) return;
+          settled.push([id, ok, payload]);
+          run.wake();
+        };
+        if (name === '$sleep') {
+          const ms = Number((JSON.parse(args) as unknown[])[0]);
+          run.timer(() => done(true, ''), Math.max(0, Math.min(Number.isFinite(ms) ? ms : 0, run.wallLeft() + 1)));
+          continue;
+        }
+        const cap = typeof name === 'string' && CAPABILITY_NAME.test(name) ? capabilities(name) : undefined;
+        if (!cap) {
+          done(false, `capability ${JSON.stringify(String(name))} is not available to tenant ${who.tenantId}`);
+          continue;
+        }
+        const ctx: CapabilityContext = { tenantId: who.tenantId, node: who.node, version: who.version, signal };
+        void Promise.resolve()
+          .then(() => {
+            const parsed = parseGuestJson(args);
+            return cap(ctx, ...(Array.isArray(parsed) ? (parsed as JsonValue[]) : []));
+          })
+          .then(
+            (value) => {
+              let text: string | undefined;
+              try {
+                text = value === undefined ? '' : JSON.stringify(value);
+              } catch {
+                return done(false, `capability ${name} returned a value that is not JSON-serializable`);
+              }
+              if (text === undefined) text = '';
+              if (text.length > L.capabilityResultBytes) {
+                late ??= new Breach('capabilityResultBytes', name);
+                run.wake();
+                return;
+              }
+              done(true, text);
+            },
+            (err: unknown) => done(false, capabilityErrorMessage(err)),
+          );
+      }
+      if (inflight.size === 0 && settled.length === 0) {
+        return failure(
+          `${who.node}@${who.version} never settled: executeTick awaits a promise that nothing can resolve. ` +
+            'HINT: await only capabilities (proxyActivities), sleep() or your own promises',
+          run.logs,
+        );
+      }
+      while (settled.length === 0 && !late) {
+        const woke = await run.waitForWake();
+        if (woke === 'timeout') throw new Breach('wallTimeMs');
+        if (woke === 'aborted') return failure(`${who.node}@${who.version} was cancelled`, run.logs);
+      }
+      if (late) throw late;
+      const batch = settled.splice(0);
+      run.sync(() => this.fns.resume.applySync(undefined, [tickId, JSON.stringify(batch)], { timeout: run.budget() }));
+      r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
+    }
+  }
+
+  /** Turns a final `poll` answer into an outcome (or throws the guest-reported breach). */
+  private settled(r: string, entry: CachedBundle, run: Run): TickOutcome {
+    const L = this.limits;
+    const who = run.who;
+    if (r.startsWith('done')) {
+      const f = fields(r, 6);
+      return this.outcomeOf(f, entry, who, run);
+    }
+    if (r.startsWith('fail')) {
+      const [, , logs, message] = fields(r, 4);
+      return failure(`${who.node}@${who.version}: ${message}`, parseLogs(logs, L));
+    }
+    if (r.startsWith('breach')) {
+      const [, limit = 'unknown', logs, detail] = fields(r, 4);
+      run.logs = parseLogs(logs, L);
+      throw new Breach(limit, detail || undefined);
+    }
+    return failure(`${who.node}@${who.version}: the sandbox lost track of the tick`);
+  }
+
+  private outcomeOf(r: string[], entry: CachedBundle, who: GuestIdentity, run: Run): TickOutcome {
+    const L = this.limits;
+    const [, status, writesJson = '{}', deletesJson = '[]', logsJson = '[]', error = ''] = r;
+    const logs = parseLogs(logsJson, L);
+    if (status !== 'SUCCESS' && status !== 'FAILURE' && status !== 'RUNNING') {
+      return failure(`${who.node}@${who.version} returned an invalid status`, logs);
+    }
+    if (writesJson.length > L.writesOutBytes + 2) throw new Breach('writesOutBytes');
+    let writes: Record<string, JsonValue>;
+    try {
+      writes = parseGuestJson(writesJson) as Record<string, JsonValue>;
+    } catch (e) {
+      // e.g. nesting too deep for the host's reviver: refuse rather than throw in the host.
+      return failure(`${who.node}@${who.version} produced writes the host cannot read: ${e instanceof Error ? e.message : String(e)}`, logs);
+    }
+    if (writes === null || typeof writes !== 'object' || Array.isArray(writes)) return failure(`${who.node}@${who.version} produced malformed writes`, logs);
+    for (const k of Object.keys(writes)) {
+      if (FORBIDDEN_KEYS.has(k)) return failure(`${who.node}@${who.version}: blackboard key ${JSON.stringify(k)} is reserved`, logs);
+    }
+    const deletes = (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string' && !FORBIDDEN_KEYS.has(k));
+    const out: TickOutcome = { status, writes, deletes, logs };
+    if (error) out.error = mapStack(guestFrames(error), this.bundles.sourceMapOf(entry), run.factory?.map);
+    return out;
+  }
+
+  private failed(e: unknown, who: GuestIdentity, entry: CachedBundle, run: Run): TickResult {
+    const L = this.limits;
+    let limit: string | undefined;
+    let detail: string | undefined;
+    if (e instanceof Breach) {
+      limit = e.limit;
+      detail = e.detail;
+    } else if (this.isolate.isDisposed && !this.disposed) {
+      limit = 'memory';
+    } else if (e instanceof Error && e.message === 'Isolate was disposed during execution due to memory limit') {
+      limit = 'memory';
+    } else if (e instanceof Error && e.message === 'Script execution timed out.') {
+      limit = run.lastBudget;
+    }
+    if (limit) {
+      this.dispose(`limit ${limit}`);
+      return { outcome: failure(limitMessage(who, limit, L, detail), run.logs), breach: limit };
+    }
+    if (e instanceof LinkFailure) {
+      return { outcome: failure(`${who.node}@${who.version} failed to load: ${e.message}`, run.logs) };
+    }
+    if (this.disposed || this.isolate.isDisposed) {
+      return { outcome: failure(`${who.node}@${who.version} was stopped: the tenant's isolate was disposed (${String(e instanceof Error ? e.message : e)})`, run.logs) };
+    }
+    return {
+      outcome: failure(`${who.node}@${who.version} threw: ${mapStack(guestFrames(errorText(e)), this.bundles.sourceMapOf(entry), run.factory?.map)}`, run.logs),
+    };
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Book-keeping of one tick on the host side (budgets, CPU charged, timers, wake-ups) and the small
+ * helpers that turn guest answers into outcomes.
+ * @module
+ */
+import type ivm from 'isolated-vm';
+import type { BundleFactory } from './bundle-factory.js';
+import type { SandboxLimits } from './limits.js';
+import type { GuestIdentity, GuestLogLine, TickOutcome } from './types.js';
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+/** A limit breach detected by the host or reported by the guest. */
+export class Breach extends Error {
+  constructor(readonly limit: string, readonly detail?: string) {
+    super(limit);
+  }
+}
+
+/** A bundle could not be loaded into an isolate (link error, factory build error). */
+export class LinkFailure extends Error {}
+
+
+
+/** Book-keeping of one tick: budgets, CPU used, timers, wake-ups. */
+export class Run {
+  private readonly started = performance.now();
+  private cpuNs = 0n;
+  lastBudget: 'wallTimeMs' | 'cpuTimeMs' = 'wallTimeMs';
+  logs: GuestLogLine[] = [];
+  /** The bundle's factory, once loaded (its map turns factory positions back into bundle ones). */
+  factory: BundleFactory | undefined;
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private wakeFn: (() => void) | undefined;
+  private woken = false;
+
+  constructor(
+    private readonly isolate: ivm.Isolate,
+    readonly who: GuestIdentity,
+    private readonly limits: SandboxLimits,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  wallLeft(): number {
+    return this.limits.wallTimeMs - (performance.now() - this.started);
+  }
+
+  cpuLeft(): number {
+    return this.limits.cpuTimeMs - Number(this.cpuNs) / 1e6;
+  }
+
+  /** Timeout for the next synchronous call: the smaller budget left, at least 1 ms. */
+  budget(): number {
+    const wall = this.wallLeft();
+    const cpu = this.cpuLeft();
+    this.lastBudget = cpu < wall ? 'cpuTimeMs' : 'wallTimeMs';
+    return Math.max(1, Math.ceil(Math.min(wall, cpu)));
+  }
+
+  /** Runs a synchronous isolate call, charging its CPU time to this tick. */
+  sync<T>(fn: () => T): T {
+    if (this.wallLeft() <= 0) throw new Breach('wallTimeMs');
+    if (this.cpuLeft() <= 0) throw new Breach('cpuTimeMs');
+    const iso = this.isolate;
+    const before = iso.cpuTime;
+    try {
+      return fn();
+    } finally {
+      if (!iso.isDisposed) this.cpuNs += iso.cpuTime - before;
+      if (this.cpuLeft() <= 0 && !iso.isDisposed) this.lastBudget = 'cpuTimeMs';
+    }
+  }
+
+  timer(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeFn?.();
+  }
+
+  /** Waits until a capability settles, the wall budget runs out, or the tick is cancelled. */
+  waitForWake(): Promise<'woken' | 'timeout' | 'aborted'> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve('woken');
+    }
+    if (this.signal?.aborted) return Promise.resolve('aborted');
+    return new Promise((resolve) => {
+      const onAbort = (): void => finish('aborted');
+      const t = setTimeout(() => finish('timeout'), Math.max(0, this.wallLeft()));
+      const finish = (why: 'woken' | 'timeout' | 'aborted'): void => {
+        clearTimeout(t);
+        this.signal?.removeEventListener('abort', onAbort);
+        this.wakeFn = undefined;
+        this.woken = false;
+        resolve(why);
+      };
+      this.wakeFn = () => finish('woken');
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** Splits a NUL-separated poll answer into `n` fields; the last one keeps any further NULs. */
+export function fields(s: string, n: number): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const at = s.indexOf('\0', from);
+    if (at < 0) break;
+    out.push(s.slice(from, at));
+    from = at + 1;
+  }
+  out.push(s.slice(from));
+  return out;
+}
+
+export function failure(error: string, logs: GuestLogLine[] = []): TickOutcome {
+  return { status: 'FAILURE', writes: {}, deletes: [], error, logs };
+}
+
+export function parseLogs(json: string | undefined, L: SandboxLimits): GuestLogLine[] {
+  if (!json) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(raw)) return [];
+  const out: GuestLogLine[] = [];
+  let bytes = 0;
+  for (const item of raw.slice(0, L.logLines)) {
+    if (!Array.isArray(item) || typeof item[1] !== 'string') continue;
+    const level = LEVELS.has(item[0]) ? (item[0] as GuestLogLine['level']) : 'info';
+    const message = item[1].slice(0, L.logLineBytes + 32);
+    bytes += message.length;
+    if (bytes > L.logBytes) break;
+    out.push({ level, message });
+  }
+  return out;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return typeof e.stack === 'string' && e.stack.includes(e.message) ? e.stack : `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** Keeps the message and the tenant-bundle frames; drops isolated-vm's boundary and host frames. */
+export function guestFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l) || l.includes('wf-bundle:'))
+    .join('\n');
+}
+
+export function capabilityErrorMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : typeof err === 'string' ? err : 'capability failed';
+  return m.length > 1000 ? `${m.slice(0, 1000)}…` : m;
+}

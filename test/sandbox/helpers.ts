@@ -1,0 +1,67 @@
+/**
+ * Test helpers: compile node sources the way the loader does (esbuild: bundle, ESM, neutral,
+ * es2022, keepNames, the three sandbox externals, external source map with sources), and track
+ * every pool a test creates so that leaks fail the test.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+import { afterEach, expect } from 'vitest';
+import { SandboxPool, type SandboxPoolOptions } from '../../src/sandbox/pool.js';
+import type { RunnableBundle } from '../../src/sandbox/types.js';
+
+const EXTERNALS = ['@wayfarer-ai/btree', '@temporalio/workflow', '@wayfarer-ai/btree-plugins/sdk'];
+
+/** Compiles one TypeScript source into a RunnableBundle. */
+export async function bundleOf(source: string, node = 'TestNode', version = '1.0.0', tenantId = 'acme'): Promise<RunnableBundle> {
+  const r = await esbuild.build({
+    stdin: { contents: source, loader: 'ts', sourcefile: 'index.ts', resolveDir: '/' },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    keepNames: true,
+    external: EXTERNALS,
+    sourcemap: 'external',
+    sourcesContent: true,
+    outfile: 'bundle.js',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const sourceMap = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  return { tenantId, node, version, code, sourceMap, sha256: createHash('sha256').update(code).digest('hex') };
+}
+
+/** The seed's SendSlackMessage, unchanged. */
+export function seedSource(): string {
+  return readFileSync(new URL('../fixtures/nodes/send-slack-message.ts', import.meta.url), 'utf8');
+}
+
+/** Same bundle under another tenant. */
+export function forTenant(bundle: RunnableBundle, tenantId: string): RunnableBundle {
+  return { ...bundle, tenantId };
+}
+
+const pools: SandboxPool[] = [];
+
+/** A pool that is disposed after the test, which then checks that no isolate leaked. */
+export function trackedPool(options?: SandboxPoolOptions): SandboxPool {
+  const pool = new SandboxPool(options);
+  pools.push(pool);
+  return pool;
+}
+
+afterEach(async () => {
+  for (const pool of pools.splice(0)) {
+    await pool.dispose();
+    const s = pool.stats();
+    expect(s.liveIsolates).toBe(0);
+    expect(s.isolatesDisposed).toBe(s.isolatesCreated);
+  }
+});
+
+/** A bundle from hand-written code (no compiler): for odd or tampered bundles. */
+export function rawBundle(code: string, node = 'Odd', tenantId = 'acme'): RunnableBundle {
+  return { tenantId, node, version: '1.0.0', code, sha256: createHash('sha256').update(code).digest('hex') };
+}
