@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startProcess } from './servers/process.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+  return !alive(pid);
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(outcome instanceof Error)) throw new Error(`expected a rejection with an Error, got ${String(outcome)}`);
+  return outcome;
+}
+
+describe('test server processes', () => {
+  it('a server that exits before answering fails with its exit code and output tail', async () => {
+    const error = await rejection(startProcess({
+      name: 'crashing-server',
+      command: 'sh',
+      args: ['-c', 'echo "listen tcp: address already in use" >&2; exit 3'],
+      ready: async () => false,
+    }));
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toContain('test server crashing-server exited before it answered (exit code 3)');
+    expect(error.message).toContain('address already in use');
+  });
+
+  it('a server that never answers fails after the bounded wait, with its output, and is stopped', async () => {
+    let pid = 0;
+    const error = await rejection(startProcess({
+      name: 'silent-server',
+      command: 'sh',
+      args: ['-c', 'echo "starting up"; echo $$; exec sleep 60'],
+      ready: async () => false,
+      timeoutMs: 300,
+    }));
+    expect(error.message).toContain('test server silent-server did not answer within 300 ms');
+    expect(error.message).toContain('starting up');
+    pid = Number(/\n(\d+)/.exec(error.message)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+
+  it('stop() ends the whole process group, children included', async () => {
+    const server = await startProcess({
+      name: 'forking-server',
+      command: 'sh',
+      args: ['-c', 'sleep 60 & echo "child=$!"; wait'],
+      ready: async () => true,
+    });
+    for (let i = 0; i < 200 && !/child=\d+/.test(server.outputTail()); i++) await new Promise((r) => setTimeout(r, 10));
+    const child = Number(/child=(\d+)/.exec(server.outputTail())?.[1]);
+    expect(child).toBeGreaterThan(0);
+    expect(alive(child)).toBe(true);
+    await server.stop();
+    await server.stop(); // idempotent
+    expect(await waitUntilGone(child)).toBe(true);
+    expect(await waitUntilGone(server.pid)).toBe(true);
+  });
+
+  it('a server outlives no run: when the process that started it is killed, the server is stopped', async () => {
+    const processModule = fileURLToPath(new URL('./servers/process.ts', import.meta.url));
+    const child = `
+      import { startProcess } from ${JSON.stringify(processModule)};
+      const server = await startProcess({
+        name: 'orphan-candidate',
+        command: 'sh',
+        args: ['-c', 'echo pid=$$; exec sleep 60'],
+        ready: async () => true,
+      });
+      for (let i = 0; i < 200 && !/pid=\\d+/.test(server.outputTail()); i++) await new Promise((r) => setTimeout(r, 10));
+      console.log(server.outputTail());
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const run = promisify(execFile);
+    const outcome = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { timeout: 30_000 }).catch(
+      (e: { stdout?: string; signal?: string }) => e,
+    );
+    expect((outcome as { signal?: string }).signal).toBe('SIGKILL');
+    const pid = Number(/pid=(\d+)/.exec((outcome as { stdout?: string }).stdout ?? '')?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * How test files reach the servers the global setup made available. Each accessor throws when
+ * its variables are missing: a suite never silently runs without its server.
+ */
+import { GCS_ENV } from './gcs-server.js';
+import { S3_ENV } from './s3-server.js';
+import { TEMPORAL_ENV } from './temporal-server.js';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: the vitest global setup (test/setup/global-setup.ts) did not run or did not start the server. HINT: run tests with \`npx vitest run …\` from the repository root`);
+  }
+  return value;
+}
+
+/** Endpoint and root credentials of the S3 test server. */
+export function s3TestServer(): { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string } {
+  return {
+    endpoint: required(S3_ENV.endpoint),
+    region: process.env[S3_ENV.region] || 'us-east-1',
+    accessKeyId: required(S3_ENV.accessKey),
+    secretAccessKey: required(S3_ENV.secretKey),
+  };
+}
+
+/** Base URL of the GCS test server (fake-gcs-server), for `apiEndpoint`. */
+export function gcsTestServer(): { endpoint: string } {
+  return { endpoint: required(GCS_ENV.endpoint) };
+}
+
+/** `host:port` and namespace of the Temporal test server. */
+export function temporalTestServer(): { address: string; namespace: string } {
+  return { address: required(TEMPORAL_ENV.address), namespace: process.env[TEMPORAL_ENV.namespace] || 'default' };
+}
