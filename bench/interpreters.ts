@@ -1,0 +1,319 @@
+/**
+ * Interpreter node benchmarks (issue 5). Run:
+ *   node --no-node-snapshot --import tsx bench/interpreters.ts            # both languages
+ *   node --no-node-snapshot --import tsx bench/interpreters.ts javascript # one of them
+ *
+ * Reports, in one run, figures and ratios against baselines measured in the same run:
+ *  - JavaScript (`benchJavaScript`): JavaScriptInterpreter warm with a 1 KB context (goal ≤ 0.5 ms per
+ *    run), against the same computation as plain JS in the host and against raw QuickJS in the host
+ *    thread; the fresh-runtime vs shared-runtime cost behind the isolation decision; engine cold start.
+ *  - Python (`benchPython`): the seed's subprocess approach vs PythonInterpreter warm (goal ≥ 300×),
+ *    cold from snapshot (goal ≤ 300 ms), memory per warm sandbox.
+ *
+ * Ownership: each language's engineer edits only their own `bench<Language>` function (and helpers
+ * named after it); `main`, `Report` and the shared 1 KB context are shared and kept stable.
+ */
+import os from 'node:os';
+import type { BtreeModule } from '../src/btree/host-btree.js';
+import { createJavaScriptInterpreterClass, QuickJsEngine } from '../src/interpreters/javascript.js';
+import * as testHost from '../src/testing/index.js';
+
+// ---------------------------------------------------------------------------------------------
+// Shared: report and the 1 KB context both languages use.
+// ---------------------------------------------------------------------------------------------
+
+/** One line of the report: a figure, and optionally the goal it is held against. */
+export interface BenchRow {
+  section: string;
+  name: string;
+  value: string;
+  goal?: string;
+  pass?: boolean;
+}
+
+/** Collects rows and prints them as one table at the end. */
+export class Report {
+  readonly rows: BenchRow[] = [];
+  add(row: BenchRow): void {
+    this.rows.push(row);
+    const verdict = row.pass === undefined ? '' : row.pass ? '  ✓' : '  ✗';
+    console.log(`  ${row.name.padEnd(64)} ${row.value.padStart(14)}${row.goal ? `   goal ${row.goal}` : ''}${verdict}`);
+  }
+  section(title: string): void {
+    console.log(`\n${title}`);
+  }
+}
+
+/** A blackboard of ≈1 KB of JSON: 16 orders with a few fields each. */
+export function oneKbContext(): { orders: Array<{ id: string; value: number; qty: number; tags: string[] }>; customer: { name: string; tier: string } } {
+  const orders = Array.from({ length: 16 }, (_, i) => ({ id: `ord-${1000 + i}`, value: 10.5 * (i + 1), qty: (i % 4) + 1, tags: ['web', i % 2 ? 'eu' : 'us'] }));
+  return { orders, customer: { name: 'Ada Lovelace', tier: 'gold' } };
+}
+
+/** Mean, median and p95 of a list of durations in ms. */
+export function stats(samples: number[]): { mean: number; p50: number; p95: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return { mean: samples.reduce((a, b) => a + b, 0) / samples.length, p50: at(0.5), p95: at(0.95) };
+}
+
+const ms = (v: number): string => `${v.toFixed(3)} ms`;
+const us = (v: number): string => `${(v * 1000).toFixed(1)} µs`;
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript (JavaScriptInterpreter, QuickJS). Owner: the JavaScript interpreter engineer.
+// ---------------------------------------------------------------------------------------------
+
+const JS_SCRIPT = `
+const total = orders.reduce((sum, o) => sum + o.value * o.qty, 0);
+result = { count: orders.length, total, customer: customer.name, eu: orders.filter((o) => o.tags.includes('eu')).length };
+`;
+
+function jsNative(ctx: ReturnType<typeof oneKbContext>): unknown {
+  const { orders, customer } = JSON.parse(JSON.stringify(ctx)) as ReturnType<typeof oneKbContext>;
+  const total = orders.reduce((sum, o) => sum + o.value * o.qty, 0);
+  return { count: orders.length, total, customer: customer.name, eu: orders.filter((o) => o.tags.includes('eu')).length };
+}
+
+async function benchJavaScript(report: Report): Promise<void> {
+  report.section('JavaScriptInterpreter (QuickJS in a worker thread)');
+  const context = oneKbContext();
+  const contextBytes = JSON.stringify(context).length;
+  const N = 2_000;
+
+  // Baseline 1: the same computation as plain JS in the host (with the same JSON copy of the context).
+  for (let i = 0; i < 2_000; i++) jsNative(context);
+  const native: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    jsNative(context);
+    native.push(performance.now() - t);
+  }
+
+  // Baseline 2: QuickJS in the host thread: fresh runtime + context + eval + dispose, vs a shared runtime.
+  const { newQuickJSWASMModule, RELEASE_SYNC } = await import('quickjs-emscripten');
+  const qjs = await newQuickJSWASMModule(RELEASE_SYNC);
+  const shared = qjs.newRuntime();
+  const rawRun = (fresh: boolean): void => {
+    const rt = fresh ? qjs.newRuntime() : shared;
+    if (fresh) rt.setMemoryLimit(32 << 20);
+    const vm = rt.newContext();
+    const r = vm.evalCode(`var orders = ${JSON.stringify(context.orders)}; var customer = ${JSON.stringify(context.customer)};${JS_SCRIPT}; JSON.stringify(result)`);
+    (r.error ?? r.value).dispose();
+    vm.dispose();
+    if (fresh) rt.dispose();
+  };
+  for (let i = 0; i < 300; i++) rawRun(true);
+  const rawFresh: number[] = [];
+  const rawShared: number[] = [];
+  for (let i = 0; i < N; i++) {
+    let t = performance.now();
+    rawRun(true);
+    rawFresh.push(performance.now() - t);
+    t = performance.now();
+    rawRun(false);
+    rawShared.push(performance.now() - t);
+  }
+  shared.dispose();
+
+  // Cold start: a new engine (worker spawn + wasm module load) and its first run.
+  const coldStart = performance.now();
+  const engine = new QuickJsEngine();
+  const first = await engine.run({ script: JS_SCRIPT, inputs: context, timeoutMs: 5_000, memoryLimitBytes: 32 << 20 });
+  const cold = performance.now() - coldStart;
+  if (!first.ok) throw new Error(`bench script failed: ${first.error.message}`);
+
+  // Warm engine runs (what a tick pays once the host is up).
+  for (let i = 0; i < 300; i++) await engine.run({ script: JS_SCRIPT, inputs: context, timeoutMs: 5_000, memoryLimitBytes: 32 << 20 });
+  const warm: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    await engine.run({ script: JS_SCRIPT, inputs: context, timeoutMs: 5_000, memoryLimitBytes: 32 << 20 });
+    warm.push(performance.now() - t);
+  }
+
+  // Whole node tick in the test host: blackboard copy + JSON checks + engine + write-back.
+  testHost.setTestHostLogging(false);
+  const { JavaScriptInterpreter } = createJavaScriptInterpreterClass(testHost as unknown as BtreeModule, { engine, logger: { info() {}, warn() {} } });
+  const node = new JavaScriptInterpreter({ id: 'bench', script: JS_SCRIPT, outputKey: 'out' });
+  const blackboard = new testHost.ScopedBlackboard();
+  for (const [k, v] of Object.entries(context)) blackboard.set(k, v);
+  const tickCtx = { blackboard, treeRegistry: new testHost.Registry(), timestamp: Date.now() };
+  for (let i = 0; i < 300; i++) await node.tick(tickCtx as never);
+  const ticks: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    await node.tick(tickCtx as never);
+    ticks.push(performance.now() - t);
+  }
+  await engine.dispose();
+
+  const s = { native: stats(native), rawFresh: stats(rawFresh), rawShared: stats(rawShared), warm: stats(warm), ticks: stats(ticks) };
+  report.add({ section: 'javascript', name: `context size (JSON characters)`, value: String(contextBytes) });
+  report.add({ section: 'javascript', name: 'baseline: same computation as plain JS in the host (p50)', value: us(s.native.p50) });
+  report.add({ section: 'javascript', name: 'raw QuickJS in host thread, fresh runtime per run (p50)', value: ms(s.rawFresh.p50) });
+  report.add({ section: 'javascript', name: 'raw QuickJS in host thread, shared runtime, fresh context (p50)', value: ms(s.rawShared.p50) });
+  report.add({ section: 'javascript', name: 'fresh runtime ÷ shared runtime (isolation cost, ratio)', value: `${(s.rawFresh.p50 / s.rawShared.p50).toFixed(2)}×` });
+  report.add({ section: 'javascript', name: 'engine cold start: new worker + QuickJS load + first run', value: ms(cold) });
+  report.add({ section: 'javascript', name: 'JavaScriptInterpreter warm run, 1 KB context (p50)', value: ms(s.warm.p50), goal: '≤ 0.5 ms', pass: s.warm.p50 <= 0.5 });
+  report.add({ section: 'javascript', name: 'JavaScriptInterpreter warm run, 1 KB context (mean / p95)', value: `${s.warm.mean.toFixed(3)} / ${s.warm.p95.toFixed(3)} ms` });
+  report.add({ section: 'javascript', name: 'prelude compile + worker round trip + checks (warm − raw, p50)', value: ms(s.warm.p50 - s.rawFresh.p50) });
+  report.add({ section: 'javascript', name: 'whole node tick in the test host (p50)', value: ms(s.ticks.p50) });
+  report.add({ section: 'javascript', name: 'node tick ÷ plain JS baseline (ratio)', value: `${Math.round(s.ticks.p50 / s.native.p50)}×` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python (PythonInterpreter, Pyodide in isolated-vm). Owner: the Python interpreter engineer.
+// ---------------------------------------------------------------------------------------------
+
+const PY_SCRIPT = `
+total = sum(o['value'] * o['qty'] for o in orders)
+result = {'count': len(orders), 'total': total, 'customer': customer['name'], 'eu': len([o for o in orders if 'eu' in o['tags']])}
+`;
+
+/**
+ * The seed's `executePython` activity, reproduced faithfully (docs "Implementation"): a temp file in
+ * /tmp/python-scripts, the context injected as `key = <JSON>` lines, `python3` spawned per call,
+ * the result printed as JSON on stdout and parsed, the file removed.
+ */
+async function pythonSeedSubprocess(script: string, context: Record<string, unknown>): Promise<unknown> {
+  const { spawn } = await import('node:child_process');
+  const { writeFileSync, unlinkSync, mkdirSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { randomUUID } = await import('node:crypto');
+  const tempDir = join('/tmp', 'python-scripts');
+  if (!existsSync(tempDir)) mkdirSync(tempDir, { recursive: true });
+  const scriptPath = join(tempDir, `${randomUUID()}.py`);
+  const fullScript = `
+import json
+import sys
+
+# Inject context variables from blackboard
+${Object.entries(context)
+  .map(([key, val]) => `${key} = ${JSON.stringify(val)}`)
+  .join('\n')}
+
+# User script
+${script}
+
+# Capture result variable
+if 'result' in locals():
+    print(json.dumps(result))
+else:
+    print(json.dumps({}))
+`;
+  writeFileSync(scriptPath, fullScript);
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const python = spawn('python3', [scriptPath]);
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        python.kill('SIGTERM');
+        reject(new Error('Python script timed out after 30000ms'));
+      }, 30_000);
+      python.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      python.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      python.on('close', (code) => {
+        clearTimeout(timer);
+        if (timedOut) return;
+        if (code !== 0) reject(new Error(`Python exited with code ${code}: ${stderr}`));
+        else resolve(stdout);
+      });
+      python.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`Failed to start Python: ${err.message}`));
+      });
+    });
+    return JSON.parse(output.trim());
+  } finally {
+    try {
+      unlinkSync(scriptPath);
+    } catch {
+      // ignore cleanup errors, as the seed does
+    }
+  }
+}
+
+async function benchPython(report: Report): Promise<void> {
+  report.section('PythonInterpreter (Pyodide in isolated-vm)');
+  const { PythonEngine } = await import('../src/interpreters/python.js');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const context = oneKbContext();
+  const request = (tenantId: string) => ({ script: PY_SCRIPT, inputs: context, timeoutMs: 10_000, memoryLimitBytes: 256 * 2 ** 20, tenantId });
+  const expected = JSON.stringify(await pythonSeedSubprocess(PY_SCRIPT, context));
+
+  // Baseline: the seed's subprocess per call.
+  for (let i = 0; i < 3; i++) await pythonSeedSubprocess(PY_SCRIPT, context);
+  const seed: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    await pythonSeedSubprocess(PY_SCRIPT, context);
+    seed.push(performance.now() - t);
+  }
+
+  // First start of a host without a snapshot cache: load + compile Pyodide, cold boot, make the snapshot.
+  const cacheDir = await mkdtemp(join(os.tmpdir(), 'btp-bench-pyodide-'));
+  const engine = new PythonEngine({ cacheDir, maxIsolates: 16, maxIdlePerTenant: 1 });
+  let t = performance.now();
+  await engine.warmUp();
+  const firstStart = performance.now() - t;
+
+  // Cold from snapshot: a tenant without a warm isolate (new isolate from the snapshot + first run).
+  const cold: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    t = performance.now();
+    const r = await engine.run(request(`cold-${i}`));
+    cold.push(performance.now() - t);
+    if (!r.ok || JSON.stringify(r.value) !== expected) throw new Error(`bench script gave ${JSON.stringify(r)}, the seed gave ${expected}`);
+  }
+
+  // Warm runs of one tenant.
+  for (let i = 0; i < 300; i++) await engine.run(request('warm'));
+  const warm: number[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    t = performance.now();
+    await engine.run(request('warm'));
+    warm.push(performance.now() - t);
+  }
+
+  // Memory: RSS delta per warm sandbox (one idle isolate per tenant, after one run each).
+  const K = 6;
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  for (let i = 0; i < K; i++) await engine.run(request(`mem-${i}`));
+  const rssAfter = process.memoryUsage().rss;
+  const live = engine.liveIsolates;
+  await engine.dispose();
+  await rm(cacheDir, { recursive: true, force: true });
+
+  const s = { seed: stats(seed), cold: stats(cold), warm: stats(warm) };
+  const ratio = s.seed.p50 / s.warm.p50;
+  report.add({ section: 'python', name: "baseline: the seed's python3 subprocess per call (p50)", value: ms(s.seed.p50) });
+  report.add({ section: 'python', name: 'PythonInterpreter warm run, same script, 1 KB context (p50)', value: ms(s.warm.p50) });
+  report.add({ section: 'python', name: 'PythonInterpreter warm run (mean / p95)', value: `${s.warm.mean.toFixed(3)} / ${s.warm.p95.toFixed(3)} ms` });
+  report.add({ section: 'python', name: 'subprocess ÷ warm (ratio)', value: `${Math.round(ratio)}×`, goal: '≥ 300×', pass: ratio >= 300 });
+  report.add({ section: 'python', name: 'cold from snapshot: new isolate + first run (p50)', value: ms(s.cold.p50), goal: '≤ 300 ms', pass: s.cold.p50 <= 300 });
+  report.add({ section: 'python', name: 'cold from snapshot (max of 6)', value: ms(Math.max(...cold)) });
+  report.add({ section: 'python', name: 'first start without snapshot cache (compile + boot + snapshot)', value: ms(firstStart) });
+  report.add({ section: 'python', name: `RSS per warm Python sandbox (delta over ${K} isolates, ${live} live)`, value: `${((rssAfter - rssBefore) / K / 2 ** 20).toFixed(1)} MB` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared entry point.
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  console.log(`bench/interpreters — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg()[0]?.toFixed(1)}`);
+  const report = new Report();
+  if (!only || only === 'javascript') await benchJavaScript(report);
+  if (!only || only === 'python') await benchPython(report);
+  const failed = report.rows.filter((r) => r.pass === false);
+  console.log(failed.length ? `\n${failed.length} goal(s) missed on this machine` : '\nall goals met');
+}
+
+await main();

@@ -1,0 +1,186 @@
+/**
+ * The host btree node class shared by `JavaScriptInterpreter` and `PythonInterpreter`.
+ *
+ * API (stable):
+ * - `createInterpreterNodeClass(btree, engine, { typeName, defaultOutputKey, baseLimits, limits?, logger?, tenantId? })`
+ *   returns a class extending the host's `btree.ActionNode` whose `name` is `typeName` (btree uses the
+ *   class name as `node.type`). Register it with `registry.register(typeName, cls, interpreterNodeMetadata(typeName))`.
+ * - `interpreterNodeMetadata(typeName, defaultOutputKey)` → registry metadata (category `action`, ports).
+ * - `collectScriptInputs(blackboard, inputs, limits)` → the JSON-safe copy of the keys a script sees.
+ *
+ * Behaviour:
+ * - The constructor validates the props (`props.ts`) and throws the **host's** `ConfigurationError`
+ *   listing every problem, so a bad tree fails when it is built, not when it ticks.
+ * - `executeTick` copies the exposed blackboard keys (JSON-safe, size-capped), runs the engine, and on
+ *   success sets `outputKey` and returns SUCCESS; on failure sets `_lastError` to
+ *   `<typeName> failed: <message> (line N)` and returns FAILURE. It never throws, so one bad script
+ *   cannot reject the whole workflow.
+ * - Captured output goes to the host logger, one `info` line per script line, tagged with tenant and node.
+ *
+ * This file imports no engine: the Temporal workflow entry can build node classes whose engine is an
+ * activity proxy.
+ *
+ * @module
+ */
+import type { BtreeModule, HostBlackboard, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostTickContext, NodeStatusValue } from '../btree/host-btree.js';
+import { toJsonSafe } from './json-safe.js';
+import { checkInterpreterProps, isExposableName, resolveInterpreterLimits, type InterpreterProps } from './props.js';
+import type { InterpreterEngine, InterpreterLimits, InterpreterLogFields, InterpreterLogger, JsonValue } from './types.js';
+
+/** Options of {@link createInterpreterNodeClass}. */
+export interface InterpreterNodeOptions {
+  /** Registry type and class name, e.g. `JavaScriptInterpreter`. */
+  typeName: string;
+  /** `jsResult` or `pythonResult`. */
+  defaultOutputKey: string;
+  /** The language's default limits (`JAVASCRIPT_LIMITS` / `PYTHON_LIMITS`). */
+  baseLimits: Readonly<InterpreterLimits>;
+  /** Host overrides of the limits. */
+  limits?: Partial<InterpreterLimits>;
+  /** Host logger for captured output. Default: `console`, prefixed like btree's own node logs. */
+  logger?: InterpreterLogger;
+  /** Tenant whose trees use this class; passed to the engine (warm state is kept per tenant) and to logs. */
+  tenantId?: string;
+}
+
+/** A class the host registry can instantiate. */
+export type InterpreterNodeClass = new (config: HostNodeConfiguration) => HostLeafNode;
+
+/** What a script sees: the copied inputs, or why they could not be copied. */
+export type CollectedInputs = { ok: true; inputs: Record<string, JsonValue>; bytes: number } | { ok: false; message: string };
+
+/**
+ * Copies the blackboard keys a script sees.
+ * - `inputs` given: exactly those keys; a missing key (or `undefined` value) is exposed as `null`; a
+ *   value that is not JSON-safe is an error naming the key and the path inside it.
+ * - `inputs` absent: every key (inherited scopes included) that can be a variable and whose value is
+ *   JSON-safe; other keys are skipped silently.
+ * - Either way the total JSON text must fit in `limits.maxInputBytes`.
+ */
+export function collectScriptInputs(blackboard: HostBlackboard, inputs: readonly string[] | undefined, limits: Readonly<InterpreterLimits>): CollectedInputs {
+  const out: Record<string, JsonValue> = {};
+  let bytes = 0;
+  const tooBig = (): CollectedInputs => ({
+    ok: false,
+    message: `the blackboard values exposed to the script are over the ${limits.maxInputBytes}-character input limit. HINT: list only the keys the script needs in props.inputs`,
+  });
+  const keys = inputs ?? blackboard.keys().filter(isExposableName);
+  for (const key of keys) {
+    const value = blackboard.get(key);
+    if (value === undefined) {
+      if (inputs) out[key] = null;
+      continue;
+    }
+    const safe = toJsonSafe(value, { root: key, maxDepth: limits.maxDepth, maxBytes: limits.maxInputBytes - bytes });
+    if (!safe.ok) {
+      if (safe.reason === 'size') return tooBig();
+      if (inputs) return { ok: false, message: `input ${safe.message}` };
+      continue;
+    }
+    bytes += safe.bytes;
+    out[key] = safe.value;
+  }
+  return { ok: true, inputs: out, bytes };
+}
+
+/** Registry metadata of an interpreter node. */
+export function interpreterNodeMetadata(typeName: string, defaultOutputKey: string): HostNodeMetadata {
+  return {
+    category: 'action',
+    description: `${typeName}: runs an inline script in a sandbox; what it leaves in \`result\` is written to outputKey`,
+    ports: [{ name: 'outputKey', type: 'output', description: 'blackboard key that receives the result', defaultValue: defaultOutputKey }],
+  };
+}
+
+const consoleLogger: InterpreterLogger = {
+  // eslint-disable-next-line no-console
+  info: (message) => console.log(message),
+  // eslint-disable-next-line no-console
+  warn: (message) => console.warn(message),
+};
+
+/** The protected members of btree's BaseNode this class uses. */
+interface ActionNodeInternals extends HostLeafNode {
+  _lastError?: string;
+}
+
+/**
+ * Creates the host node class of an interpreter.
+ *
+ * @example
+ * ```ts
+ * const engine = new QuickJsEngine();
+ * const JavaScriptInterpreter = createInterpreterNodeClass(btree, engine, {
+ *   typeName: 'JavaScriptInterpreter', defaultOutputKey: 'jsResult', baseLimits: JAVASCRIPT_LIMITS,
+ * });
+ * registry.register('JavaScriptInterpreter', JavaScriptInterpreter, interpreterNodeMetadata('JavaScriptInterpreter', 'jsResult'));
+ * ```
+ */
+export function createInterpreterNodeClass(btree: BtreeModule, engine: InterpreterEngine, options: InterpreterNodeOptions): InterpreterNodeClass {
+  const { typeName, defaultOutputKey, tenantId } = options;
+  const limits = resolveInterpreterLimits(options.limits, options.baseLimits);
+  const logger = options.logger ?? consoleLogger;
+  const Base = btree.ActionNode as unknown as abstract new (config: HostNodeConfiguration) => ActionNodeInternals;
+  const SUCCESS = btree.NodeStatus.SUCCESS;
+  const FAILURE = btree.NodeStatus.FAILURE;
+
+  class InterpreterNode extends Base {
+    readonly #props: InterpreterProps;
+
+    constructor(config: HostNodeConfiguration) {
+      super(config);
+      const checked = checkInterpreterProps(config, { defaultOutputKey, limits });
+      if (!checked.ok) {
+        throw new btree.ConfigurationError(
+          `Invalid configuration for ${typeName}:${String(config.id)}:\n${checked.problems.map((p) => `  - ${p}`).join('\n')}`,
+          'fix the props listed above; see docs/interpreters.md for the props of interpreter nodes',
+        );
+      }
+      this.#props = checked.props;
+    }
+
+    protected async executeTick(ctx: HostTickContext): Promise<NodeStatusValue> {
+      const props = this.#props;
+      const fields: InterpreterLogFields = { node: typeName, nodeId: this.id, ...(tenantId !== undefined ? { tenantId } : {}) };
+      const fail = (message: string, line?: number): NodeStatusValue => {
+        this._lastError = `${typeName} failed: ${message}${line !== undefined ? ` (line ${line})` : ''}`;
+        return FAILURE;
+      };
+
+      const collected = collectScriptInputs(ctx.blackboard, props.inputs, limits);
+      if (!collected.ok) return fail(collected.message);
+
+      let outcome;
+      try {
+        outcome = await engine.run({
+          script: props.script,
+          inputs: collected.inputs,
+          timeoutMs: props.timeoutMs,
+          memoryLimitBytes: props.memoryLimitBytes,
+          maxResultBytes: limits.maxResultBytes,
+          maxResultDepth: limits.maxDepth,
+          maxOutputLines: limits.maxOutputLines,
+          maxOutputBytes: limits.maxOutputBytes,
+          ...(tenantId !== undefined ? { tenantId } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+
+      const prefix = `[${typeName}:${this.name}]`;
+      for (const line of outcome.output) logger.info(`${prefix} ${line}`, fields);
+      if (outcome.truncatedOutput) logger.warn(`${prefix} script output truncated at ${limits.maxOutputLines} lines / ${limits.maxOutputBytes} characters`, fields);
+
+      if (!outcome.ok) return fail(outcome.error.message, outcome.error.line);
+      // The engine already checked the result; check again so a faulty engine cannot write an unsafe value.
+      const safe = toJsonSafe(outcome.value, { root: 'result', maxDepth: limits.maxDepth, maxBytes: limits.maxResultBytes });
+      if (!safe.ok) return fail(safe.message);
+      ctx.blackboard.set(props.outputKey, safe.value);
+      return SUCCESS;
+    }
+  }
+
+  Object.defineProperty(InterpreterNode, 'name', { value: typeName });
+  return InterpreterNode as unknown as InterpreterNodeClass;
+}
