@@ -8,7 +8,7 @@
  * - Wait: inside one process, contenders queue in memory (no polling); across processes they poll
  *   with jittered backoff until `timeoutMs`.
  * - Stale: a lock older than `staleMs` whose owner is dead (same host: `kill(pid, 0)` fails with
- *   ESRCH) is broken. A lock written by another host cannot be checked and is broken on age alone.
+ *   ESRCH, or on Linux the pid now belongs to a process with another start time) is broken. A lock written by another host cannot be checked and is broken on age alone.
  *   A lock that cannot be parsed (a crash between create and write on a power loss) counts its age
  *   from the file's mtime.
  * - Break safely: breakers first take `<name>#b` (the same way), re-read the lock and remove it
@@ -43,9 +43,41 @@ interface LockInfo {
   host: string;
   time: number;
   nonce: string;
+  /** The owner's start time (Linux: /proc/<pid>/stat field 22), to tell a reused pid from the owner. */
+  start?: string;
 }
 
 const HOST = hostname();
+let ownStart: string | undefined | null = null;
+
+/**
+ * When process `pid` started, in clock ticks since boot (Linux only; undefined elsewhere). A
+ * container restarted after a crash often gets the very same pid (1, 7, …) and hostname, so a pid
+ * alone would make its predecessor's lock look alive forever.
+ */
+async function startTimeOf(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (the command) may contain spaces and parentheses: count fields after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+async function ownStartTime(): Promise<string | undefined> {
+  if (ownStart === null) ownStart = await startTimeOf(process.pid);
+  return ownStart;
+}
+
+/** Is the owner recorded in a lock on this host still running? */
+async function ownerAlive(info: Pick<LockInfo, 'pid' | 'start'>): Promise<boolean> {
+  if (!pidAlive(info.pid)) return false;
+  if (info.start === undefined) return true;
+  const current = await startTimeOf(info.pid);
+  return current === undefined || current === info.start;
+}
+
 const localQueues = new Map<string, Promise<void>>();
 
 function errnoCode(e: unknown): string | undefined {
@@ -65,6 +97,11 @@ export function pidAlive(pid: number): boolean {
   } catch (e) {
     return errnoCode(e) === 'EPERM';
   }
+}
+
+async function lockInfo(): Promise<LockInfo> {
+  const start = await ownStartTime();
+  return { pid: process.pid, host: HOST, time: Date.now(), nonce: randomBytes(16).toString('hex'), ...(start ? { start } : {}) };
 }
 
 /** Waits for this process's earlier holders of `path`; returns the function that ends our turn. */
@@ -125,7 +162,8 @@ async function inspect(path: string, staleMs: number): Promise<Inspection> {
       return { state: 'held', stale: Date.now() - st.mtimeMs > staleMs, token: `ino:${st.ino}:${st.mtimeMs}`, owner: 'unknown' };
     }
     const old = Date.now() - info.time > staleMs;
-    const dead = info.host === HOST ? !pidAlive(info.pid) : true;
+    const start = typeof info.start === 'string' ? info.start : undefined;
+    const dead = !old ? false : info.host === HOST ? !(await ownerAlive({ pid: info.pid, start })) : true;
     return { state: 'held', stale: old && dead, token: info.nonce, owner: `pid ${info.pid} on ${info.host}` };
   } finally {
     await handle.close();
@@ -138,7 +176,7 @@ async function inspect(path: string, staleMs: number): Promise<Inspection> {
  */
 async function breakStale(dir: string, segmentName: string, path: string, token: string, staleMs: number): Promise<boolean> {
   const breaker = join(dir, breakerName(segmentName));
-  const info: LockInfo = { pid: process.pid, host: HOST, time: Date.now(), nonce: randomBytes(16).toString('hex') };
+  const info = await lockInfo();
   if (!(await tryCreate(dir, segmentName, breaker, info))) {
     // Another breaker is at work. If it died mid-break (a double fault), its breaker lock goes stale.
     const other = await inspect(breaker, staleMs);
@@ -191,7 +229,7 @@ export async function acquireLock(
     const deadline = Date.now() + options.timeoutMs;
     let lastOwner = 'unknown';
     for (let attempt = 0; ; attempt++) {
-      const info: LockInfo = { pid: process.pid, host: HOST, time: Date.now(), nonce: randomBytes(16).toString('hex') };
+      const info = await lockInfo();
       if (await tryCreate(dir, segmentName, path, info)) {
         let released = false;
         return {

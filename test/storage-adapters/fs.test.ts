@@ -188,6 +188,15 @@ describe('FsStorage', () => {
       expect(dec.decode((await s.get('k'))!.body)).toBe('v1');
     });
 
+    it('pid-reuse: a dead owner whose pid now belongs to another process (a restarted container) does not wedge the key', async () => {
+      const s = open({ lockStaleMs: 60_000, lockTimeoutMs: 2_000 });
+      await s.put('k', enc.encode('v1'));
+      // Our own pid is alive, but with another start time it is not the lock's owner.
+      await plantLock('k#l', JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() - 120_000, nonce: 'x', start: '1' }), 0);
+      await s.put('k', enc.encode('v2'));
+      expect(dec.decode((await s.get('k'))!.body)).toBe('v2');
+    });
+
     it('a lock from another host is broken on age alone', async () => {
       const s = open({ lockStaleMs: 60_000, lockTimeoutMs: 200 });
       await s.put('k', enc.encode('v1'));
@@ -248,6 +257,26 @@ describe('FsStorage', () => {
     await s.put('a/j', enc.encode('6'));
     await s.delete('a/j');
     expect(await tree(root)).toEqual(['a', 'a/k#o']);
+  });
+
+  it('list during concurrent writes yields each key once and never a temp or lock file', async () => {
+    const s = open();
+    const keys = Array.from({ length: 20 }, (_, i) => `busy/k${i}`);
+    await Promise.all(keys.map((k) => s.put(k, enc.encode('0'))));
+    let writing = true;
+    const writers = (async () => {
+      for (let round = 1; round <= 10; round++) await Promise.all(keys.map((k) => s.put(k, enc.encode(String(round)))));
+      writing = false;
+    })();
+    let listings = 0;
+    while (writing) {
+      const listed = (await collect(s.list('busy/'))).map((o) => o.key);
+      expect(new Set(listed).size).toBe(listed.length);
+      expect(listed.sort()).toEqual([...keys].sort());
+      listings++;
+    }
+    await writers;
+    expect(listings).toBeGreaterThan(0);
   });
 
   it('corruption: a damaged object file is reported with a StorageError, never returned', async () => {
