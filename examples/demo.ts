@@ -9,7 +9,8 @@
  *   3. custom nodes  the seed's notification tree, run in sandboxes, capabilities print their calls
  *   4. interpreters  the seed's data-processing tree (HttpRequest → PythonInterpreter → HttpRequest)
  *                    against a local HTTP server, and a one-line JavaScriptInterpreter tree
- *   5. dispose       everything; exit 0 (any failure prints the error and exits 1)
+ *   5. temporal      only when TEMPORAL_ADDRESS is set: the same trees as workflows on that server
+ *   5/6. dispose     everything; exit 0 (any failure prints the error and exits 1)
  *
  * Re-running is safe: publishing identical content is idempotent, activation of the active
  * version is a no-op. Delete the data directory to start over.
@@ -95,8 +96,15 @@ async function main(): Promise<void> {
     }
     say('  -- JavaScriptInterpreter one-liner --');
     await javascriptStep(host, btree, TENANT);
+    if (process.env.TEMPORAL_ADDRESS) {
+      step(5, `temporal: the same trees as workflows on the Temporal server at ${process.env.TEMPORAL_ADDRESS}`);
+      const { runTemporalDemo } = await import('./temporal/demo.js');
+      await runTemporalDemo(process.env.TEMPORAL_ADDRESS, say);
+    } else {
+      say('  (set TEMPORAL_ADDRESS=host:port to also run the trees as workflows on a Temporal server)');
+    }
   } finally {
-    step(5, 'dispose');
+    step(process.env.TEMPORAL_ADDRESS ? 6 : 5, 'dispose');
     await host.dispose();
     await storage.dispose();
     say(`  disposed the plugin host (sandboxes, interpreter engines) and the fs store`);
