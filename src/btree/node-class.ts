@@ -103,7 +103,7 @@ export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNo
         if (copy.skipped.length > 0) {
           spec.logger?.debug?.(`${label}: blackboard keys not copied to the guest (not JSON data or reserved)`, { ...logFields, keys: copy.skipped });
         }
-        const input: TickInput = { props: this.#props, blackboard: copy.value };
+        const input: TickInput = { props: this.#props, blackboard: copy.value, nodeId: this.id, nodeName: this.name };
         if (context.signal) input.signal = context.signal;
         const outcome = await runner.tick(await spec.loadBundle(), input);
         if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);

@@ -23,7 +23,7 @@ import { JAVASCRIPT_LIMITS, PYTHON_LIMITS, resolveInterpreterLimits } from '../i
 import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, ScriptOutcome } from '../interpreters/types.js';
 import type { ResolvedTenantNode } from '../btree/register-nodes.js';
 import { registryCatalog, type PluginHost } from '../plugin-host.js';
-import type { NodeRunner, RunnableBundle, TickOutcome } from '../sandbox/types.js';
+import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
 import {
   ACTIVITY_NAMES,
   NON_RETRYABLE_ERROR_TYPES,
@@ -150,7 +150,9 @@ export function createPluginActivitiesFromBackend(backend: PluginActivitiesBacke
             throw new IntegrityError(`tick refused [tenant=${tenantId}, node=${input.name}, version=${input.version}]`, input.sha256, bundle.sha256);
           }
           const runner = await backend.runner();
-          const outcome = await runner.tick(bundle, { props: input.props ?? {}, blackboard: input.blackboard ?? {}, signal });
+          const tickInput: TickInput = { props: input.props ?? {}, blackboard: input.blackboard ?? {}, signal };
+          if (typeof input.nodeId === 'string') tickInput.nodeId = input.nodeId;
+          const outcome = await runner.tick(bundle, tickInput);
           throwIfCancelled(signal);
           const limit = limitOf(outcome);
           if (limit) {
