@@ -14,6 +14,8 @@ export const entries: Record<string, string> = {
   sdk: 'src/sdk/index.ts',
   temporal: 'src/temporal/activities.ts',
   workflow: 'src/temporal/workflow.ts',
+  'interpreters/javascript': 'src/interpreters/javascript.ts',
+  'interpreters/python': 'src/interpreters/python.ts',
 };
 
 export default defineConfig({

@@ -1,0 +1,66 @@
+/**
+ * Process-wide, read-only pieces shared by every Pyodide isolate: the distribution, the wasm module
+ * compiled once on the host with its memory capped, `ExternalCopy`s of the files, and the V8 code
+ * cache of the bundle. Nothing here is tenant-specific.
+ *
+ * @module
+ */
+import ivm from 'isolated-vm';
+import { loadPyodideDistribution, type PyodideDistribution } from './pyodide-bundle.js';
+import { capWasmMemory, WASM_PAGE_BYTES } from './wasm-memory-cap.js';
+
+/** Shared host-side state for isolates whose Pyodide memory is capped at `wasmMaxPages`. */
+export interface PyodideRuntime {
+  readonly dist: PyodideDistribution;
+  /** Hard cap of Pyodide's linear memory, in wasm pages. */
+  readonly wasmMaxPages: number;
+  /** Identifies everything a snapshot depends on: distribution, our sources and the cap. */
+  readonly key: string;
+  readonly wasmModule: ivm.ExternalCopy<WebAssembly.Module>;
+  readonly stdlib: ivm.ExternalCopy<ArrayBuffer>;
+  /** Set after the first isolate compiled the bundle. */
+  codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+}
+
+/** The host's WebAssembly API (typed here because the project's lib has no DOM types). */
+function wasmApi(): { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } {
+  return (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+}
+
+const runtimes = new Map<number, Promise<PyodideRuntime>>();
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/**
+ * The runtime for a memory cap, created once per process and cap.
+ * `wasmMaxBytes` is rounded up to whole wasm pages.
+ */
+export function getPyodideRuntime(wasmMaxBytes: number): Promise<PyodideRuntime> {
+  const pages = Math.ceil(wasmMaxBytes / WASM_PAGE_BYTES);
+  let runtime = runtimes.get(pages);
+  if (!runtime) {
+    runtime = createRuntime(pages).catch((e: unknown) => {
+      runtimes.delete(pages);
+      throw e;
+    });
+    runtimes.set(pages, runtime);
+  }
+  return runtime;
+}
+
+async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
+  const dist = await loadPyodideDistribution();
+  const capped = capWasmMemory(dist.wasm, wasmMaxPages);
+  // Compiled once; each isolate receives a copy of the module (compiled code is shared by V8).
+  const module = await wasmApi().compile(capped.bytes);
+  return {
+    dist,
+    wasmMaxPages,
+    key: `${dist.runtimeHash.slice(0, 24)}-${wasmMaxPages}`,
+    wasmModule: new ivm.ExternalCopy(module),
+    stdlib: new ivm.ExternalCopy(toArrayBuffer(dist.stdlib)),
+    codeCache: undefined,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Hard cap on Pyodide's WebAssembly linear memory.
+ *
+ * isolated-vm's `memoryLimit` counts the V8 heap, not wasm linear memory, so a Python script could
+ * otherwise grow Pyodide's memory to the 4 GB wasm32 maximum. We rewrite the maximum of the memory
+ * that the binary itself defines (the memory section, id 5) before compiling it: no guest code,
+ * not even a wasm `memory.grow` instruction, can grow it past that.
+ *
+ * @module
+ */
+
+/** Bytes per wasm page. */
+export const WASM_PAGE_BYTES = 65_536;
+
+/** What {@link capWasmMemory} found and wrote. */
+export interface WasmMemoryCap {
+  /** The rewritten binary. */
+  bytes: Uint8Array;
+  /** Initial pages declared by the binary. */
+  initialPages: number;
+  /** Maximum pages declared by the binary before the rewrite (`undefined`: unbounded). */
+  previousMaxPages: number | undefined;
+}
+
+function readU32Leb(b: Uint8Array, pos: number): [value: number, next: number] {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = b[pos++];
+    if (byte === undefined || shift > 35) throw new Error('malformed LEB128 in wasm binary');
+    result += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return [result, pos];
+    shift += 7;
+  }
+}
+
+function u32Leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+}
+
+/**
+ * Returns a copy of `wasm` whose single defined memory has maximum `maxPages`.
+ * Throws when the binary imports its memory, defines several, is memory64, or needs more than
+ * `maxPages` initially: those are not the Pyodide binary this was written for.
+ */
+export function capWasmMemory(wasm: Uint8Array, maxPages: number): WasmMemoryCap {
+  if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 65_536) {
+    throw new RangeError(`wasm memory cap must be 1..65536 pages, got ${maxPages}`);
+  }
+  let pos = 8; // magic + version
+  while (pos < wasm.length) {
+    const id = wasm[pos]!;
+    const [size, bodyStart] = readU32Leb(wasm, pos + 1);
+    const end = bodyStart + size;
+    if (id === 5) {
+      let [count, p] = readU32Leb(wasm, bodyStart);
+      if (count !== 1) throw new Error(`expected exactly one defined wasm memory, found ${count}`);
+      const flags = wasm[p++]!;
+      if (flags & 0x04) throw new Error('memory64 is not supported');
+      if (flags & 0x02) throw new Error('shared memory is not supported');
+      let initialPages: number;
+      let previousMaxPages: number | undefined;
+      [initialPages, p] = readU32Leb(wasm, p);
+      if (flags & 0x01) [previousMaxPages, p] = readU32Leb(wasm, p);
+      if (initialPages > maxPages) {
+        throw new Error(`the binary needs ${initialPages} pages initially, more than the cap of ${maxPages}`);
+      }
+      const body = [...u32Leb(1), flags | 0x01, ...u32Leb(initialPages), ...u32Leb(maxPages), ...wasm.subarray(p, end)];
+      const section = [5, ...u32Leb(body.length), ...body];
+      const bytes = new Uint8Array(pos + section.length + (wasm.length - end));
+      bytes.set(wasm.subarray(0, pos), 0);
+      bytes.set(section, pos);
+      bytes.set(wasm.subarray(end), pos + section.length);
+      return { bytes, initialPages, previousMaxPages };
+    }
+    pos = end;
+  }
+  throw new Error('the wasm binary defines no memory (imported memory cannot be capped here)');
+}
