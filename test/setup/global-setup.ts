@@ -1,5 +1,5 @@
 /**
- * Vitest global setup: starts the real servers the suites need (S3: versitygw, GCS:
+ * Vitest global setup: starts the real servers the suites need (S3: moto[server], GCS:
  * fake-gcs-server, Temporal: the CLI's dev server) on 127.0.0.1, in parallel, and exposes their
  * addresses to the test processes through environment variables (test forks inherit
  * `process.env`). Servers named by BTREE_PLUGINS_S3_ENDPOINT, BTREE_PLUGINS_GCS_ENDPOINT or

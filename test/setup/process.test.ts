@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -96,5 +99,28 @@ describe('test server processes', () => {
     const pid = Number(/pid=(\d+)/.exec((outcome as { stdout?: string }).stdout ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
     expect(await waitUntilGone(pid)).toBe(true);
+  });
+
+  it('a server is never stalled by its own output, even while the process that started it blocks its event loop', async () => {
+    // A pipe would fill after a few hundred writes with nobody reading, and the writer would
+    // block: that froze moto mid-request while a benchmark harness sat in spawnSync.
+    const dir = await mkdtemp(join(tmpdir(), 'btree-plugins-process-test-'));
+    const marker = join(dir, 'wrote-everything');
+    const server = await startProcess({
+      name: 'chatty-server',
+      command: 'sh',
+      args: ['-c', 'i=0; while [ $i -lt 5000 ]; do echo "request $i: GET /bucket/some/key HTTP/1.1 200"; i=$((i+1)); done; echo last line >&2; : > "$1"; exec sleep 60', 'chatty', marker],
+      ready: async () => true,
+    });
+    try {
+      // Blocks this event loop until the server has written all 5,000 lines (or 20 s pass).
+      const wait = spawnSync('sh', ['-c', 'i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; [ -e "$1" ]', 'wait', marker]);
+      expect(wait.status, 'the server stopped writing: its output backed up while this process was not reading').toBe(0);
+      expect(server.outputTail()).toMatch(/request 4999: .*\nlast line$/);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(server.outputTail()).toContain('last line'); // still readable after stop()
   });
 });

@@ -1,9 +1,18 @@
 /**
  * Starts a server as a child process in its own process group, waits until it answers, and stops
  * the whole group again. A server that does not come up fails with the tail of its output.
+ *
+ * The server's stdout and stderr go to a file, never to a pipe: a pipe drains only while this
+ * process's event loop runs, so a starter that blocks it (spawnSync of a benchmark, a paused
+ * debugger, a long synchronous step) would let the pipe fill, and a server that logs per request
+ * then blocks mid-request and stops answering everyone (moto did, after ~270 requests). The file
+ * is unlinked as soon as the server has it open: nothing is left on disk, whatever way the run ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A server process started by {@link startProcess}. */
 export interface ServerProcess {
@@ -72,20 +81,22 @@ const WATCHDOG = [
  */
 export async function startProcess(options: StartProcessOptions): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  let tail = '';
-  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'btree-plugins-test-server', options.command, ...options.args], {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    // Own process group, so stop() reaches every child the server forks.
-    detached: true,
-    // stdin is the watchdog's lifeline: it closes when this process dies, however it dies.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const onData = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const output = openOutputFile(options.name);
+  let child: ChildProcess;
+  try {
+    child = spawn('sh', ['-c', WATCHDOG, 'btree-plugins-test-server', options.command, ...options.args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      // Own process group, so stop() reaches every child the server forks.
+      detached: true,
+      // stdin is the watchdog's lifeline: it closes when this process dies, however it dies.
+      // stdout and stderr: the output file (see the module comment for why not a pipe).
+      stdio: ['pipe', output.fd, output.fd],
+    });
+  } catch (error) {
+    output.close();
+    throw error;
+  }
   let exited: string | undefined;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -102,16 +113,18 @@ export async function startProcess(options: StartProcessOptions): Promise<Server
   const handle: ServerProcess = {
     name: options.name,
     pid: child.pid ?? -1,
-    outputTail: () => tail.trim(),
+    outputTail: () => output.tail(),
     stop() {
       stopped ??= (async () => {
-        if (exited !== undefined || child.pid === undefined) return;
-        signalGroup(child.pid, 'SIGTERM');
-        const killed = await Promise.race([exit.then(() => true), sleep(3_000).then(() => false)]);
-        if (!killed) {
-          signalGroup(child.pid, 'SIGKILL');
-          await exit;
+        if (exited === undefined && child.pid !== undefined) {
+          signalGroup(child.pid, 'SIGTERM');
+          const killed = await Promise.race([exit.then(() => true), sleep(3_000).then(() => false)]);
+          if (!killed) {
+            signalGroup(child.pid, 'SIGKILL');
+            await exit;
+          }
         }
+        output.close();
       })();
       return stopped;
     },
@@ -120,6 +133,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Server
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited !== undefined) {
+      await handle.stop();
       throw new Error(`test server ${options.name} exited before it answered (${exited}). Its output:\n${handle.outputTail() || '(none)'}`);
     }
     let ok = false;
@@ -137,6 +151,39 @@ export async function startProcess(options: StartProcessOptions): Promise<Server
     }
     await sleep(50);
   }
+}
+
+/** A server's output file: written by the server, read back here for error messages. */
+interface OutputFile {
+  readonly fd: number;
+  /** The last {@link TAIL_BYTES} the server wrote; still readable after close(). */
+  tail(): string;
+  close(): void;
+}
+
+function openOutputFile(name: string): OutputFile {
+  const path = join(tmpdir(), `btree-plugins-${name.replace(/[^\w.-]+/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2)}.log`);
+  // Append mode: the server and its watchdog shell share the file; reads use explicit positions.
+  const fd = openSync(path, 'ax+');
+  // The server inherits its own descriptor at spawn; the name is no longer needed.
+  unlinkSync(path);
+  let closedTail: string | undefined;
+  const read = (): string => {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    const n = readSync(fd, buffer, 0, length, size - length);
+    return buffer.subarray(0, n).toString('utf8').trim();
+  };
+  return {
+    fd,
+    tail: () => closedTail ?? read(),
+    close() {
+      if (closedTail !== undefined) return;
+      closedTail = read();
+      closeSync(fd);
+    },
+  };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

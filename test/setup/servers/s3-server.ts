@@ -5,7 +5,9 @@
  *
  * Why moto by default: versitygw's posix backend maps keys to paths, so it cannot hold a key and
  * a key below it at once (`a` and `a/b` → 409 ObjectParentIsFile), which S3 allows and the
- * conformance suite checks. Its conditional writes did pass the race tests. See docs/testing.md.
+ * conformance suite checks. Its conditional writes did pass the race tests. moto runs through
+ * moto-serialised.py (one lock around request handling, client I/O outside it, no per-request
+ * log). See docs/testing.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,12 +54,13 @@ export async function startS3Server(log: SetupLog): Promise<TestServer> {
   }
 
   const which = process.env[S3_ENV.server] || 'moto';
-  if (which === 'moto') return startMoto(log);
+  if (which === 'moto') return startMotoServer(log);
   if (which !== 'versitygw') throw new Error(`${S3_ENV.server} must be 'moto' or 'versitygw', got '${which}'`);
   return startVersitygw(log);
 }
 
-async function startMoto(log: SetupLog): Promise<TestServer> {
+/** Starts a fresh moto[server] (requests serialised by moto-serialised.py) on a free port. */
+export async function startMotoServer(log: SetupLog): Promise<TestServer> {
   const python = await ensureVenv(MOTO, log);
   const script = fileURLToPath(new URL('./moto-serialised.py', import.meta.url));
   return withFreePort(async (port) => {
