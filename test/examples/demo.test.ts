@@ -20,12 +20,16 @@ interface DemoRun {
   stderr: string;
 }
 
-function runDemo(dataDir: string): Promise<DemoRun> {
+/** Runs the demo in process (no Temporal) unless `temporalAddress` is given. */
+function runDemo(dataDir: string, temporalAddress?: string): Promise<DemoRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, BTREE_PLUGINS_DEMO_DIR: dataDir };
+  delete env.TEMPORAL_ADDRESS;
+  if (temporalAddress) env.TEMPORAL_ADDRESS = temporalAddress;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--no-node-snapshot', '--import', 'tsx', 'examples/demo.ts'],
-      { cwd: repo, env: { ...process.env, BTREE_PLUGINS_DEMO_DIR: dataDir }, timeout: 240_000, maxBuffer: 4 << 20 },
+      { cwd: repo, env, timeout: 240_000, maxBuffer: 4 << 20 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -96,6 +100,17 @@ describe('npm run demo', () => {
     expect(second.stdout.match(/activate: already active \(no-op\)/g)).toHaveLength(2);
     expect(second.stdout).toContain('server received POST /results: [ { stats: { mean: 5, std: 2, count: 8 } } ]');
   });
+
+  it('with TEMPORAL_ADDRESS set, also runs the trees as workflows on that Temporal server', async () => {
+    const address = process.env.TEMPORAL_ADDRESS;
+    expect(address, 'the test setup starts a Temporal dev server and exports TEMPORAL_ADDRESS').toBeTruthy();
+    const run = await runDemo(join(dir, 'temporal'), address);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`== 5. temporal: the same trees as workflows on the Temporal server at ${address}`);
+    expect(run.stdout).toMatch(/notification workflow → \{"status":"SUCCESS".*"ticketKey":"OPS-1"/);
+    expect(run.stdout).toContain('python workflow → {"mean":5,"std":2,"count":8}');
+    expect(run.stdout).toContain('== 6. dispose');
+  }, 240_000);
 
   it('prints the error and exits non-zero when a step fails', async () => {
     const notADirectory = join(dir, 'a-file');
