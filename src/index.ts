@@ -59,3 +59,40 @@ export {
   type InterpreterNodeProvider,
 } from './btree/builtin-interpreters.js';
 export { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';
+
+// The versioned per-tenant registry and the compiler it publishes with.
+export * from './registry/index.js';
+export * from './loader/index.js';
+
+// Sandbox and interpreter types. The classes themselves are loaded lazily by PluginHost (they
+// bring isolated-vm, QuickJS and Pyodide); hosts that want them directly import
+// `./interpreters/javascript` or `./interpreters/python`.
+export type {
+  SandboxPoolOptions,
+  SandboxPoolStats,
+  TenantSandboxOptions,
+  Capability,
+  CapabilityContext,
+  SandboxLimits,
+  SandboxLogger,
+  BundleCacheOptions,
+  GuestIdentity,
+  GuestLogLine,
+  JsonValue,
+  NodeRunner,
+  RunnableBundle,
+  TickInput,
+  TickOutcome,
+} from './sandbox/index.js';
+export { DEFAULT_LIMITS } from './sandbox/limits.js';
+export type {
+  InterpreterEngine,
+  InterpreterLanguage,
+  InterpreterLimits,
+  InterpreterLogger,
+  ScriptRequest,
+  ScriptOutcome,
+  ScriptError,
+  ScriptErrorKind,
+} from './interpreters/types.js';
+export { JAVASCRIPT_LIMITS, PYTHON_LIMITS } from './interpreters/props.js';
