@@ -14,6 +14,14 @@ export interface SandboxLogger {
   error(message: string, meta: Record<string, unknown>): void;
 }
 
+/** Line breaks, terminal escapes and other control characters a guest could use to forge host log lines. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Escapes control characters as `\uXXXX`, so that one guest line stays one line in a plain-text host log. */
+export function escapeLogLine(message: string): string {
+  return message.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -49,7 +57,7 @@ export class LogForwarder {
         continue;
       }
       b.tokens -= 1;
-      this.logger[line.level](line.message, meta);
+      this.logger[line.level](escapeLogLine(line.message), meta);
     }
   }
 }

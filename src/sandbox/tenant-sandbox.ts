@@ -47,6 +47,14 @@ const FORBIDDEN_KEYS = new Set([
 ]);
 const CAPABILITY_NAME = /^[A-Za-z_$][\w$]{0,63}$/;
 
+/**
+ * What every guest entry point that runs tenant code (`startTick`, `resume`, `inspect`) ends with:
+ * isolated-vm reports the first unhandled rejection of a call, reading it outside any timeout, so
+ * the runtime rejects a private promise with this marker first (see core-source.ts). A call that
+ * ends without it has left isolated-vm's rejection list in an unknown state.
+ */
+const EPILOGUE_MARKER = 'wf:epilogue';
+
 /** Serialises host input for the guest; a value JSON cannot carry is the caller's bug, said clearly. */
 function hostJson(value: unknown, what: string, who: GuestIdentity): string {
   let text: string | undefined;
@@ -71,7 +79,7 @@ export class TenantSandbox {
   readonly isolate: ivm.Isolate;
   private readonly context: ivm.Context;
   private readonly runtime: RuntimeModules;
-  private readonly fns: { startTick: Fn; poll: Fn; resume: Fn; abandon: Fn; inspect: Fn; register: Fn; unregister: Fn };
+  private readonly fns: { startTick: Fn; poll: Fn; resume: Fn; abandon: Fn; inspect: Fn; takeInspection: Fn; register: Fn; unregister: Fn };
   /** Bundles whose factory is registered in this isolate (LRU by Map order). */
   private readonly loaded = new Map<string, true>();
   private nextTickId = 0;
@@ -80,6 +88,8 @@ export class TenantSandbox {
   /** Ticks and inspections in flight. */
   active = 0;
   private disposed = false;
+  /** Set when a tenant-code call ended without the epilogue marker: the isolate is not reused. */
+  private tainted = false;
 
   constructor(
     readonly tenantId: string,
@@ -100,7 +110,7 @@ export class TenantSandbox {
       const fn = (name: string): Fn => ns.getSync(name, { reference: true }) as Fn;
       this.fns = {
         startTick: fn('startTick'), poll: fn('poll'), resume: fn('resume'), abandon: fn('abandon'),
-        inspect: fn('inspect'), register: fn('register'), unregister: fn('unregister'),
+        inspect: fn('inspect'), takeInspection: fn('takeInspection'), register: fn('register'), unregister: fn('unregister'),
       };
       const guestLimits = {
         writesOutBytes: limits.writesOutBytes,
@@ -193,7 +203,7 @@ export class TenantSandbox {
   /** `startTick` + first `poll`: a result, or the `wait` answer when capabilities are pending. */
   private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, run: Run): TickResult | string {
     try {
-      run.sync(() => this.fns.startTick.applySync(undefined, [entry.sha256, inputJson], { timeout: run.budget() }));
+      this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson], run);
       const r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
       if (r.startsWith('wait')) return r;
       return { outcome: this.settled(r, entry, run) };
@@ -214,6 +224,23 @@ export class TenantSandbox {
       abort.abort();
       this.end(run);
     }
+  }
+
+  /**
+   * Calls a guest entry point that runs tenant code. It must end by throwing the epilogue marker
+   * (its own return value is never needed); anything else taints the isolate, which is then
+   * disposed by {@link failed}.
+   */
+  private callTenantCode(fn: Fn, args: Array<string | number>, run: Run): void {
+    try {
+      run.sync(() => fn.applySync(undefined, args, { timeout: run.budget() }));
+    } catch (e) {
+      if (e === EPILOGUE_MARKER) return;
+      if (!(e instanceof Breach)) this.tainted = true;
+      throw e;
+    }
+    this.tainted = true;
+    throw new Error('the sandbox runtime ended a call without its epilogue marker');
   }
 
   private end(run: Run): void {
@@ -239,10 +266,12 @@ export class TenantSandbox {
     this.active++;
     try {
       await this.ensureLoaded(entry, run);
-      const json = run.sync(() =>
-        this.fns.inspect.applySync(undefined, [entry.sha256], { timeout: run.budget(), result: { copy: true } }),
-      ) as string;
-      if (typeof json !== 'string' || json.length > 1024 * 1024) return { error: 'the node metadata is not a JSON string under 1 MiB' };
+      this.callTenantCode(this.fns.inspect, [entry.sha256], run);
+      const json = run.sync(() => this.fns.takeInspection.applySync(undefined, [], { timeout: run.budget(), result: { copy: true } })) as unknown;
+      if (typeof json !== 'string' || json.length > 1024 * 1024 + 1) return { error: 'the node metadata is not a JSON string under 1 MiB' };
+      if (json.startsWith('!')) {
+        return { error: `${who.node}@${who.version} threw: ${mapStack(guestFrames(json.slice(1)), this.bundles.sourceMapOf(entry), run.factory?.map)}` };
+      }
       return { metadata: parseGuestJson(json) };
     } catch (e) {
       const r = this.failed(e, who, entry, run);
@@ -385,7 +414,7 @@ export class TenantSandbox {
       }
       if (late) throw late;
       const batch = settled.splice(0);
-      run.sync(() => this.fns.resume.applySync(undefined, [tickId, JSON.stringify(batch)], { timeout: run.budget() }));
+      this.callTenantCode(this.fns.resume, [tickId, JSON.stringify(batch)], run);
       r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
     }
   }
@@ -453,6 +482,7 @@ export class TenantSandbox {
       this.dispose(`limit ${limit}`);
       return { outcome: failure(limitMessage(who, limit, L, detail), run.logs), breach: limit };
     }
+    if (this.tainted) this.dispose('a call into tenant code ended abnormally');
     if (e instanceof LinkFailure) {
       return { outcome: failure(`${who.node}@${who.version} failed to load: ${e.message}`, run.logs) };
     }

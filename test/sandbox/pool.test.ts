@@ -167,13 +167,13 @@ export default class X extends ActionNode {}`, 'X');
     expect(outcome.error).toContain('executeTick returned IDLE instead of NodeStatus.SUCCESS, FAILURE or RUNNING');
   });
 
-  it('fails the tick on an unhandled promise rejection (isolated-vm reports it to the host call)', async () => {
+  it('ignores an unhandled promise rejection: the tick ends as executeTick said (the host never reads tenant rejections, see red-team.test.ts)', async () => {
     const pool = trackedPool();
     const bundle = await bundleOf(`import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
       export default class Sloppy extends ActionNode { async executeTick() { void Promise.reject(new Error('forgotten')); return NodeStatus.SUCCESS; } }`, 'Sloppy');
     const outcome = await pool.tick(bundle, { props: {}, blackboard: {} });
-    expect(outcome.status).toBe('FAILURE');
-    expect(outcome.error).toContain('Sloppy@1.0.0 threw: Error: forgotten');
+    expect(outcome.status).toBe('SUCCESS');
+    expect(outcome.error).toBeUndefined();
   });
 
   it('supports sleep() from @temporalio/workflow within the wall time', async () => {

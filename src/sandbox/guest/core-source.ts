@@ -20,6 +20,17 @@ const G = globalThis;
 const stringify = JSON.stringify, parse = JSON.parse;
 const freeze = Object.freeze, defineProperty = Object.defineProperty;
 
+// isolated-vm ends every host call by copying the FIRST promise rejection of that call that is
+// still unhandled, reading its message and stack (getters, toString) with no timeout and copying
+// strings of any size: a tenant's Promise.reject({ get stack() { for (;;) {} } }) would block the
+// host thread for ever. So every entry point that runs tenant code first rejects this private
+// promise (kept alive here, never handled): isolated-vm reports it instead, and tenant
+// rejections are never read. The host expects the marker (tenant-sandbox.ts).
+const EPILOGUE_MARKER = 'wf:epilogue';
+const PromiseReject = Promise.reject;
+let epilogue = null;
+function armEpilogue() { epilogue = PromiseReject.call(Promise, EPILOGUE_MARKER); }
+
 let limits = { writesOutBytes: 1048576, logLines: 100, logBytes: 65536, logLineBytes: 4096, capabilityArgBytes: 262144, capabilityCallsPerTick: 64, concurrentCapabilityCalls: 8, errorBytes: 8192 };
 const ticks = new Map();
 let current = null;
@@ -98,6 +109,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'toStri
 // The blackboard copy: the parsed host JSON, read lazily (own keys only: no 'key in' surprises),
 // with this tick's writes and deletes kept apart so that only they travel back.
 const hasOwn = Object.hasOwn;
+let drainBlackboard;
 class Blackboard {
   #data; #writes; #deletes;
   constructor(data) {
@@ -130,7 +142,8 @@ class Blackboard {
     for (const [k, v] of this.#writes) m.set(k, v);
     return m;
   }
-  static drain(bb) { return [bb.#writes, bb.#deletes]; }
+  // Not a static method: the class is reachable from tenant code (ctx.blackboard.constructor).
+  static { drainBlackboard = (bb) => [bb.#writes, bb.#deletes]; }
 }
 freeze(Blackboard); freeze(Blackboard.prototype);
 
@@ -170,6 +183,8 @@ export class ConditionNode extends BaseNode {}
 
 function callCapability(name, args) {
   const st = current;
+  // Names travel to the host (and into breach messages): the host accepts at most 64 characters.
+  if (name.length > 64) return Promise.reject(new Error('capability names are at most 64 characters (got ' + name.length + ')'));
   if (!st || st.outcome) return Promise.reject(new Error('capability ' + name + ' can only be called while a tick runs'));
   let json;
   try { json = stringify(args); } catch (e) { return Promise.reject(new TypeError('arguments of ' + name + ' are not JSON-serializable: ' + errorMessage(e))); }
@@ -227,12 +242,13 @@ function finish(st, status, error) {
     const names = st.pending.map((c) => c[1]).join(', ');
     st.logs.push(['warn', 'executeTick returned while ' + open + ' capability call(s) were still pending' + (names ? ' (not started: ' + names + ')' : '') + '; calls not started were dropped. HINT: await every capability call']);
   }
-  const [writes, deletes] = Blackboard.drain(st.bb || new Blackboard({}));
+  const [writes, deletes] = drainBlackboard(st.bb || new Blackboard({}));
   let w = '{', n = 0;
   for (const [k, v] of writes) {
     if (FORBIDDEN_KEYS.has(k)) { st.outcome = ['fail', 'writes', 'blackboard key ' + stringify(k) + ' is reserved']; return; }
+    if (typeof k !== 'string') { st.outcome = ['fail', 'writes', 'blackboard keys must be strings']; return; }
     let j;
-    try { j = stringify(v); } catch (e) { st.outcome = ['fail', 'writes', 'value at blackboard key ' + stringify(k) + ' is not JSON-serializable: ' + errorMessage(e)]; return; }
+    try { j = stringify(v); } catch (e) { st.outcome = ['fail', 'writes', 'value at blackboard key ' + clip(stringify(String(k)), 200) + ' is not JSON-serializable: ' + clip(errorMessage(e), 1000)]; return; }
     if (j === undefined) { st.outcome = ['fail', 'writes', 'value at blackboard key ' + stringify(k) + ' is not JSON-serializable (' + typeof v + ')']; return; }
     w += (n++ ? ',' : '') + stringify(k) + ':' + j;
     if (w.length > limits.writesOutBytes) { breach(st, 'writesOutBytes', String(w.length)); return; }
@@ -279,6 +295,7 @@ export function unregister(sha) { factories.delete(sha); }
 export function __setModule(specifier, namespace) { if (!MODULES.has(specifier)) MODULES.set(specifier, freeze(namespace)); }
 
 export function startTick(sha, json) {
+  armEpilogue();
   const input = parse(json);
   const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null };
   ticks.set(st.id, st);
@@ -316,6 +333,7 @@ export function poll(id) {
 }
 
 export function resume(id, json) {
+  armEpilogue();
   const st = enter(id);
   if (!st) return;
   for (const [callId, ok, payload] of parse(json)) {
@@ -333,8 +351,18 @@ export function abandon(id) {
   return st ? stringify(st.logs) : '[]';
 }
 
+let inspection = null;
+/** Metadata of a bundle: stored for takeInspection(), because the call itself ends with the epilogue marker. */
+// A value thrown out of a host call is copied like an unhandled rejection (getters read with no
+// timeout), so nothing may escape: errors come back as text, prefixed with '!'.
 export function inspect(sha) {
+  armEpilogue();
   current = null;
+  inspection = null;
+  try { inspection = inspectNode(sha); } catch (e) { inspection = '!' + clip(safeErrorText(e), limits.errorBytes); }
+}
+export function takeInspection() { const j = inspection; inspection = null; return j; }
+function inspectNode(sha) {
   const C = nodeClassOf(instantiate(sha));
   const def = C.definition;
   let category = C.prototype instanceof ConditionNode ? 'condition' : 'action';
@@ -349,7 +377,9 @@ export function inspect(sha) {
     ports = Array.isArray(meta.ports) ? meta.ports : (Array.isArray(C.ports) ? C.ports : undefined);
     if (!ports) { try { ports = new C({ id: 'inspect', name: C.name }).providedPorts(); } catch (e) { ports = []; } }
   }
-  return stringify({ category, description, ports: Array.isArray(ports) ? ports : [], propsSchema: props });
+  const json = stringify({ category, description, ports: Array.isArray(ports) ? ports : [], propsSchema: props });
+  if (json.length > 1048576) throw new RangeError('the node metadata is larger than 1 MiB of JSON');
+  return json;
 }
 
 MODULES.set('@wayfarer-ai/btree', freeze({ BaseNode, ActionNode, ConditionNode, NodeStatus, ConfigurationError }));
