@@ -3,6 +3,14 @@
  * compiled once on the host with its memory capped, `ExternalCopy`s of the files, and the V8 code
  * cache of the bundle. Nothing here is tenant-specific.
  *
+ * The compiled module is kept as a host `WebAssembly.Module` and an `ExternalCopy` of it is made
+ * per isolate, just before it is transferred ({@link wasmModuleTransfer}); never a long-lived one.
+ * Why: every compiled wasm module (V8 `NativeModule`) holds a token on V8's wasm-engine barrier
+ * until it is freed, and `V8::Dispose` at process exit waits for all tokens. An `ExternalCopy`
+ * keeps the module alive from C++, and isolated-vm does not free handles still alive when the main
+ * isolate is torn down, so a long-lived copy made every host process hang on exit. The host
+ * `WebAssembly.Module` itself is freed with the main isolate's heap, before `V8::Dispose`.
+ *
  * @module
  */
 import ivm from 'isolated-vm';
@@ -16,7 +24,8 @@ export interface PyodideRuntime {
   readonly wasmMaxPages: number;
   /** Identifies everything a snapshot depends on: distribution, our sources and the cap. */
   readonly key: string;
-  readonly wasmModule: ivm.ExternalCopy<WebAssembly.Module>;
+  /** The capped module, compiled once in the host isolate; see {@link wasmModuleTransfer}. */
+  readonly wasmModule: WebAssembly.Module;
   readonly stdlib: ivm.ExternalCopy<ArrayBuffer>;
   /** Set after the first isolate compiled the bundle. */
   codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
@@ -54,13 +63,24 @@ async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
   const dist = await loadPyodideDistribution();
   const capped = capWasmMemory(dist.wasm, wasmMaxPages);
   // Compiled once; each isolate receives a copy of the module (compiled code is shared by V8).
-  const module = await wasmApi().compile(capped.bytes);
+  const wasmModule = await wasmApi().compile(capped.bytes);
   return {
     dist,
     wasmMaxPages,
     key: `${dist.runtimeHash.slice(0, 24)}-${wasmMaxPages}`,
-    wasmModule: new ivm.ExternalCopy(module),
+    wasmModule,
     stdlib: new ivm.ExternalCopy(toArrayBuffer(dist.stdlib)),
     codeCache: undefined,
   };
+}
+
+/**
+ * A single-use transferable of the runtime's compiled module for one `apply` into an isolate.
+ * Make it immediately before the call that consumes it: the transfer moves the only C++ reference
+ * into the isolate, so nothing outside isolates keeps the module alive (see the module docs).
+ * A transferable that is made but never passed to a call holds the module until it is garbage
+ * collected, and a process exiting before that would hang in `V8::Dispose`.
+ */
+export function wasmModuleTransfer(runtime: PyodideRuntime): ivm.Copy<WebAssembly.Module> {
+  return new ivm.ExternalCopy(runtime.wasmModule).copyInto({ release: true });
 }

@@ -15,7 +15,7 @@ import { BtreePluginsError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../types.js';
 import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest/runner-source.js';
 import type { PackageSet } from './packages.js';
-import type { PyodideRuntime } from './pyodide-runtime.js';
+import { wasmModuleTransfer, type PyodideRuntime } from './pyodide-runtime.js';
 
 /** How to create a {@link PyodideSandbox}. */
 export interface PyodideSandboxOptions {
@@ -146,9 +146,7 @@ export class PyodideSandbox {
         runner: RUNNER_PY,
       };
       const lock = packages?.lock ?? new ivm.ExternalCopy(toArrayBuffer(new TextEncoder().encode(runtime.dist.lockJson)));
-      const args: ivm.Transferable[] = [
-        JSON.stringify(cfg),
-        runtime.wasmModule.copyInto(),
+      const rest: ivm.Transferable[] = [
         new ivm.ExternalCopy(toArrayBuffer(randomBytes(32))).copyInto({ release: true }),
         options.snapshot?.copyInto(),
         lock.copyInto(),
@@ -156,8 +154,13 @@ export class PyodideSandbox {
         ...(packages?.files.map((f) => f.bytes.copyInto()) ?? []),
       ];
       if (!packages) lock.release();
+      // The module's copy is made last, right at the call that moves it into the isolate: a copy
+      // left behind on the host would keep the process from exiting (see pyodide-runtime.ts).
       const info = await pumpUntilSettled(
-        refs.boot.apply(undefined, args, { result: { promise: true, copy: true }, timeout: options.bootTimeoutMs }),
+        refs.boot.apply(undefined, [JSON.stringify(cfg), wasmModuleTransfer(runtime), ...rest], {
+          result: { promise: true, copy: true },
+          timeout: options.bootTimeoutMs,
+        }),
         refs.runTimers,
         Date.now() + options.bootTimeoutMs,
       );
