@@ -2,27 +2,36 @@
  * Trusted code the QuickJS engine evaluates in every fresh context, around the tenant's script
  * (private helper of `javascript.ts` / `javascript-worker-source.ts`).
  *
- * QuickJS compiles source on every run and there is no safe way to reuse compiled code across
+ * QuickJS compiles source on every run (≈0.1 µs per token: this prelude is most of a warm run's
+ * QuickJS time after the context itself) and there is no safe way to reuse compiled code across
  * runtimes, so the part evaluated on every run ({@link PRELUDE_SOURCE}) is kept small; the helpers
- * only needed after a failure ({@link CHECKER_SOURCE}, {@link DESCRIBE_SOURCE}) are compiled only then.
+ * only needed after a failure ({@link CHECKER_SOURCE}, {@link DESCRIBE_SOURCE}) or on first use of
+ * `console` ({@link CONSOLE_SOURCE}) are compiled only then. The worker evaluates the prelude in a
+ * fresh runtime *before* the next job arrives (nothing of a tenant is in it yet), so on a warm
+ * engine its cost is off the critical path whenever the host leaves the worker a moment between runs.
  *
- * {@link PRELUDE_SOURCE} evaluates to `setup(inputsJson, maxLines, maxChars, maxResultChars, maxDepth, consoleSource)`,
- * which captures the intrinsics it relies on, defines `console` (compiled on first use) and the inputs as globals (parsed from one
- * JSON text inside QuickJS: no host handle per value), and returns `control(mode, fn)`:
- * - `control(0)` → `{"r": <result JSON> | null, "b": suspect, "e": problem | null, "o": [lines], "d": dropped, "t": truncated}`.
- *   The result is serialised with `JSON.stringify` and a replacer that stops at anything JSON would
- *   silently change (NaN, undefined, functions, Map, Date via toJSON, holes, symbol keys, cycles) or
- *   once the text outgrows the cap; a suspect result comes back with `"b": true` and no text.
- *   Depth is checked on the host (`toJsonSafe`), which names the path too.
- * - `control(1)` → the same envelope without the result (after a failure, to keep the output).
+ * {@link PRELUDE_SOURCE} evaluates to `factory(consoleSource, ...intrinsics)`. Called once in the fresh
+ * context with the intrinsics named by {@link PRELUDE_INTRINSICS}, the factory keeps them, defines `console` (compiled on first use through the
+ * indirect `eval` captured here), and returns `control(mode, a, b, c, d, e)`:
+ * - `control(0, inputsJson, maxLines, maxChars, maxResultChars, maxDepth)` → sets the limits and defines
+ *   the inputs as globals (parsed from one JSON text inside QuickJS: no host handle per value). Called
+ *   when the job arrives, before the tenant's script.
+ * - `control(2)` → the envelope `{"r": <result JSON>, "o": [lines], "d": dropped, "t": truncated}` as text,
+ *   or the number `1` when it is longer than the cap, or `0` when it is suspect: JSON.stringify would
+ *   have changed it, or threw (a cycle, a throwing getter; the checker then names the path or rethrows). The result is serialised with `JSON.stringify` and a replacer that stops at
+ *   anything JSON would silently change (NaN, undefined, functions, Map, Date via toJSON, holes, symbol
+ *   keys, cycles) or once the text outgrows the cap. Depth is checked on the host (`toJsonSafe`), which
+ *   names the path too. The envelope crosses to the host as text and is parsed and checked there.
+ * - `control(1)` → the same envelope with `"r": null` (after a failure, to keep the output).
  * - `control(3, checker)` → calls the compiled {@link CHECKER_SOURCE} with the result and the
- *   captured intrinsics; it returns the offending path and why (`result.items[3].x is NaN, …`).
+ *   captured intrinsics; returns, as JSON text, the offending path and why (`result.items[3].x is NaN, …`) or null.
  * - `control(4, describe, thrown)` → calls the compiled {@link DESCRIBE_SOURCE} on a thrown value:
  *   `{"n": name, "m": message, "s": stack}`.
  *
  * Everything is captured before the tenant runs, so a script that overwrites globals or prototypes
- * only garbles its own output. That is not the security boundary: the host caps every text's length
- * before copying it out of QuickJS and re-checks the parsed result with `toJsonSafe`.
+ * only garbles its own output. That is not the security boundary: the worker caps every text's length
+ * before copying it out of QuickJS, and the host parses the text itself and re-checks the result with
+ * `toJsonSafe` and the output against its caps.
  *
  * @module
  */
@@ -33,28 +42,38 @@ export const PRELUDE_FILENAME = 'prelude.js';
 /** File name the tenant's script is evaluated under; line numbers are parsed from `script.js:N`. */
 export const SCRIPT_FILENAME = 'script.js';
 
-// Kept short on purpose: QuickJS compiles it on every run (≈0.1 ms per KB); `console` is compiled
-// only when a script first touches it ({@link CONSOLE_SOURCE}, through the indirect `eval` captured
-// here). Names: A Reflect.apply, S JSON.stringify, D defineProperty, P getPrototypeOf, Y isArray,
-// H hasOwnProperty, R getOwnPropertySymbols, N propertyIsEnumerable, O/B Object/Array prototypes,
-// X String slice, St String, E Error, V eval; Q those intrinsics for the lazily compiled helpers;
-// W console state (text, lines, characters, dropped, full); z size so far; U/T replacer sentinels.
-export const PRELUDE_SOURCE = String.raw`(function(J,ML,MC,MR,MD,CS){'use strict';
-var A=Reflect.apply,S=JSON.stringify,D=Object.defineProperty,P=Object.getPrototypeOf,Y=Array.isArray,O=Object.prototype,
-H=O.hasOwnProperty,R=Object.getOwnPropertySymbols,N=O.propertyIsEnumerable,B=Array.prototype,X=String.prototype.slice,St=String,E=Error,V=eval,
-Q=[A,S,Object.keys,P,R,Y,H,N,X,St,O,B,E],W={o:'',n:0,c:0,d:0,f:false},C,z=0,U={},T={};
+/**
+ * The intrinsics the prelude's factory receives after the console source, in order, as property paths
+ * from the global object. The worker reads them before any tenant code runs.
+ */
+export const PRELUDE_INTRINSICS: readonly string[] = Object.freeze([
+  'Reflect.apply', 'JSON.stringify', 'JSON.parse', 'Object.defineProperty', 'Object.getPrototypeOf', 'Array.isArray',
+  'Object.prototype', 'Object.prototype.hasOwnProperty', 'Object.getOwnPropertySymbols', 'Object.prototype.propertyIsEnumerable',
+  'Array.prototype', 'eval', 'Object.keys', 'String.prototype.slice', 'String', 'Error',
+]);
+
+// Kept short on purpose: its compile time is paid on every run. The intrinsics it relies on are read
+// by the worker with handle calls (about as cheap as compiling code that reads them, and it keeps the
+// prelude to its own logic) and passed in, in the order of {@link PRELUDE_INTRINSICS}. Names: A Reflect.apply, S JSON.stringify, J JSON.parse,
+// D defineProperty, P getPrototypeOf, Y isArray, O/B Object/Array prototypes, H hasOwnProperty,
+// R getOwnPropertySymbols, N propertyIsEnumerable, V eval, K Object.keys, X String slice, St String,
+// E Error; Q those intrinsics for the lazily compiled helpers (index: 0 apply, 1 stringify, 2 keys,
+// 3 getPrototypeOf, 4 getOwnPropertySymbols, 5 isArray, 6 hasOwnProperty, 7 propertyIsEnumerable,
+// 8 String slice, 9 String, 10/11 Object/Array prototypes, 12 Error); W console state (text, lines,
+// characters, dropped, full); ML/MC/MR/MD limits; z size so far; U/T replacer sentinels.
+export const PRELUDE_SOURCE = String.raw`(function(CS,A,S,J,D,P,Y,O,H,R,N,B,V,K,X,St,E){'use strict';
+var Q=[A,S,K,P,R,Y,H,N,X,St,O,B,E],W={o:'',n:0,c:0,d:0,f:false},C,ML,MC,MR,MD,z,U={},T={};
 function put(v){D(globalThis,'console',{value:v,writable:true,configurable:true})}
 D(globalThis,'console',{get:function(){if(!C){C=V(CS)(Q,W,ML,MC);put(C)}return C},set:put,configurable:true});
-var I=JSON.parse(J);for(var k in I)D(globalThis,k,{value:I[k],writable:true,enumerable:true,configurable:true});
 function rp(k,v){var t=typeof v;if(this[k]!==v)throw U;if(t==='string'){if((z+=v.length+2)>MR)throw T}
 else if(t==='number'){if(v!==v||v===1/0||v===-1/0)throw U}else if(v!==null&&t!=='boolean'){if(t!=='object')throw U;t=P(v);
 if(Y(v)){if(t!==B)throw U;if((z+=v.length+2)>MR)throw T;for(var i=0;i<v.length;i++)if(!A(H,v,[i]))throw U}
 else{if(t!==O&&t!==null)throw U;for(var y=R(v),j=0;j<y.length;j++)if(A(N,v,[y[j]]))throw U}}return v}
-function env(r,b,e){return'{"r":'+r+',"b":'+b+',"e":'+e+',"o":['+W.o+'],"d":'+W.d+',"t":'+W.f+'}'}
-return function(m,fn,a){if(m===1)return env(null,false,null);if(m===4)return fn(a,Q);
-var v=typeof result==='undefined'?null:result,x;if(m===3)return env(null,true,S(fn(v,Q,MR,MD)));
-try{z=0;x=S({'':v},rp)}catch(e){if(e!==T)return env(null,true,null);x=''}
-x=A(X,x,[4,x.length-1]);return x.length>MR||!x?env(null,false,S('result is longer than the '+MR+'-character limit')):env(x,false,null)}})`;
+return function(m,a,b,c,d,e){var v=null;
+if(m===0){ML=b;MC=c;MR=d;MD=e;a=J(a);for(var k in a)D(globalThis,k,{value:a[k],writable:true,enumerable:true,configurable:true});return}
+if(m===4)return a(b,Q);if(m!==1){if(typeof result!=='undefined')v=result;if(m===3)return S(a(v,Q,MR,MD));
+z=0;try{v=S(v,rp)}catch(x){return x===T?1:0}if(v.length>MR)return 1}
+return'{"r":'+v+',"o":['+W.o+'],"d":'+W.d+',"t":'+W.f+'}'}})`;
 
 /**
  * `(Q, state, maxLines, maxChars) → console`: compiled on the first access to `console`. Formats each

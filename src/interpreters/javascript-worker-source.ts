@@ -13,13 +13,20 @@
  * (`javascript-prelude.ts`) in `workerData`.
  *
  * Protocol: host → worker `{ id, script, inputsJson, timeoutMs, memoryLimitBytes, maxResult, maxLines,
- * maxChars, maxDepth }`; worker → host `{ ready: true }` once, then `{ id, outcome } | { id, crash }`
- * (plus `leak` in debug mode) per job, or `{ fatal }` when QuickJS cannot load. The host sets
- * `abort[0] = 1` (a SharedArrayBuffer) to cancel the current job; the interrupt handler reads it.
+ * maxChars, maxDepth }`; worker → host `{ ready: true }` once, then per job `{ id, envelope }` (a
+ * successful run: the prelude's envelope text, length-checked here and parsed and checked on the host),
+ * `{ id, outcome }` (a failure, described here) or `{ id, crash }` (plus `leak` in debug mode), or
+ * `{ fatal }` when QuickJS cannot load. `{ id, crash, notRun: true }` means the worker is broken and did
+ * not start the job (the host retires it and queues the job again); `{ broken }` says so unprompted.
+ * The host sets `abort[0] = 1` (a SharedArrayBuffer) to cancel the current job; the interrupt handler reads it.
  *
- * Every run: a fresh runtime and context, memory and stack limits, an interrupt handler for the
+ * Every run gets a fresh runtime and context, memory and stack limits, an interrupt handler for the
  * deadline; every handle is disposed in reverse order, and a failure to dispose never hides the
- * original failure.
+ * original failure. To keep setup off the critical path, the worker prepares the next run's runtime
+ * and context (created, prelude evaluated, nothing of any tenant in them) right after it has replied,
+ * and disposes the finished run's after replying too. With `debug: true` it does neither: every
+ * runtime is created when its job arrives and disposed before the leak check and the reply, so the
+ * leak sanitizer sees every path.
  *
  * @module
  */
@@ -31,12 +38,17 @@ const PRELUDE = workerData.prelude;
 const CHECKER = workerData.checker;
 const DESCRIBE = workerData.describe;
 const CONSOLE = workerData.console;
+const INTRINSICS = workerData.intrinsicPaths;
 const PRELUDE_FILE = workerData.preludeFilename;
 const SCRIPT_FILE = workerData.scriptFilename;
 const MAX_STACK = workerData.maxStackBytes;
 const HEADROOM = workerData.headroomBytes;
 const CONTEXT_OPTIONS = workerData.intrinsics ? { intrinsics: workerData.intrinsics } : undefined;
 const GRACE_MS = 20;
+const DEBUG = workerData.debug === true;
+/** Deadline and memory limit while evaluating the trusted prelude in a fresh runtime (no tenant code runs). */
+const PREPARE_MS = 5000;
+const PREPARE_MEMORY = 16 * 1048576;
 // QuickJS leaves the line out of stack frames on a script's first line; one leading newline makes
 // every line of the tenant's script show up, and is subtracted again when reporting.
 const SCRIPT_PREFIX = '\n';
@@ -76,9 +88,13 @@ function disposeQuietly(h, primary) {
 }
 
 class Clock {
-  constructor(timeoutMs) { this.until = Date.now() + timeoutMs; this.reporting = false; this.timedOut = false; this.aborted = false; }
+  /** watchAbort: false while preparing (the host's abort flag belongs to a job, not to the prelude). */
+  constructor(timeoutMs, watchAbort) {
+    this.until = Date.now() + timeoutMs; this.watchAbort = watchAbort;
+    this.reporting = false; this.timedOut = false; this.aborted = false;
+  }
   shouldInterrupt() {
-    if (!this.reporting && Atomics.load(abortFlag, 0) !== 0) { this.aborted = true; return true; }
+    if (this.watchAbort && !this.reporting && Atomics.load(abortFlag, 0) !== 0) { this.aborted = true; return true; }
     if (Date.now() < this.until) return false;
     if (!this.reporting) this.timedOut = true;
     return true;
@@ -90,26 +106,105 @@ class Clock {
   }
 }
 
+function errorText(e) {
+  return String((e && e.message) || e);
+}
+
+/**
+ * A fresh runtime and context with the trusted prelude evaluated and nothing of any tenant in it.
+ * Made before its job arrives (release mode) or when it arrives (debug mode); used by one run only.
+ */
+class Fresh {
+  constructor(mod) {
+    this.runtime = mod.newRuntime();
+    liveRuntimes++;
+    this.context = undefined;
+    this.control = undefined;
+    /** Why the prelude failed (a description), or undefined. */
+    this.failure = undefined;
+    /** Handles of the run, disposed in reverse order before the context. */
+    this.handles = [];
+    this.clock = new Clock(PREPARE_MS, false);
+    try {
+      const runtime = this.runtime;
+      runtime.setMemoryLimit(PREPARE_MEMORY);
+      runtime.setMaxStackSize(MAX_STACK);
+      runtime.setInterruptHandler(() => this.clock.shouldInterrupt());
+      const context = (this.context = runtime.newContext(CONTEXT_OPTIONS));
+      const factory = context.evalCode(PRELUDE, PRELUDE_FILE);
+      if (factory.error) return void (this.failure = this.describeTrusted(factory.error));
+      const args = [context.newString(CONSOLE)];
+      const byPath = new Map();
+      try {
+        for (const path of INTRINSICS) args.push(this.intrinsic(path, byPath));
+      } catch (e) {
+        for (const h of byPath.values()) disposeQuietly(h, e);
+        args[0].dispose();
+        factory.value.dispose();
+        throw e;
+      }
+      const made = context.callFunction(factory.value, context.undefined, args);
+      for (const h of byPath.values()) h.dispose();
+      args[0].dispose();
+      factory.value.dispose();
+      if (made.error) return void (this.failure = this.describeTrusted(made.error));
+      this.control = made.value;
+      this.handles.push(made.value);
+    } catch (e) {
+      this.dispose(e);
+      throw e;
+    }
+  }
+  /** Reads an intrinsic by its path from the global object ('Object.prototype.hasOwnProperty'), sharing prefixes. */
+  intrinsic(path, byPath) {
+    let handle = byPath.get(path);
+    if (handle) return handle;
+    const dot = path.lastIndexOf('.');
+    const parent = dot < 0 ? this.context.global : this.intrinsic(path.slice(0, dot), byPath);
+    handle = this.context.getProp(parent, path.slice(dot + 1));
+    byPath.set(path, handle);
+    return handle;
+  }
+  /** Describes an error thrown by the prelude (no tenant code has run in this context). */
+  describeTrusted(errorHandle) {
+    try {
+      const d = this.context.dump(errorHandle);
+      return d && typeof d === 'object' ? String(d.name) + ': ' + String(d.message) : String(d);
+    } catch (e) {
+      return 'the prelude failed';
+    } finally {
+      errorHandle.dispose();
+    }
+  }
+  /** Disposes handles, context and runtime; with a primary failure, a failure here is swallowed. */
+  dispose(primary) {
+    try {
+      for (let i = this.handles.length - 1; i >= 0; i--) disposeQuietly(this.handles[i], primary);
+      this.handles.length = 0;
+      disposeQuietly(this.context, primary);
+    } finally {
+      if (this.runtime.alive) liveRuntimes--;
+      disposeQuietly(this.runtime, primary);
+    }
+  }
+}
+
 class Run {
-  constructor(runtime, context, job, clock) {
-    this.runtime = runtime; this.context = context; this.job = job; this.clock = clock;
-    this.handles = []; this.control = undefined;
+  constructor(fresh, job) {
+    this.fresh = fresh; this.runtime = fresh.runtime; this.context = fresh.context; this.job = job;
+    this.handles = fresh.handles; this.control = undefined;
+    this.clock = fresh.clock = new Clock(job.timeoutMs, true);
   }
   own(h) { this.handles.push(h); return h; }
-  execute() {
-    try { return this.run(); }
-    finally { for (let i = this.handles.length - 1; i >= 0; i--) { const h = this.handles[i]; if (h.alive) h.dispose(); } }
-  }
+  /** The envelope text of a successful run ({ envelope }), or a failure outcome. */
   run() {
-    const { context, job } = this;
-    const setup = context.evalCode(PRELUDE, PRELUDE_FILE);
-    if (setup.error) return this.failFromThrown(this.own(setup.error), 'prelude');
-    const setupFn = this.own(setup.value);
-    const args = [context.newString(job.inputsJson), context.newNumber(job.maxLines), context.newNumber(job.maxChars),
-      context.newNumber(job.maxResult), context.newNumber(job.maxDepth), context.newString(CONSOLE)].map((h) => this.own(h));
-    const control = context.callFunction(setupFn, context.undefined, args);
-    if (control.error) return this.failFromThrown(this.own(control.error), 'prelude');
-    this.control = this.own(control.value);
+    const { context, job, fresh } = this;
+    this.runtime.setMemoryLimit(job.memoryLimitBytes);
+    if (fresh.failure !== undefined) return failure('runtime', 'the interpreter could not start: ' + fresh.failure, []);
+    this.control = fresh.control;
+    const setup = this.callControl(0, [context.newString(job.inputsJson), context.newNumber(job.maxLines),
+      context.newNumber(job.maxChars), context.newNumber(job.maxResult), context.newNumber(job.maxDepth)].map((h) => this.own(h)));
+    if (setup.thrown) return this.failFromThrown(setup.thrown, 'prelude');
 
     const evaluated = context.evalCode(SCRIPT_PREFIX + job.script, SCRIPT_FILE);
     if (evaluated.error) return this.failFromThrown(this.own(evaluated.error), 'script');
@@ -125,38 +220,37 @@ class Run {
       if (!state.notAPromise) this.own(state.value);
     }
 
-    const env = this.callControl(0);
+    const env = this.callControl(2);
     if (env.thrown) return this.failFromThrown(env.thrown, 'result');
     if (this.clock.timedOut || this.clock.aborted) return this.failStopped(undefined);
-    const text = this.readText(env.handle, job.maxResult + job.maxChars * 6 + 64);
-    if (text === undefined) return failure('result', 'result is longer than the ' + job.maxResult + '-character limit', []);
-    let parsed = JSON.parse(text);
-    if (parsed.b) {
+    const cap = job.maxResult + job.maxChars * 6 + 64;
+    if (context.typeof(env.handle) === 'number') {
+      if (context.getNumber(env.handle) !== 0) return this.fail('result', 'result is longer than the ' + job.maxResult + '-character limit', undefined);
       // JSON.stringify would have changed the result: compile the checker to name the offending path.
       const checker = this.compile(CHECKER);
       if (checker.thrown) return this.failFromThrown(checker.thrown, 'result');
-      const checked = this.callControl(3, checker.handle);
+      const checked = this.callControl(3, [checker.handle]);
       if (checked.thrown) return this.failFromThrown(checked.thrown, 'result');
-      const checkedText = this.readText(checked.handle, job.maxResult + job.maxChars * 6 + 64);
-      if (checkedText === undefined) return failure('result', 'result could not be checked', []);
-      parsed = JSON.parse(checkedText);
-      if (parsed.e === null) parsed.e = 'result changed while it was being read (a getter or toJSON returns a new value each time); assign plain data to result';
+      if (this.clock.timedOut || this.clock.aborted) return this.failStopped(undefined);
+      const text = this.readText(checked.handle, cap);
+      const problem = text === undefined ? undefined : JSON.parse(text);
+      return this.fail('result', typeof problem === 'string' ? problem
+        : 'result changed while it was being read (a getter or toJSON returns a new value each time); assign plain data to result', undefined);
     }
-    if (this.clock.timedOut || this.clock.aborted) return this.failStopped(undefined);
-    const out = withMarker(parsed);
-    if (parsed.e !== null) return failure('result', parsed.e, out.output, out.truncated);
-    return out.truncated ? { ok: true, value: parsed.r, output: out.output, truncatedOutput: true } : { ok: true, value: parsed.r, output: out.output };
+    const text = this.readText(env.handle, cap);
+    if (text === undefined) return this.fail('result', 'result is longer than the ' + job.maxResult + '-character limit', undefined);
+    // Parsed and checked on the host: the worker does not need the value.
+    return { envelope: text };
   }
   compile(source) {
     const r = this.context.evalCode(source, PRELUDE_FILE);
     if (r.error) return { thrown: this.own(r.error) };
     return { handle: this.own(r.value) };
   }
-  callControl(mode, fn, arg) {
+  callControl(mode, extra) {
     const { context } = this;
     const args = [this.own(context.newNumber(mode))];
-    if (fn) args.push(fn);
-    if (arg) args.push(arg);
+    if (extra) for (const h of extra) args.push(h); // owned by the caller
     const r = context.callFunction(this.control, context.undefined, args);
     if (r.error) return { thrown: this.own(r.error) };
     return { handle: this.own(r.value) };
@@ -190,7 +284,7 @@ class Run {
     if (!this.control) return undefined;
     const describer = this.compile(DESCRIBE);
     if (describer.thrown) return undefined;
-    const r = this.callControl(4, describer.handle, errorHandle);
+    const r = this.callControl(4, [describer.handle, errorHandle]);
     if (r.thrown) return undefined;
     const text = this.readText(r.handle, 16000);
     if (text === undefined) return undefined;
@@ -226,57 +320,74 @@ class Run {
   }
 }
 
-function runJob(mod, job) {
-  const runtime = mod.newRuntime();
-  liveRuntimes++;
-  let primary;
-  try {
-    runtime.setMemoryLimit(job.memoryLimitBytes);
-    runtime.setMaxStackSize(MAX_STACK);
-    const clock = new Clock(job.timeoutMs);
-    runtime.setInterruptHandler(() => clock.shouldInterrupt());
-    const context = runtime.newContext(CONTEXT_OPTIONS);
-    try {
-      return new Run(runtime, context, job, clock).execute();
-    } catch (e) {
-      primary = e;
-      throw e;
-    } finally {
-      disposeQuietly(context, primary);
-    }
-  } catch (e) {
-    if (primary === undefined) primary = e;
-    throw e;
-  } finally {
-    liveRuntimes--;
-    disposeQuietly(runtime, primary);
-  }
-}
-
 function leakCheck(mod) {
   if (liveRuntimes !== 0) return liveRuntimes + ' QuickJS runtime(s) still alive';
   try {
     if (mod.getFFI().QTS_RecoverableLeakCheck()) return 'leak sanitizer detected un-freed memory';
   } catch (e) {
-    return 'leak check failed: ' + String(e && e.message || e);
+    return 'leak check failed: ' + errorText(e);
   }
   return null;
 }
 
+/** A QuickJS failure outside a script (a wasm trap, V8's own stack overflow in deep wasm recursion). */
+function crashReply(id, e) {
+  return { id, crash: errorText(e), stackOverflow: STACK_OVERFLOW.test(String((e && e.message) || '')) };
+}
+
 async function main() {
-  const mod = await q.newQuickJSWASMModule(workerData.debug ? q.DEBUG_SYNC : q.RELEASE_SYNC);
+  const mod = await q.newQuickJSWASMModule(DEBUG ? q.DEBUG_SYNC : q.RELEASE_SYNC);
+  /** The next run's fresh runtime, prepared after the previous reply (release mode only). */
+  let next;
+  /** Why this worker must not start another job (its QuickJS memory may be inconsistent). */
+  let broken;
+  const prepareNext = () => {
+    if (DEBUG || broken !== undefined) return;
+    try {
+      next = new Fresh(mod);
+    } catch (e) {
+      broken = 'preparing a QuickJS runtime failed: ' + errorText(e);
+      parentPort.postMessage({ broken });
+    }
+  };
   parentPort.on('message', (job) => {
+    if (broken !== undefined) return void parentPort.postMessage({ id: job.id, crash: broken, notRun: true });
+    let fresh = next;
+    next = undefined;
     let reply;
     try {
-      reply = { id: job.id, outcome: runJob(mod, job) };
+      if (!fresh) fresh = new Fresh(mod);
+      const result = new Run(fresh, job).run();
+      reply = result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
     } catch (e) {
-      // A JS exception escaping QuickJS (a wasm trap, or V8's own stack overflow inside deeply
-      // recursive wasm such as the parser) leaves QuickJS's memory inconsistent: the host restarts us.
-      reply = { id: job.id, crash: String((e && e.message) || e), stackOverflow: STACK_OVERFLOW.test(String((e && e.message) || '')) };
+      // A JS exception escaping QuickJS leaves its memory inconsistent: the host restarts us.
+      reply = crashReply(job.id, e);
+      broken = reply.crash;
+      if (fresh) fresh.dispose(e);
+      if (DEBUG) reply.leak = leakCheck(mod);
+      return void parentPort.postMessage(reply);
     }
-    if (workerData.debug) reply.leak = leakCheck(mod);
+    if (DEBUG) {
+      try {
+        fresh.dispose();
+      } catch (e) {
+        reply = crashReply(job.id, e);
+        broken = reply.crash;
+      }
+      reply.leak = leakCheck(mod);
+      return void parentPort.postMessage(reply);
+    }
+    // Reply first: disposing this run and preparing the next overlap with the host's own work.
     parentPort.postMessage(reply);
+    try {
+      fresh.dispose();
+    } catch (e) {
+      broken = 'disposing a QuickJS runtime failed: ' + errorText(e);
+      return void parentPort.postMessage({ broken });
+    }
+    prepareNext();
   });
+  prepareNext();
   parentPort.postMessage({ ready: true });
 }
 main().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));

@@ -13,10 +13,12 @@
  *
  * Isolation: every run gets a **fresh QuickJS runtime and context** (≈0.1 ms, as cheap as a fresh
  * context in a shared runtime), so nothing — globals, prototypes, atoms, memory accounting — survives
- * from one run, or one tenant, to the next. No host function is ever installed in the context: inputs
+ * from one run, or one tenant, to the next. A worker makes the next run's runtime (and evaluates the
+ * trusted prelude in it) right after it replies, before it knows who runs next: that runtime has never
+ * run tenant code, so preparing it early changes only when the work is done, not what the run sees. No host function is ever installed in the context: inputs
  * go in as one JSON text parsed inside QuickJS, and results, output and error descriptions come out as
  * text produced by a trusted prelude (`javascript-prelude.ts`), length-checked before being copied out,
- * then parsed and re-checked on the host with `toJsonSafe`. Only source text is evaluated, never bytecode.
+ * then parsed and re-checked on the host (the result with `toJsonSafe`, the output against its caps). Only source text is evaluated, never bytecode.
  * Contexts are `lean` by default: no typed arrays, `Proxy` or `BigInt` (see {@link QuickJsEngineOptions.intrinsics}).
  *
  * Limits: `runtime.setMemoryLimit` (bounds the memory of uninterruptible builtins such as
@@ -30,7 +32,8 @@ import { Worker } from 'node:worker_threads';
 import type { BtreeModule, HostNodeMetadata } from '../btree/host-btree.js';
 import { DisposedError, InvalidInputError, MissingDependencyError } from '../errors.js';
 import { createInterpreterNodeClass, interpreterNodeMetadata, type InterpreterNodeClass, type InterpreterNodeOptions } from './interpreter-node.js';
-import { CHECKER_SOURCE, CONSOLE_SOURCE, DESCRIBE_SOURCE, PRELUDE_FILENAME, PRELUDE_SOURCE, SCRIPT_FILENAME } from './javascript-prelude.js';
+import { CHECKER_SOURCE, CONSOLE_SOURCE, DESCRIBE_SOURCE, PRELUDE_FILENAME, PRELUDE_INTRINSICS, PRELUDE_SOURCE, SCRIPT_FILENAME } from './javascript-prelude.js';
+import { outcomeFromEnvelope } from './javascript-envelope.js';
 import { WORKER_SOURCE } from './javascript-worker-source.js';
 import { toJsonSafe } from './json-safe.js';
 import { formatMs, isExposableName, JAVASCRIPT_LIMITS } from './props.js';
@@ -87,9 +90,16 @@ interface WorkerReply {
   id?: number;
   ready?: boolean;
   fatal?: string;
+  /** A successful run: the prelude's envelope text, parsed and checked here (see {@link outcomeFromEnvelope}). */
+  envelope?: string;
+  /** A failed run, described by the worker. */
   outcome?: ScriptOutcome;
   crash?: string;
   stackOverflow?: boolean;
+  /** With `crash`: the worker was already broken and did not start the job, so it can run elsewhere. */
+  notRun?: boolean;
+  /** Unprompted: the worker's QuickJS memory may be inconsistent; it must not run another job. */
+  broken?: string;
   leak?: string | null;
 }
 
@@ -100,6 +110,8 @@ class Slot {
   readonly ready: Promise<void>;
   current: { id: number; job: Job; timer: NodeJS.Timeout | undefined } | undefined;
   dead = false;
+  /** When this worker last replied (performance.now()), to prefer the worker idle longest. */
+  finishedAt = 0;
 
   constructor(workerData: Record<string, unknown>, heapMb: number, onReply: (slot: Slot, reply: WorkerReply) => void, onExit: (slot: Slot, why: string) => void) {
     const abortBuffer = new SharedArrayBuffer(4);
@@ -174,6 +186,7 @@ export class QuickJsEngine implements InterpreterEngine {
       checker: CHECKER_SOURCE,
       describe: DESCRIBE_SOURCE,
       console: CONSOLE_SOURCE,
+      intrinsicPaths: [...PRELUDE_INTRINSICS],
       preludeFilename: PRELUDE_FILENAME,
       scriptFilename: SCRIPT_FILENAME,
       maxStackBytes: Math.min(options.maxStackBytes ?? DEFAULT_STACK_BYTES, MAX_STACK_BYTES),
@@ -251,7 +264,10 @@ export class QuickJsEngine implements InterpreterEngine {
 
   #pump(): void {
     while (this.#queue.length > 0) {
-      let slot = this.#slots.find((s) => !s.current && !s.dead);
+      // The idle worker that finished longest ago: a worker prepares its next runtime right after it
+      // replies, so the one idle longest is the likeliest to have it ready.
+      let slot: Slot | undefined;
+      for (const s of this.#slots) if (!s.current && !s.dead && (!slot || s.finishedAt < slot.finishedAt)) slot = s;
       if (!slot && this.#slots.length < this.#poolSize) slot = this.#spawn();
       if (!slot) return;
       const job = this.#queue.shift() as Job;
@@ -290,13 +306,36 @@ export class QuickJsEngine implements InterpreterEngine {
   }
 
   #onReply(slot: Slot, reply: WorkerReply): void {
+    if (reply.broken !== undefined && reply.id === undefined) {
+      // A run in flight gets a `notRun` crash reply and is queued again; an idle worker is replaced now.
+      if (!slot.current) {
+        this.#retire(slot);
+        this.#pump();
+      }
+      return;
+    }
     const current = slot.current;
     if (!current || reply.id !== current.id) return;
     clearTimeout(current.timer);
     slot.current = undefined;
+    slot.finishedAt = performance.now();
     slot.worker.unref();
     if (reply.leak) this.leaks.push(reply.leak);
-    if (reply.crash !== undefined || !reply.outcome) {
+    if (reply.crash !== undefined && reply.notRun === true) {
+      this.#retire(slot);
+      this.#queue.unshift(current.job);
+      this.#pump();
+      return;
+    }
+    if (reply.envelope !== undefined && reply.crash === undefined) {
+      const outcome = outcomeFromEnvelope(reply.envelope, current.job.request);
+      if (outcome) this.#finish(current.job, outcome);
+      else {
+        // Only a QuickJS that no longer behaves as built could produce this: do not reuse it.
+        this.#retire(slot);
+        this.#finish(current.job, failure('runtime', 'the JavaScript interpreter returned a malformed result and was restarted', []));
+      }
+    } else if (reply.crash !== undefined || !reply.outcome) {
       // A trap inside QuickJS may leave the wasm memory inconsistent: replace the worker.
       this.#retire(slot);
       this.#finish(
@@ -375,7 +414,7 @@ export class QuickJsEngine implements InterpreterEngine {
   }
 }
 
-/** Re-checks the worker's result on the host: the value must be JSON-safe and within the caps. */
+/** Re-checks a result on the host: the value must be JSON-safe and within the caps. */
 function finalizeOutcome(outcome: ScriptOutcome, request: ScriptRequest): ScriptOutcome {
   if (!outcome.ok) return outcome;
   const safe = toJsonSafe(outcome.value, {
@@ -406,9 +445,68 @@ function checkRequest(request: ScriptRequest): string {
   }
   const inputs = request.inputs ?? {};
   for (const name of Object.keys(inputs)) if (!isExposableName(name)) bad(`input name ${JSON.stringify(name)} cannot be a script variable`);
+  let fast: string | undefined;
+  try {
+    fast = plainJsonText(inputs, 0);
+  } catch {
+    fast = undefined; // a throwing getter: toJsonSafe reports it
+  }
+  if (fast !== undefined) return fast;
+  // Something unusual (or unsafe): toJsonSafe decides, and names the offending path.
   const safe = toJsonSafe(inputs, { root: 'inputs' });
   if (!safe.ok) bad(safe.message);
   return JSON.stringify(safe.ok ? safe.value : {});
+}
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Nesting the fast path accepts; deeper values go to `toJsonSafe` (whose default limit is 64). */
+const FAST_MAX_DEPTH = 32;
+
+/**
+ * JSON text of a value made only of plain data (what a blackboard normally holds), read in one pass;
+ * undefined as soon as anything is not plainly JSON-safe (then `toJsonSafe` decides). It accepts a
+ * subset of what `toJsonSafe` accepts and writes the same text as `JSON.stringify` of its copy, in
+ * about half the time of copying and then serialising.
+ */
+function plainJsonText(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= FAST_MAX_DEPTH) return undefined;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (Array.isArray(value)) {
+        if (proto !== ARRAY_PROTO) return undefined;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (!hasOwn.call(value, i)) return undefined;
+          const item = plainJsonText(value[i], depth + 1);
+          if (item === undefined) return undefined;
+          out += i === 0 ? item : `,${item}`;
+        }
+        return `${out}]`;
+      }
+      if ((proto !== OBJECT_PROTO && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) return undefined;
+      let out = '{';
+      let first = true;
+      for (const key of Object.keys(value)) {
+        const item = plainJsonText((value as Record<string, unknown>)[key], depth + 1);
+        if (item === undefined) return undefined;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${item}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Absolute path of quickjs-emscripten's entry, resolved from this package so the worker finds the same copy. */

@@ -258,6 +258,19 @@ describe('JavaScriptInterpreter hazards', () => {
     expect(second).toEqual({ secret: 'undefined', cache: 'undefined', orders: 'undefined', leaked: true, pushed: 1, json: '{"ok":1}', previousResult: 'undefined' });
   });
 
+  it("another tenant's earlier run: the runtime prepared after a failed run (timeout, out of memory) carries nothing of it", async () => {
+    const poison = `globalThis.secret = 'a'; Object.prototype.leaked = 'a'; JSON.stringify = () => '"poisoned"'; Array.prototype.map = null;`;
+    expect((await run(`${poison} while (true) {}`, { timeoutMs: 200, tenantId: 'tenant-a' })).ok).toBe(false);
+    expect((await run(`${poison} let s = 'x'; for (;;) s += s;`, { memoryLimitBytes: 4 << 20, tenantId: 'tenant-a' })).ok).toBe(false);
+    expect((await run(`${poison} Promise.resolve().then(() => { globalThis.later = 'a' }); new Promise(() => {})`, { tenantId: 'tenant-a' })).ok).toBe(false);
+    expect(
+      await value(
+        "result = { secret: typeof secret, later: typeof later, leaked: ({}).leaked === undefined, json: JSON.stringify([1].map((x) => x + 1)), keys: Object.keys(globalThis) }",
+        { tenantId: 'tenant-b' },
+      ),
+    ).toEqual({ secret: 'undefined', later: 'undefined', leaked: true, json: '[2]', keys: [] });
+  });
+
   it('prototype tampering: a script that replaces JSON, Object.keys and prototype methods cannot forge its read-back', async () => {
     expect(
       await value(`
