@@ -171,13 +171,13 @@ export class TenantSandbox {
     const id = input.nodeId ?? bundle.node;
     const inputJson =
       `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
-      `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)},"bb":${bbJson}}`;
+      `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new Run(this.isolate, who, L, input.signal);
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
-    if (!factory) return this.loadThenTick(tickId, entry, inputJson, run, capabilities);
+    if (!factory) return this.loadThenTick(tickId, entry, inputJson, bbJson, run, capabilities);
     run.factory = factory;
-    const first = this.startAndPoll(tickId, entry, inputJson, run);
+    const first = this.startAndPoll(tickId, entry, inputJson, bbJson, run);
     if (typeof first !== 'string') {
       this.end(run);
       return Promise.resolve(first);
@@ -185,14 +185,14 @@ export class TenantSandbox {
     return this.continueTick(tickId, entry, run, capabilities, first);
   }
 
-  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, run: Run, capabilities: CapabilityLookup): Promise<TickResult> {
+  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: Run, capabilities: CapabilityLookup): Promise<TickResult> {
     try {
       await this.ensureLoaded(entry, run);
     } catch (e) {
       this.end(run);
       return this.failed(e, run.who, entry, run);
     }
-    const first = this.startAndPoll(tickId, entry, inputJson, run);
+    const first = this.startAndPoll(tickId, entry, inputJson, bbJson, run);
     if (typeof first !== 'string') {
       this.end(run);
       return first;
@@ -201,10 +201,10 @@ export class TenantSandbox {
   }
 
   /** `startTick` + first `poll`: a result, or the `wait` answer when capabilities are pending. */
-  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, run: Run): TickResult | string {
+  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: Run): TickResult | string {
     try {
-      this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson], run);
-      const r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
+      this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson, bbJson], run);
+      const r = run.call(this.fns.poll, [tickId]) as string;
       if (r.startsWith('wait')) return r;
       return { outcome: this.settled(r, entry, run) };
     } catch (e) {
@@ -233,7 +233,7 @@ export class TenantSandbox {
    */
   private callTenantCode(fn: Fn, args: Array<string | number>, run: Run): void {
     try {
-      run.sync(() => fn.applySync(undefined, args, { timeout: run.budget() }));
+      run.call(fn, args);
     } catch (e) {
       if (e === EPILOGUE_MARKER) return;
       if (!(e instanceof Breach)) this.tainted = true;
@@ -415,7 +415,7 @@ export class TenantSandbox {
       if (late) throw late;
       const batch = settled.splice(0);
       this.callTenantCode(this.fns.resume, [tickId, JSON.stringify(batch)], run);
-      r = run.sync(() => this.fns.poll.applySync(undefined, [tickId], { timeout: run.budget() })) as string;
+      r = run.call(this.fns.poll, [tickId]) as string;
     }
   }
 
@@ -442,7 +442,7 @@ export class TenantSandbox {
   private outcomeOf(r: string[], entry: CachedBundle, who: GuestIdentity, run: Run): TickOutcome {
     const L = this.limits;
     const [, status, writesJson = '{}', deletesJson = '[]', logsJson = '[]', error = ''] = r;
-    const logs = parseLogs(logsJson, L);
+    const logs = logsJson === '[]' ? [] : parseLogs(logsJson, L);
     if (status !== 'SUCCESS' && status !== 'FAILURE' && status !== 'RUNNING') {
       return failure(`${who.node}@${who.version} returned an invalid status`, logs);
     }
@@ -458,7 +458,7 @@ export class TenantSandbox {
     for (const k of Object.keys(writes)) {
       if (FORBIDDEN_KEYS.has(k)) return failure(`${who.node}@${who.version}: blackboard key ${JSON.stringify(k)} is reserved`, logs);
     }
-    const deletes = (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string' && !FORBIDDEN_KEYS.has(k));
+    const deletes = deletesJson === '[]' ? [] : (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string' && !FORBIDDEN_KEYS.has(k));
     const out: TickOutcome = { status, writes, deletes, logs };
     if (error) out.error = mapStack(guestFrames(error), this.bundles.sourceMapOf(entry), run.factory?.map);
     return out;

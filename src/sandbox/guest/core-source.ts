@@ -254,7 +254,7 @@ function finish(st, status, error) {
     if (w.length > limits.writesOutBytes) { breach(st, 'writesOutBytes', String(w.length)); return; }
   }
   w += '}';
-  const d = stringify(Array.from(deletes));
+  const d = deletes.size ? stringify(Array.from(deletes)) : '[]';
   st.outcome = ['done', status, w, d, error === undefined ? '' : clip(String(error), limits.errorBytes)];
 }
 
@@ -294,15 +294,18 @@ export function register(sha, factory) {
 export function unregister(sha) { factories.delete(sha); }
 export function __setModule(specifier, namespace) { if (!MODULES.has(specifier)) MODULES.set(specifier, freeze(namespace)); }
 
-export function startTick(sha, json) {
+// The blackboard copy comes as its own argument: the host then passes its JSON as is instead of
+// concatenating (and so copying) it into the rest of the input on every tick.
+export function startTick(sha, json, bbJson) {
   armEpilogue();
   const input = parse(json);
+  const bbData = parse(bbJson);
   const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null };
   ticks.set(st.id, st);
   current = st;
   try {
     const C = nodeClassOf(instantiate(sha));
-    st.bb = new Blackboard(input.bb);
+    st.bb = new Blackboard(bbData);
     st.node = new C({ id: input.id, name: input.name, ...input.props });
     const ctx = { blackboard: st.bb, timestamp: input.ts, treeRegistry: undefined, sessionId: input.sid };
     if (typeof st.node.executeTick !== 'function') throw new TypeError('the node has no executeTick(context) method');
@@ -325,8 +328,9 @@ export function poll(id) {
   const o = st.outcome;
   if (o) {
     ticks.delete(id);
-    if (o[0] === 'done') return 'done' + SEP + o[1] + SEP + o[2] + SEP + o[3] + SEP + stringify(st.logs) + SEP + o[4];
-    return 'fail' + SEP + o[1] + SEP + stringify(st.logs) + SEP + o[2];
+    const logs = st.logs.length ? stringify(st.logs) : '[]';
+    if (o[0] === 'done') return 'done' + SEP + o[1] + SEP + o[2] + SEP + o[3] + SEP + logs + SEP + o[4];
+    return 'fail' + SEP + o[1] + SEP + logs + SEP + o[2];
   }
   const calls = st.pending; st.pending = [];
   return 'wait' + SEP + stringify(calls);
