@@ -8,7 +8,7 @@
 import type { PluginHost, PluginHostOptions } from '../../src/index.js';
 import type { DemoBtree } from './btree.js';
 import { compact, say, show } from './print.js';
-import { NOTIFICATION_YAML } from './workflows.js';
+import { NOTIFICATION_YAML } from '../seed-workflows.js';
 
 type Capabilities = NonNullable<PluginHostOptions['capabilities']>;
 

@@ -11,7 +11,7 @@ import type { DemoBtree } from './btree.js';
 import { startDataServer } from './data-server.js';
 import { describeFailure } from './custom-nodes-step.js';
 import { say, show } from './print.js';
-import { dataProcessingYaml } from './workflows.js';
+import { dataProcessingYaml } from '../seed-workflows.js';
 
 /** The values the local server serves: mean 5, population std 2, count 8. */
 export const DEMO_VALUES = [2, 4, 4, 4, 5, 5, 7, 9] as const;

@@ -9,24 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TASK_QUEUE } from './task-queue.js';
 import type { TenantTreeResult, tenantTree } from './workflows.js';
+import { NOTIFICATION_YAML } from '../seed-workflows.js';
 
 /** The seed's notification tree (two tenant custom nodes). */
-export const NOTIFICATION_YAML = `
-type: Sequence
-id: notification-workflow
-children:
-  - type: SendSlackMessage
-    id: notify-slack
-    props:
-      channel: "#alerts"
-      message: "Order {{orderId}} received!"
-  - type: CreateJiraTicket
-    id: create-ticket
-    props:
-      project: "OPS"
-      summary: "New order: {{orderId}}"
-      description: "Customer: {{customerEmail}}"
-`;
+export { NOTIFICATION_YAML };
 
 /** Runs one tenant tree to completion. */
 export function runTenantTree(client: Client, tenantId: string, yaml: string, input: Record<string, unknown>, taskQueue = TASK_QUEUE): Promise<TenantTreeResult> {

@@ -10,28 +10,10 @@ import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import type { SandboxPool } from '../../src/sandbox/pool.js';
 import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { NOTIFICATION_YAML as YAML } from '../../examples/seed-workflows.js';
 
 const fixture = (file: string) => readFileSync(new URL(`../fixtures/nodes/${file}`, import.meta.url), 'utf8');
 
-const YAML = `
-type: Sequence
-id: notification-workflow
-children:
-  # Custom node uploaded by tenant
-  - type: SendSlackMessage
-    id: notify-slack
-    props:
-      channel: "#alerts"
-      message: "Order {{orderId}} received!"
-
-  # Another custom node
-  - type: CreateJiraTicket
-    id: create-ticket
-    props:
-      project: "OPS"
-      summary: "New order: {{orderId}}"
-      description: "Customer: {{customerEmail}}"
-`;
 
 let btree: SuiteBtree;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PluginHost } from '../../src/plugin-host.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { startDataServer, type DataServer } from '../../examples/demo/data-server.js';
-import { dataProcessingYaml } from '../../examples/demo/workflows.js';
+import { dataProcessingYaml } from '../../examples/seed-workflows.js';
 import { createHttpRequestNode, httpRequestMetadata } from '../../examples/host-nodes/http-request.js';
 import { hostName, loadBtree, type SuiteBtree } from '../btree/host-module.js';
 

@@ -10,29 +10,11 @@ import { Worker } from '@temporalio/worker';
 import type { PythonEngine } from '../../src/interpreters/python.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostActivities } from '../../examples/temporal/host-activities.js';
+import { NOTIFICATION_YAML as NOTIFICATION } from '../../examples/seed-workflows.js';
 import type { testTree } from './fixtures/workflows.js';
 import { fixture, realHost, type Call, type RealHost } from './helpers/real-host.js';
 import { temporalHarness, workflowId, type TemporalHarness } from './helpers/temporal.js';
 
-const NOTIFICATION = `
-type: Sequence
-id: notification-workflow
-children:
-  # Custom node uploaded by tenant
-  - type: SendSlackMessage
-    id: notify-slack
-    props:
-      channel: "#alerts"
-      message: "Order {{orderId}} received!"
-
-  # Another custom node
-  - type: CreateJiraTicket
-    id: create-ticket
-    props:
-      project: "OPS"
-      summary: "New order: {{orderId}}"
-      description: "Customer: {{customerEmail}}"
-`;
 
 const HOLD = `
 import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';

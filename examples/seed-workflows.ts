@@ -1,6 +1,6 @@
 /**
- * The seed's YAML workflows (custom-nodes-architecture.md), as the demo and the end-to-end tests
- * run them. Changes from the seed, each needed to run it here:
+ * The seed's YAML workflows (custom-nodes-architecture.md), as the demo, the Temporal example and
+ * the end-to-end tests run them: one copy, imported by all of them. Changes from the seed, each needed to run it here:
  * - `https://api.example.com` becomes the origin of a local server (`startDataServer`);
  * - the Python script uses `statistics` instead of numpy (numpy wheels are not available to these
  *   machines); `np.std` is the population standard deviation, so it becomes `statistics.pstdev`.
