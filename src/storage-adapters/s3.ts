@@ -17,11 +17,12 @@ import type {
   ListObjectsV2CommandOutput,
   PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { DisposedError, InvalidInputError, isBtreePluginsError, PreconditionFailedError, StorageError } from '../errors.js';
-import { assertValidKey, assertValidPrefix, normalizeAdapterPrefix, utf8Length } from './keys.js';
+import { DisposedError, isBtreePluginsError, PreconditionFailedError, StorageError } from '../errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import { bucketAdapterSettings } from './bucket-options.js';
 import { isNetworkError } from './network-errors.js';
 import { importOptional } from './optional-import.js';
-import { retryPolicy, withRetry, type RetryPolicy } from './retry.js';
+import { withRetry, type RetryPolicy } from './retry.js';
 import type {
   DeleteCondition,
   ListedObject,
@@ -132,20 +133,12 @@ export class S3Storage implements StorageAdapter {
   #disposed = false;
 
   constructor(options: S3StorageOptions) {
-    if (!options || typeof options.bucket !== 'string' || options.bucket === '') {
-      throw new InvalidInputError('invalid S3Storage options', 'the `bucket` option is required', {
-        hint: "pass new S3Storage({ bucket: 'my-bucket' })",
-      });
-    }
-    const pageSize = options.pageSize ?? 1000;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-      throw new InvalidInputError('invalid S3Storage options', `pageSize must be an integer from 1 to 1000, got ${options.pageSize}`);
-    }
-    this.bucket = options.bucket;
-    this.#prefix = normalizeAdapterPrefix(options.prefix);
-    this.#prefixBytes = utf8Length(this.#prefix);
-    this.#retry = retryPolicy(options.retry);
-    this.#pageSize = pageSize;
+    const settings = bucketAdapterSettings('S3Storage', options);
+    this.bucket = settings.bucket;
+    this.#prefix = settings.prefix;
+    this.#prefixBytes = settings.prefixBytes;
+    this.#retry = settings.retry;
+    this.#pageSize = settings.pageSize;
     this.#clientOption = options.client ?? {};
     this.#ownsClient = !isClient(this.#clientOption);
   }
