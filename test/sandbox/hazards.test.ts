@@ -7,23 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
 import type { SandboxPool } from '../../src/sandbox/pool.js';
 import type { RunnableBundle, TickOutcome } from '../../src/sandbox/types.js';
-import { bundleOf, forTenant, rawBundle, trackedPool } from './helpers.js';
+import { bundleOf, evilNode as node, forTenant, rawBundle, trackedPool } from './helpers.js';
 
-/** A class node whose executeTick body is `body` (with `ctx`, `a` = capabilities, `sleep`). */
-function node(body: string, prelude = '', name = 'Evil'): Promise<RunnableBundle> {
-  return bundleOf(
-    `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
-import { proxyActivities, sleep } from '@temporalio/workflow';
-const a: any = proxyActivities({});
-${prelude}
-export default class ${name} extends ActionNode {
-  async executeTick(ctx: any): Promise<any> {
-${body}
-  }
-}`,
-    name,
-  );
-}
 
 const OK = `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
 export default class Fine extends ActionNode { async executeTick(ctx: any) { ctx.blackboard.set('ok', true); return NodeStatus.SUCCESS; } }`;

@@ -65,3 +65,19 @@ afterEach(async () => {
 export function rawBundle(code: string, node = 'Odd', tenantId = 'acme'): RunnableBundle {
   return { tenantId, node, version: '1.0.0', code, sha256: createHash('sha256').update(code).digest('hex') };
 }
+
+/** A class node whose executeTick body is `body` (with `ctx`, `a` = capabilities, `sleep`): the shape every attack uses. */
+export function evilNode(body: string, prelude = '', name = 'Evil'): Promise<RunnableBundle> {
+  return bundleOf(
+    `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
+import { proxyActivities, sleep } from '@temporalio/workflow';
+const a: any = proxyActivities({});
+${prelude}
+export default class ${name} extends ActionNode {
+  async executeTick(ctx: any): Promise<any> {
+${body}
+  }
+}`,
+    name,
+  );
+}

@@ -8,22 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
 import type { SandboxPool } from '../../src/sandbox/pool.js';
 import type { RunnableBundle, TickOutcome } from '../../src/sandbox/types.js';
-import { bundleOf, forTenant, trackedPool } from './helpers.js';
+import { bundleOf, evilNode as node, forTenant, trackedPool } from './helpers.js';
 
-function node(body: string, prelude = '', name = 'Evil'): Promise<RunnableBundle> {
-  return bundleOf(
-    `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
-import { proxyActivities } from '@temporalio/workflow';
-const a: any = proxyActivities({});
-${prelude}
-export default class ${name} extends ActionNode {
-  async executeTick(ctx: any): Promise<any> {
-${body}
-  }
-}`,
-    name,
-  );
-}
 
 function run(pool: SandboxPool, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> {
   return pool.tick(bundle, { props: {}, blackboard: blackboard as never });
