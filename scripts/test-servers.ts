@@ -2,12 +2,14 @@
  * The test servers outside vitest.
  *
  *   npx tsx scripts/test-servers.ts prepare   build/install what the tests will start (Go binaries,
- *                                             the moto venv) into the cache, with progress logs
+ *                                             the moto venv) into the cache, and the Debian tools
+ *                                             the suites use (strace), with progress logs
  *   npx tsx scripts/test-servers.ts start     start them all, print `export …` lines, keep them
  *                                             running until Ctrl-C (point other shells' tests at them)
  *
  * See docs/testing.md.
  */
+import { DEBIAN_TOOLS, ensureDebianTool } from '../test/setup/debian-tools.js';
 import { ensureBinary, TOOLS } from '../test/setup/servers/binaries.js';
 import { ensureVenv, MOTO } from '../test/setup/servers/python-venv.js';
 import { startAllServers } from '../test/setup/servers/start-all.js';
@@ -21,6 +23,8 @@ async function prepare(): Promise<void> {
   if (s3 === 'versitygw') jobs.push([`versitygw ${TOOLS.versitygw.version}`, () => ensureBinary(TOOLS.versitygw, log)]);
   if (!process.env.BTREE_PLUGINS_GCS_ENDPOINT) jobs.push([`fake-gcs-server ${TOOLS.fakeGcs.version}`, () => ensureBinary(TOOLS.fakeGcs, log)]);
   if (!process.env.TEMPORAL_ADDRESS) jobs.push([`temporal CLI ${TOOLS.temporal.version}`, () => ensureBinary(TOOLS.temporal, log)]);
+  // Not a server: the compile-isolation suite watches esbuild with it.
+  jobs.push(['strace', () => ensureDebianTool(DEBIAN_TOOLS.strace, log)]);
   const started = Date.now();
   const results = await Promise.allSettled(jobs.map(async ([name, job]) => log(`${name}: ${await job()}`)));
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));

@@ -11,9 +11,10 @@
 import * as esbuild from 'esbuild';
 import { SourceMapConsumer } from 'source-map-js';
 import { CompileError, type CompileDiagnostic } from '../errors.js';
-import { fromEsbuildMessage, locatedDiagnostic, stripNamespace } from './diagnostics.js';
+import { fromEsbuildMessage, isTenantLocation, locatedDiagnostic, stripNamespace, type ColumnMapper } from './diagnostics.js';
 import { sha256Hex } from './hash.js';
 import { DYNAMIC_IMPORT_ADVICE } from './import-policy.js';
+import { disarmSourceMapComments } from './input-source-maps.js';
 import { blockingFindings, DEFAULT_BLOCK_ON, SCAN_RULES, scanCode, type BlockOn, type Locator } from './scan.js';
 import { checkSourceImports, typeOnlyImportNames } from './source-imports.js';
 import { lineStarts, positionAt } from './tokenizer.js';
@@ -38,6 +39,10 @@ export interface CompileOptions {
 }
 
 const OUTFILE = 'bundle.js';
+/** @internal esbuild's working directory: absolute, as esbuild requires, and absent from every host. */
+export const VIRTUAL_WORKING_DIR = '/btree-plugins-virtual-upload';
+const INPUT_SOURCE_MAP_MESSAGE =
+  'a source-map reference (`# sourceMappingURL=`) was disarmed: the compiler never reads a source map an upload names, and makes the bundle\'s map from the uploaded files. In a string or regex literal the text means the same (its `M` is written `\\u004D`); only String.raw sees the escape';
 /** A broken upload can produce thousands of errors; the first ones are what the author needs. */
 const MAX_DIAGNOSTICS = 50;
 const encoder = new TextEncoder();
@@ -73,6 +78,8 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
   const { files, entry, sourceBytes } = normalized;
 
   const importProblems = checkSourceImports(files);
+  // esbuild would otherwise open host files named by source-map comments (see input-source-maps.ts).
+  const disarmed = disarmSourceMapComments(files);
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
@@ -91,16 +98,17 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
       charset: 'utf8',
       legalComments: 'none',
       outfile: OUTFILE,
-      // A fixed, virtual working directory: output paths never mention the host's folders.
-      absWorkingDir: '/',
+      // A fixed working directory that does not exist: output paths never mention the host's
+      // folders, and esbuild has no real directory to look into.
+      absWorkingDir: VIRTUAL_WORKING_DIR,
       tsconfigRaw: {},
       logLevel: 'silent',
-      plugins: [virtualFilesPlugin(files, entry)],
+      plugins: [virtualFilesPlugin(disarmed.files, entry)],
     });
   } catch (e) {
     const failure = e as esbuild.BuildFailure;
     if (!Array.isArray(failure?.errors)) throw e;
-    const diagnostics = mergeDiagnostics(importProblems, failure.errors.map((m) => fromEsbuildMessage(files, m)));
+    const diagnostics = mergeDiagnostics(importProblems, failure.errors.map((m) => fromEsbuildMessage(files, m, disarmed.toOriginalColumn)));
     throw new CompileError(diagnostics, { context, cause: e });
   }
   if (importProblems.length) throw new CompileError(importProblems, { context });
@@ -116,8 +124,10 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
       { context },
     );
   }
-  const rawMap = JSON.parse(mapFile.text) as { sources: string[] };
+  const rawMap = JSON.parse(mapFile.text) as { sources: string[]; sourcesContent?: Array<string | null> };
   rawMap.sources = rawMap.sources.map(stripNamespace);
+  // The map embeds what the tenant wrote, not the disarmed text esbuild compiled.
+  rawMap.sourcesContent = rawMap.sources.map((s) => files[s] ?? null);
   const sourceMap = JSON.stringify(rawMap);
 
   const meta = result.metafile.outputs[OUTFILE] ?? Object.values(result.metafile.outputs).find((o) => o.entryPoint);
@@ -143,7 +153,8 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
   }
   const findings: ScanFinding[] = [
     ...scanned,
-    ...result.warnings.map((w) => warningFinding(w)),
+    ...result.warnings.map((w) => warningFinding(files, w, disarmed.toOriginalColumn)),
+    ...disarmed.pragmas.map((p): ScanFinding => ({ rule: SCAN_RULES.inputSourceMap, severity: 'info', message: INPUT_SOURCE_MAP_MESSAGE, file: p.file, line: p.line, column: p.column + 1 })),
   ];
   const blocking = blockingFindings(findings, options.blockOn ?? DEFAULT_BLOCK_ON);
   if (blocking.length) {
@@ -195,12 +206,16 @@ function mergeDiagnostics(a: CompileDiagnostic[], b: CompileDiagnostic[]): Compi
     .slice(0, MAX_DIAGNOSTICS);
 }
 
-function warningFinding(w: esbuild.Message): ScanFinding {
+/** A compiler warning as a finding; like errors, it names only the tenant's own files. */
+function warningFinding(files: Record<string, string>, w: esbuild.Message, toOriginalColumn: ColumnMapper): ScanFinding {
+  if (w.location && !isTenantLocation(files, w.location)) {
+    return { rule: SCAN_RULES.compilerWarning, severity: 'info', message: 'the compiler reported a warning outside the uploaded files' };
+  }
   const f: ScanFinding = { rule: SCAN_RULES.compilerWarning, severity: 'info', message: w.text };
   if (w.location) {
     f.file = stripNamespace(w.location.file);
     f.line = w.location.line;
-    f.column = w.location.column + 1;
+    f.column = toOriginalColumn(f.file, f.line, w.location.column) + 1;
   }
   return f;
 }

@@ -55,13 +55,22 @@ export function locatedDiagnostic(
   return d;
 }
 
+/** Maps a 0-based column of the text esbuild compiled back to the tenant's original text. */
+export type ColumnMapper = (file: string, line: number, column: number) => number;
+
 /**
  * Converts an esbuild error. Errors our plugin raised carry their diagnostic in `detail`;
  * the rest are syntax errors (when located in a tenant file) or build errors.
+ *
+ * Only the tenant's own files are ever named: a message located anywhere else (esbuild never
+ * reads another file, but if it did) loses its location and its text, which could quote that file.
  */
-export function fromEsbuildMessage(files: Record<string, string>, message: Message): CompileDiagnostic {
-  const loc = message.location;
+export function fromEsbuildMessage(files: Record<string, string>, message: Message, toOriginalColumn?: ColumnMapper): CompileDiagnostic {
   const fromPlugin = message.detail as Partial<CompileDiagnostic> | undefined;
+  const loc = message.location && isTenantLocation(files, message.location) ? message.location : null;
+  if (message.location && !loc) {
+    return { kind: 'build', message: 'the compiler reported a problem outside the uploaded files', hint: 'check the upload for references to other files (source-map comments, absolute paths) and remove them' };
+  }
   const file = loc ? stripNamespace(loc.file) : undefined;
   const kind: CompileDiagnostic['kind'] =
     fromPlugin?.kind ?? (file !== undefined && Object.hasOwn(files, file) ? 'syntax' : 'build');
@@ -69,10 +78,20 @@ export function fromEsbuildMessage(files: Record<string, string>, message: Messa
   if (fromPlugin?.importPath !== undefined) base.importPath = fromPlugin.importPath;
   if (fromPlugin?.hint !== undefined) base.hint = fromPlugin.hint;
   else if (kind === 'syntax') base.hint = 'fix the syntax error at the marked position';
+  if (!loc || file === undefined) return locatedDiagnostic(files, base, undefined, undefined, undefined);
   // esbuild counts columns and lengths in UTF-8 bytes; code frames and editors count characters.
-  const column = loc ? byteToCharColumn(loc.lineText, loc.column) : undefined;
-  const length = loc ? byteToCharColumn(loc.lineText, loc.column + loc.length) - (column ?? 0) : undefined;
-  return locatedDiagnostic(files, base, file, loc?.line, column, length);
+  const map = (c: number): number => (toOriginalColumn ? toOriginalColumn(file, loc.line, c) : c);
+  const column = map(byteToCharColumn(loc.lineText, loc.column));
+  const length = Math.max(1, map(byteToCharColumn(loc.lineText, loc.column + loc.length)) - column);
+  return locatedDiagnostic(files, base, file, loc.line, column, length);
+}
+
+/**
+ * True when an esbuild location is in one of the tenant's virtual files. esbuild names them
+ * `tenant:<path>` (its `namespace` field stays empty); a host file would have no such prefix.
+ */
+export function isTenantLocation(files: Record<string, string>, location: { file: string }): boolean {
+  return location.file.startsWith(`${TENANT_NAMESPACE}:`) && Object.hasOwn(files, stripNamespace(location.file));
 }
 
 function byteToCharColumn(lineText: string, bytes: number): number {

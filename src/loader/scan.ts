@@ -24,6 +24,7 @@ export const SCAN_RULES = {
   dynamicImport: 'dynamic-import',
   require: 'require',
   compilerWarning: 'compiler-warning',
+  inputSourceMap: 'input-source-map',
   typeOnlyValue: 'type-only-value',
   truncated: 'truncated',
 } as const;

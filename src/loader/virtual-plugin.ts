@@ -52,8 +52,8 @@ export function virtualFilesPlugin(files: Record<string, string>, entry: string)
       build.onLoad({ filter: /.*/, namespace: TENANT_NAMESPACE }, (args) => ({
         contents: files[args.path]!,
         loader: loaderFor(args.path),
-        // A resolveDir is required for esbuild to call onResolve for relative paths; it is never read.
-        resolveDir: '/',
+        // No resolveDir: our onResolve serves every import without one, and esbuild then has no host
+        // directory against which to resolve anything a file names.
       }));
     },
   };

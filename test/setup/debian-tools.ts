@@ -1,0 +1,65 @@
+/**
+ * Command-line tools from Debian packages that some suites need (e.g. `strace` to watch what the
+ * compiler opens). Order: the command on PATH → `apt-get install` when running as root (CI and
+ * these machines) → a clear error naming the package. Never a silent skip.
+ */
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A command and the Debian package that ships it. */
+export interface DebianTool {
+  command: string;
+  package: string;
+}
+
+export const DEBIAN_TOOLS = {
+  strace: { command: 'strace', package: 'strace' },
+} as const satisfies Record<string, DebianTool>;
+
+async function onPath(command: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function aptGet(args: string[]): Promise<void> {
+  await run('apt-get', args, { timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * The absolute path of `tool.command`, installing its package with apt-get first if needed.
+ * @throws Error naming the package when it is missing and cannot be installed here.
+ */
+export async function ensureDebianTool(tool: DebianTool, log: (line: string) => void = () => {}): Promise<string> {
+  const found = await onPath(tool.command);
+  if (found) return found;
+  const hint = `HINT: install it (Debian/Ubuntu: sudo apt-get install ${tool.package}) and rerun`;
+  if (process.getuid?.() !== 0) throw new Error(`\`${tool.command}\` is not on PATH and this user cannot run apt-get. ${hint}`);
+  log(`installing the Debian package ${tool.package} (for \`${tool.command}\`)`);
+  try {
+    await aptGet(['install', '-y', '--no-install-recommends', tool.package]);
+  } catch {
+    // A fresh machine may have no package lists yet.
+    try {
+      await aptGet(['update']);
+      await aptGet(['install', '-y', '--no-install-recommends', tool.package]);
+    } catch (e) {
+      throw new Error(`could not install the Debian package ${tool.package}: ${(e as Error).message.split('\n').slice(-3).join(' ')}. ${hint}`);
+    }
+  }
+  const installed = await onPath(tool.command);
+  if (!installed) throw new Error(`apt-get installed ${tool.package} but \`${tool.command}\` is still not on PATH. ${hint}`);
+  return installed;
+}
