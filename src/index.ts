@@ -57,7 +57,10 @@ export {
   pythonInterpreterProvider,
   type InterpreterNodeSettings,
   type InterpreterNodeProvider,
+  type InterpreterLogging,
 } from './btree/builtin-interpreters.js';
+// The one rule for guest output on its way to the host's logger (escaping, tags, per-tenant rate).
+export { escapeLogLine, GuestLogForwarder, type GuestLogSink, type GuestLogTags, type ForwardOptions } from './binding-core/guest-log.js';
 export { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';
 
 // The versioned per-tenant registry and the compiler it publishes with.

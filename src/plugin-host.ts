@@ -6,6 +6,7 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
+import { GuestLogForwarder, type GuestLogSink } from './binding-core/guest-log.js';
 import {
   javascriptInterpreterProvider,
   pythonInterpreterProvider,
@@ -31,7 +32,6 @@ import {
 import { DisposedError, InvalidInputError } from './errors.js';
 import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-registry.js';
 import type { SandboxLimits } from './sandbox/limits.js';
-import type { SandboxLogger } from './sandbox/log-forwarder.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
 import type { NodeRunner } from './sandbox/types.js';
@@ -105,6 +105,8 @@ export class PluginHost {
   readonly #validators = new PropsValidatorCache();
   readonly #classes = new LRUCache<string, TenantNodeClass>({ max: 1000 });
   readonly #bundles: BundleMemo;
+  /** One forwarder for custom nodes and interpreters: a tenant has one log rate, whatever it runs. */
+  readonly #guestLogs: GuestLogForwarder;
   #runner: Promise<NodeRunner> | undefined;
   #disposed = false;
 
@@ -118,7 +120,8 @@ export class PluginHost {
     // Publishing runs the bundle once in the sandbox to read its metadata (category, ports, props schema).
     this.#registry = new TenantRegistry({ ...options.registry, storage: options.storage, inspect: async (bundle) => (await this.#getRunner()).inspect(bundle) });
     this.#bundles = new BundleMemo(options.bundleMemory);
-    this.#interpreters = interpreterProviders(options.interpreters, this.#logger);
+    this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
+    this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs);
     this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
   }
 
@@ -223,7 +226,8 @@ export class PluginHost {
             ...(o.limits ? { limits: o.limits } : {}),
             ...(o.capabilities ? { capabilities: o.capabilities } : {}),
             ...(o.tenants ? { tenants: o.tenants } : {}),
-            logger: toSandboxLogger(this.#logger),
+            logger: toGuestLogSink(this.#logger),
+            logForwarder: this.#guestLogs,
           });
         });
     return this.#runner;
@@ -240,12 +244,12 @@ function checkBtree(btree: unknown): asserts btree is InjectedBtreeModule {
   }
 }
 
-function interpreterProviders(settings: PluginHostOptions['interpreters'], logger: PluginLogger): InterpreterNodeProvider[] {
+function interpreterProviders(settings: PluginHostOptions['interpreters'], logger: PluginLogger, logForwarder: GuestLogForwarder): InterpreterNodeProvider[] {
   const out: InterpreterNodeProvider[] = [];
   const js = settings?.javascript;
-  if (js) out.push(javascriptInterpreterProvider(js === true ? {} : js, logger));
+  if (js) out.push(javascriptInterpreterProvider(js === true ? {} : js, { logger, logForwarder }));
   const py = settings?.python;
-  if (py) out.push(pythonInterpreterProvider(py === true ? {} : py, logger));
+  if (py) out.push(pythonInterpreterProvider(py === true ? {} : py, { logger, logForwarder }));
   return out;
 }
 
@@ -265,7 +269,7 @@ export function registryCatalog(registry: TenantRegistry): TenantNodeCatalog {
   };
 }
 
-function toSandboxLogger(logger: PluginLogger): SandboxLogger {
+function toGuestLogSink(logger: PluginLogger): GuestLogSink {
   return {
     debug: (m, f) => logger.debug?.(m, f),
     info: (m, f) => logger.info(m, f),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { GuestLogForwarder } from '../binding-core/guest-log.js';
 import type { PythonEngineOptions } from '../interpreters/python.js';
 import type { QuickJsEngineOptions } from '../interpreters/javascript.js';
 import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '../interpreters/types.js';
@@ -19,6 +20,13 @@ export interface InterpreterNodeSettings<EngineOptions = Record<string, never>> 
   engine?: EngineOptions;
 }
 
+/** Where an interpreter's captured output goes: the host logger, through a shared forwarder when given. */
+export interface InterpreterLogging {
+  logger?: PluginLogger | undefined;
+  /** The host's forwarder shared with custom nodes (one per-tenant rate); see `binding-core/guest-log.ts`. */
+  logForwarder?: GuestLogForwarder | undefined;
+}
+
 /** A builtin provider that owns an interpreter engine (shared by every tenant of the host). */
 export interface InterpreterNodeProvider extends BuiltinNodeProvider {
   readonly language: InterpreterLanguage;
@@ -32,8 +40,9 @@ function interpreterProvider(
   defaultOutputKey: string,
   makeEngine: () => Promise<InterpreterEngine>,
   limits: Partial<InterpreterLimits> | undefined,
-  logger: PluginLogger | undefined,
+  logging: InterpreterLogging,
 ): InterpreterNodeProvider {
+  const { logger, logForwarder } = logging;
   let engine: Promise<InterpreterEngine> | undefined;
   let disposed = false;
   const getEngine = (): Promise<InterpreterEngine> => {
@@ -58,6 +67,7 @@ function interpreterProvider(
         tenantId,
         ...(limits ? { limits } : {}),
         ...(logger ? { logger } : {}),
+        ...(logForwarder ? { logForwarder } : {}),
       });
       return { ctor, metadata: interpreterNodeMetadata(typeName, defaultOutputKey) };
     },
@@ -74,14 +84,14 @@ function interpreterProvider(
  * `JavaScriptInterpreter` (QuickJS). One engine serves every tenant of the host: each run gets a
  * fresh QuickJS runtime, so runs never see each other.
  */
-export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<QuickJsEngineOptions> = {}, logger?: PluginLogger): InterpreterNodeProvider {
+export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<QuickJsEngineOptions> = {}, logging: InterpreterLogging = {}): InterpreterNodeProvider {
   return interpreterProvider(
     'javascript',
     'JavaScriptInterpreter',
     'jsResult',
     async () => new (await import('../interpreters/javascript.js')).QuickJsEngine(settings.engine),
     settings.limits,
-    logger,
+    logging,
   );
 }
 
@@ -89,13 +99,13 @@ export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<
  * `PythonInterpreter` (Pyodide inside isolated-vm isolates). One engine per host; it keeps warm
  * interpreters per tenant, never shared across tenants.
  */
-export function pythonInterpreterProvider(settings: InterpreterNodeSettings<PythonEngineOptions> = {}, logger?: PluginLogger): InterpreterNodeProvider {
+export function pythonInterpreterProvider(settings: InterpreterNodeSettings<PythonEngineOptions> = {}, logging: InterpreterLogging = {}): InterpreterNodeProvider {
   return interpreterProvider(
     'python',
     'PythonInterpreter',
     'pythonResult',
     async () => new (await import('../interpreters/python.js')).PythonEngine(settings.engine),
     settings.limits,
-    logger,
+    logging,
   );
 }

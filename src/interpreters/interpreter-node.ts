@@ -15,13 +15,16 @@
  *   success sets `outputKey` and returns SUCCESS; on failure sets `_lastError` to
  *   `<typeName> failed: <message> (line N)` and returns FAILURE. It never throws, so one bad script
  *   cannot reject the whole workflow.
- * - Captured output goes to the host logger, one `info` line per script line, tagged with tenant and node.
+ * - Captured output goes to the host logger through the shared guest-log rule (`binding-core/guest-log.ts`):
+ *   one `info` line per captured line, prefixed `[<typeName>:<node name>]`, control characters escaped,
+ *   tagged with tenant, node type, node id and `source: 'guest'`, rate-limited per tenant.
  *
  * This file imports no engine: the Temporal workflow entry can build node classes whose engine is an
  * activity proxy.
  *
  * @module
  */
+import { escapeLogLine, GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
 import type { BtreeModule, HostBlackboard, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostTickContext, NodeStatusValue } from '../btree/host-btree.js';
 import { toJsonSafe } from './json-safe.js';
 import { checkInterpreterProps, isExposableName, resolveInterpreterLimits, type InterpreterProps } from './props.js';
@@ -39,6 +42,12 @@ export interface InterpreterNodeOptions {
   limits?: Partial<InterpreterLimits>;
   /** Host logger for captured output. Default: `console`, prefixed like btree's own node logs. */
   logger?: InterpreterLogger;
+  /**
+   * The forwarder captured output goes through (escaping, tags, per-tenant rate). Pass the host's
+   * shared one so that a tenant's scripts and custom nodes draw on one rate; default: a forwarder of
+   * this class's own in front of `logger`.
+   */
+  logForwarder?: GuestLogForwarder;
   /** Tenant whose trees use this class; passed to the engine (warm state is kept per tenant) and to logs. */
   tenantId?: string;
 }
@@ -99,6 +108,16 @@ const consoleLogger: InterpreterLogger = {
   warn: (message) => console.warn(message),
 };
 
+/** The interpreter logger (info and warn) as a guest-log sink. */
+function interpreterSink(logger: InterpreterLogger): GuestLogSink {
+  return {
+    debug: (message, fields) => logger.info(message, fields as InterpreterLogFields),
+    info: (message, fields) => logger.info(message, fields as InterpreterLogFields),
+    warn: (message, fields) => logger.warn(message, fields as InterpreterLogFields),
+    error: (message, fields) => logger.warn(message, fields as InterpreterLogFields),
+  };
+}
+
 /** The protected members of btree's BaseNode this class uses. */
 interface ActionNodeInternals extends HostLeafNode {
   _lastError?: string;
@@ -120,6 +139,7 @@ export function createInterpreterNodeClass(btree: BtreeModule, engine: Interpret
   const { typeName, defaultOutputKey, tenantId } = options;
   const limits = resolveInterpreterLimits(options.limits, options.baseLimits);
   const logger = options.logger ?? consoleLogger;
+  const logs = options.logForwarder ?? new GuestLogForwarder(interpreterSink(logger));
   const Base = btree.ActionNode as unknown as abstract new (config: HostNodeConfiguration) => ActionNodeInternals;
   const SUCCESS = btree.NodeStatus.SUCCESS;
   const FAILURE = btree.NodeStatus.FAILURE;
@@ -141,7 +161,6 @@ export function createInterpreterNodeClass(btree: BtreeModule, engine: Interpret
 
     protected async executeTick(ctx: HostTickContext): Promise<NodeStatusValue> {
       const props = this.#props;
-      const fields: InterpreterLogFields = { node: typeName, nodeId: this.id, ...(tenantId !== undefined ? { tenantId } : {}) };
       const fail = (message: string, line?: number): NodeStatusValue => {
         this._lastError = `${typeName} failed: ${message}${line !== undefined ? ` (line ${line})` : ''}`;
         return FAILURE;
@@ -169,8 +188,11 @@ export function createInterpreterNodeClass(btree: BtreeModule, engine: Interpret
       }
 
       const prefix = `[${typeName}:${this.name}]`;
-      for (const line of outcome.output) logger.info(`${prefix} ${line}`, fields);
-      if (outcome.truncatedOutput) logger.warn(`${prefix} script output truncated at ${limits.maxOutputLines} lines / ${limits.maxOutputBytes} characters`, fields);
+      const tags = { node: typeName, nodeId: this.id, ...(tenantId !== undefined ? { tenantId } : {}) };
+      logs.forward(tags, outcome.output.map((message) => ({ level: 'info', message })), { perSecond: limits.logRatePerSecond, prefix });
+      if (outcome.truncatedOutput) {
+        logger.warn(escapeLogLine(`${prefix} script output truncated at ${limits.maxOutputLines} lines / ${limits.maxOutputBytes} characters`), tags);
+      }
 
       if (!outcome.ok) return fail(outcome.error.message, outcome.error.line);
       // The engine already checked the result; check again so a faulty engine cannot write an unsafe value.

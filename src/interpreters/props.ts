@@ -43,6 +43,7 @@ export const JAVASCRIPT_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
   maxDepth: 64,
   maxOutputLines: 1_000,
   maxOutputBytes: 64 * KB,
+  logRatePerSecond: 50,
 });
 
 /** Limits of `PythonInterpreter` unless the host overrides them (the seed's 30 s default, 5 min maximum). */
@@ -59,6 +60,7 @@ export const PYTHON_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
   maxDepth: 64,
   maxOutputLines: 1_000,
   maxOutputBytes: 64 * KB,
+  logRatePerSecond: 50,
 });
 
 /**

@@ -135,4 +135,9 @@ export interface InterpreterLimits {
   maxOutputLines: number;
   /** Cap on captured output per run, in characters. */
   maxOutputBytes: number;
+  /**
+   * Output lines forwarded to the host logger per second per tenant; the rest are counted and
+   * dropped. The bucket is the tenant's one: a `PluginHost` shares it with the tenant's custom nodes.
+   */
+  logRatePerSecond: number;
 }

@@ -3,10 +3,9 @@
  * @module
  */
 export { SandboxPool } from './pool.js';
-export type { SandboxPoolOptions, SandboxPoolStats, TenantSandboxOptions } from './pool.js';
+export type { SandboxLogger, SandboxPoolOptions, SandboxPoolStats, TenantSandboxOptions } from './pool.js';
 export type { Capability, CapabilityContext } from './tenant-sandbox.js';
 export { DEFAULT_LIMITS, resolveLimits, limitMessage } from './limits.js';
 export type { SandboxLimits } from './limits.js';
-export type { SandboxLogger } from './log-forwarder.js';
 export type { BundleCacheOptions } from './bundle-cache.js';
 export type { GuestIdentity, GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';

@@ -19,9 +19,12 @@ import { DisposedError, InvalidInputError, LimitExceededError } from '../errors.
 import type { NodeMetadata } from '../loader/types.js';
 import { BundleCache, type BundleCacheOptions } from './bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
-import { LogForwarder, type SandboxLogger } from './log-forwarder.js';
+import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';
+
+/** The host's logger as the sandbox uses it: `(message, fields)` at four levels. */
+export type SandboxLogger = GuestLogSink;
 
 /** Per-tenant overrides. */
 export interface TenantSandboxOptions {
@@ -39,8 +42,13 @@ export interface SandboxPoolOptions {
   capabilities?: Record<string, Capability>;
   /** Per-tenant overrides, as a map or a lookup. */
   tenants?: Record<string, TenantSandboxOptions> | ((tenantId: string) => TenantSandboxOptions | undefined);
-  /** Receives guest console lines (rate-limited) tagged with tenant, node and version. */
+  /** Receives guest console lines (escaped, rate-limited) tagged with tenant, node and version. */
   logger?: SandboxLogger;
+  /**
+   * The forwarder guest lines go through, when the host shares one (and so one per-tenant rate)
+   * with its interpreter nodes. Default: a forwarder of its own in front of `logger`.
+   */
+  logForwarder?: GuestLogForwarder;
   /** Most live isolates (default 64). The least recently used idle one is disposed beyond that. */
   maxIsolates?: number;
   /** Bounds of the compiled-bundle cache. */
@@ -66,7 +74,7 @@ export class SandboxPool implements NodeRunner {
   private readonly sandboxes = new Map<string, TenantSandbox>();
   private readonly bundles: BundleCache;
   private readonly hostLimits: SandboxLimits;
-  private readonly logs: LogForwarder;
+  private readonly logs: GuestLogForwarder;
   private readonly maxIsolates: number;
   private readonly counters = { isolatesCreated: 0, isolatesDisposed: 0, ticks: 0, breaches: 0 };
   private disposed = false;
@@ -74,7 +82,7 @@ export class SandboxPool implements NodeRunner {
   constructor(private readonly options: SandboxPoolOptions = {}) {
     this.hostLimits = resolveLimits(options.limits);
     this.bundles = new BundleCache(options.bundleCache);
-    this.logs = new LogForwarder(options.logger);
+    this.logs = options.logForwarder ?? new GuestLogForwarder(options.logger);
     this.maxIsolates = options.maxIsolates ?? 64;
     if (!Number.isInteger(this.maxIsolates) || this.maxIsolates < 1) {
       throw new InvalidInputError('invalid sandbox pool options', `maxIsolates must be a positive integer, got ${String(options.maxIsolates)}`);
@@ -98,7 +106,7 @@ export class SandboxPool implements NodeRunner {
       this.counters.breaches++;
       outcome.limit = breach;
     }
-    this.logs.forward(bundle, outcome.logs, sandbox.limits.logRatePerSecond);
+    this.logs.forward({ tenantId: bundle.tenantId, node: bundle.node, version: bundle.version }, outcome.logs, { perSecond: sandbox.limits.logRatePerSecond });
     return outcome;
   }
 

@@ -2,6 +2,7 @@
  * The contract between the btree binding and the sandbox that runs tenant code.
  * @module
  */
+import type { GuestLogLine } from '../binding-core/guest-log.js';
 import type { NodeMetadata } from '../loader/types.js';
 
 /** Who is running: used for isolation (one isolate per tenant), limits, logs and capabilities. */
@@ -24,11 +25,7 @@ export interface RunnableBundle extends GuestIdentity {
 /** JSON-safe value: what crosses the sandbox boundary. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** One guest log line. */
-export interface GuestLogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-}
+export type { GuestLogLine };
 
 /** What one tick of a guest node produced. */
 export interface TickOutcome {

@@ -142,8 +142,8 @@ children:
     const node = new Cls({ id: 'n7', name: 'Stats', script: 'x' });
     await node.tick(ctx() as never);
     expect(logger.lines).toEqual([
-      { level: 'info', message: '[JavaScriptInterpreter:Stats] one', fields: { node: 'JavaScriptInterpreter', nodeId: 'n7', tenantId: 'acme' } },
-      { level: 'info', message: '[JavaScriptInterpreter:Stats] two', fields: { node: 'JavaScriptInterpreter', nodeId: 'n7', tenantId: 'acme' } },
+      { level: 'info', message: '[JavaScriptInterpreter:Stats] one', fields: { node: 'JavaScriptInterpreter', nodeId: 'n7', tenantId: 'acme', source: 'guest' } },
+      { level: 'info', message: '[JavaScriptInterpreter:Stats] two', fields: { node: 'JavaScriptInterpreter', nodeId: 'n7', tenantId: 'acme', source: 'guest' } },
       { level: 'warn', message: expect.stringMatching(/output truncated/), fields: { node: 'JavaScriptInterpreter', nodeId: 'n7', tenantId: 'acme' } },
     ]);
   });

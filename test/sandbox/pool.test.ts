@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
-import type { SandboxLogger } from '../../src/sandbox/log-forwarder.js';
+import type { SandboxLogger } from '../../src/sandbox/pool.js';
 import { bundleOf, forTenant, seedSource, trackedPool } from './helpers.js';
 
 const SDK_NODE = `

@@ -16,6 +16,7 @@ describe('workflow bundling', () => {
     // Module paths are kept in the bundle: check which of our modules and which packages went in.
     const ours = new Set(code.match(/\.\/src\/[a-z/._-]+\.ts/g));
     expect([...ours].sort()).toEqual([
+      './src/binding-core/guest-log.ts',
       './src/interpreters/interpreter-node.ts',
       './src/interpreters/json-safe.ts',
       './src/interpreters/props.ts',
