@@ -59,6 +59,8 @@ export {
   type InterpreterNodeProvider,
   type InterpreterLogging,
 } from './btree/builtin-interpreters.js';
+// Fail fast at a host's start when this process cannot run tenant sandboxes (docs/compatibility.md).
+export { checkSandboxRuntime, type SandboxRuntimeInfo } from './platform/isolated-vm.js';
 // The one rule for guest output on its way to the host's logger (escaping, tags, per-tenant rate).
 export { escapeLogLine, GuestLogForwarder, type GuestLogSink, type GuestLogTags, type ForwardOptions } from './binding-core/guest-log.js';
 export { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';

@@ -34,6 +34,7 @@ import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime
 import { PyodideSandbox } from './python/sandbox.js';
 import { getSnapshot } from './python/snapshot.js';
 import type ivm from 'isolated-vm';
+import { isolatedVm } from '../platform/isolated-vm.js';
 
 export { PYODIDE_VERSION } from './python/pyodide-patches.js';
 
@@ -87,6 +88,8 @@ export class PythonEngine implements InterpreterEngine {
   #disposed = false;
 
   constructor(options: PythonEngineOptions = {}) {
+    // Fail here, with the fix named, on a Node whose isolated-vm build is missing or unfit.
+    isolatedVm();
     this.#options = {
       maxMemoryBytes: PYTHON_LIMITS.maxMemoryBytes,
       jsHeapLimitMb: 128,

@@ -16,6 +16,7 @@
  * @module
  */
 import { DisposedError, InvalidInputError, LimitExceededError } from '../errors.js';
+import { isolatedVm } from '../platform/isolated-vm.js';
 import type { NodeMetadata } from '../loader/types.js';
 import { BundleCache, type BundleCacheOptions } from './bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
@@ -80,6 +81,8 @@ export class SandboxPool implements NodeRunner {
   private disposed = false;
 
   constructor(private readonly options: SandboxPoolOptions = {}) {
+    // Fail here, with the fix named, on a Node whose isolated-vm build is missing or unfit.
+    isolatedVm();
     this.hostLimits = resolveLimits(options.limits);
     this.bundles = new BundleCache(options.bundleCache);
     this.logs = options.logForwarder ?? new GuestLogForwarder(options.logger);

@@ -10,7 +10,8 @@
  * No host function, object or Reference is ever placed in the isolate.
  * @module
  */
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
+import { isolatedVm } from '../platform/isolated-vm.js';
 import { DisposedError, InvalidInputError } from '../errors.js';
 import type { BundleCache, CachedBundle } from './bundle-cache.js';
 import { BundleFactoryError } from './bundle-factory.js';
@@ -98,7 +99,7 @@ export class TenantSandbox {
     private readonly onDispose: (sandbox: TenantSandbox, reason: string) => void,
     onCatastrophicError?: (message: string) => void,
   ) {
-    this.isolate = new ivm.Isolate({
+    this.isolate = new (isolatedVm().Isolate)({
       memoryLimit: limits.memoryMb,
       ...(onCatastrophicError ? { onCatastrophicError } : {}),
     });

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
+import { isolatedVm } from '../../platform/isolated-vm.js';
 import { IntegrityError, InvalidInputError } from '../../errors.js';
 
 /** Where the host keeps its wheels. */
@@ -149,12 +150,12 @@ export async function loadPackageSet(baseLockJson: string, options: PythonPackag
       name: key,
       fileName: entry.file_name,
       sha256: actual,
-      bytes: new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+      bytes: new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
     });
     for (const name of entry.imports) importMap[name] = key;
   }
   const lockBytes = new TextEncoder().encode(JSON.stringify(merged));
-  return { lock: new ivm.ExternalCopy(lockBytes.buffer as ArrayBuffer), files, importMap };
+  return { lock: new (isolatedVm().ExternalCopy)(lockBytes.buffer as ArrayBuffer), files, importMap };
 }
 
 /** Releases the copies held by a package set. */

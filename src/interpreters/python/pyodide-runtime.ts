@@ -13,7 +13,8 @@
  *
  * @module
  */
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
+import { isolatedVm } from '../../platform/isolated-vm.js';
 import { loadPyodideDistribution, type PyodideDistribution } from './pyodide-bundle.js';
 import { capWasmMemory, WASM_PAGE_BYTES } from './wasm-memory-cap.js';
 
@@ -69,7 +70,7 @@ async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
     wasmMaxPages,
     key: `${dist.runtimeHash.slice(0, 24)}-${wasmMaxPages}`,
     wasmModule,
-    stdlib: new ivm.ExternalCopy(toArrayBuffer(dist.stdlib)),
+    stdlib: new (isolatedVm().ExternalCopy)(toArrayBuffer(dist.stdlib)),
     codeCache: undefined,
   };
 }
@@ -82,5 +83,5 @@ async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
  * collected, and a process exiting before that would hang in `V8::Dispose`.
  */
 export function wasmModuleTransfer(runtime: PyodideRuntime): ivm.Copy<WebAssembly.Module> {
-  return new ivm.ExternalCopy(runtime.wasmModule).copyInto({ release: true });
+  return new (isolatedVm().ExternalCopy)(runtime.wasmModule).copyInto({ release: true });
 }

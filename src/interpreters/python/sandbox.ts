@@ -10,7 +10,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
+import { isolatedVm } from '../../platform/isolated-vm.js';
 import { BtreePluginsError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../types.js';
 import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest/runner-source.js';
@@ -109,7 +110,7 @@ export class PyodideSandbox {
   static async create(options: PyodideSandboxOptions): Promise<PyodideSandbox> {
     const started = performance.now();
     const { runtime } = options;
-    const isolate = new ivm.Isolate({ memoryLimit: options.jsHeapLimitMb });
+    const isolate = new (isolatedVm().Isolate)({ memoryLimit: options.jsHeapLimitMb });
     let refs: GuestRefs | undefined;
     try {
       const context = await isolate.createContext();
@@ -145,9 +146,9 @@ export class PyodideSandbox {
         reseed: RESEED_PY,
         runner: RUNNER_PY,
       };
-      const lock = packages?.lock ?? new ivm.ExternalCopy(toArrayBuffer(new TextEncoder().encode(runtime.dist.lockJson)));
+      const lock = packages?.lock ?? new (isolatedVm().ExternalCopy)(toArrayBuffer(new TextEncoder().encode(runtime.dist.lockJson)));
       const rest: ivm.Transferable[] = [
-        new ivm.ExternalCopy(toArrayBuffer(randomBytes(32))).copyInto({ release: true }),
+        new (isolatedVm().ExternalCopy)(toArrayBuffer(randomBytes(32))).copyInto({ release: true }),
         options.snapshot?.copyInto(),
         lock.copyInto(),
         runtime.stdlib.copyInto(),

@@ -13,7 +13,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
+import { isolatedVm } from '../../platform/isolated-vm.js';
 import type { PyodideRuntime } from './pyodide-runtime.js';
 import { PyodideSandbox } from './sandbox.js';
 
@@ -54,7 +55,7 @@ async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Pr
   const cached = file ? await readSnapshotFile(file) : undefined;
   const bytes = cached ?? (await makeSnapshot(runtime, options));
   if (file && !cached) await writeSnapshotFile(file, bytes);
-  return new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
 }
 
 /** Boots a clean isolate in snapshot-maker mode and takes its memory snapshot. */

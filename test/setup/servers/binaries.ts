@@ -61,7 +61,8 @@ export function binaryPath(tool: GoTool): string {
   return join(cacheRoot(), 'bin', `${tool.name}-${tool.version}`, tool.binary);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/** True when `path` is a file this user may execute. */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
