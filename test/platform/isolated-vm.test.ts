@@ -44,6 +44,13 @@ async function child(node: string, flags: string[], args: string[] = []): Promis
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
+/** node-gyp-build (which isolated-vm 6 and 7 load their binary with) into `fixture/node_modules`. */
+async function copyNodeGypBuild(from: string, fixture: string): Promise<void> {
+  const dest = join(fixture, 'node_modules', 'node-gyp-build');
+  await mkdir(dest, { recursive: true });
+  for (const file of await readdir(from)) if (file.endsWith('.js') || file === 'package.json') await copyFile(join(from, file), join(dest, file));
+}
+
 function failure(fn: () => unknown): Error & { hint?: string } {
   try {
     fn();
@@ -117,8 +124,7 @@ describe('an isolated-vm with no binary for this Node (missing prebuilt)', () =>
     for (const file of ['package.json', 'isolated-vm.js']) await copyFile(join(v7, file), join(dest, file));
     const shipped = (await readdir(join(v7, 'prebuilds', platformDir))).filter((f) => !f.includes(`.abi${ABI}.`));
     for (const file of shipped) await copyFile(join(v7, 'prebuilds', platformDir, file), join(dest, 'prebuilds', platformDir, file));
-    await mkdir(join(fixture, 'node_modules', 'node-gyp-build'), { recursive: true });
-    for (const file of await readdir(gypBuild)) if (file.endsWith('.js') || file === 'package.json') await copyFile(join(gypBuild, file), join(fixture, 'node_modules', 'node-gyp-build', file));
+    await copyNodeGypBuild(gypBuild, fixture);
     const abis = [...new Set(shipped.map((f) => Number(/\.abi(\d+)\./.exec(f)![1])))].sort((a, b) => a - b);
 
     const error = failure(() => loadIsolatedVm({ resolveFrom: join(fixture, 'index.js'), builds: [{ package: 'isolated-vm-v7', major: 7, prebuiltAbis: abis }] }));
@@ -155,9 +161,7 @@ describe('a build made for another Node (wrong ABI)', () => {
     }
     // isolated-vm 6 and 7 load their binary with node-gyp-build (5 requires out/isolated_vm.node).
     if (build.major >= 6) {
-      const gypBuild = dirname(createRequire(join(src, 'package.json')).resolve('node-gyp-build/package.json'));
-      await mkdir(join(fixture, 'node_modules', 'node-gyp-build'), { recursive: true });
-      for (const file of await readdir(gypBuild)) if (file.endsWith('.js') || file === 'package.json') await copyFile(join(gypBuild, file), join(fixture, 'node_modules', 'node-gyp-build', file));
+      await copyNodeGypBuild(dirname(createRequire(join(src, 'package.json')).resolve('node-gyp-build/package.json')), fixture);
     }
     await writeFile(join(fixture, 'index.js'), '');
   }, 300_000);
