@@ -32,12 +32,14 @@ export interface IsolatedVmBuild {
   major: number;
   /** Node ABIs (`process.versions.modules`) its release ships prebuilt binaries for on linux/darwin/win32. */
   prebuiltAbis: readonly number[];
+  /** The oldest Node major its `engines` allow (npm skips it on older ones); absent when it is no concern. */
+  minNodeMajor?: number;
 }
 
 /** The aliases, newest first. Keep in step with package.json `optionalDependencies`. */
 export const ISOLATED_VM_BUILDS: readonly IsolatedVmBuild[] = Object.freeze([
-  { package: 'isolated-vm-v7', major: 7, prebuiltAbis: [137, 147] },
-  { package: 'isolated-vm-v6', major: 6, prebuiltAbis: [127, 137] },
+  { package: 'isolated-vm-v7', major: 7, prebuiltAbis: [137, 147], minNodeMajor: 24 },
+  { package: 'isolated-vm-v6', major: 6, prebuiltAbis: [127, 137], minNodeMajor: 22 },
   { package: 'isolated-vm-v5', major: 5, prebuiltAbis: [] },
 ]);
 
@@ -78,8 +80,7 @@ let loaded: LoadedIsolatedVm | undefined;
  *   installed build loads in it; the message lists each build and why, and the hint says what to do.
  */
 export function isolatedVm(): IsolatedVmModule {
-  loaded ??= loadIsolatedVm();
-  return loaded.module;
+  return loadedIsolatedVm().module;
 }
 
 /** Which build {@link isolatedVm} loaded (loads it if needed). */
@@ -180,8 +181,7 @@ function readVersion(packageJson: string): string {
 
 function notInstalledWhy(build: IsolatedVmBuild, runtime: NodeRuntime): string {
   const node = NODE_MAJOR_OF_ABI[runtime.abi];
-  if (build.major === 7 && node !== undefined && node < 24) return ' (npm skips it before Node 24)';
-  if (build.major === 6 && node !== undefined && node < 22) return ' (npm skips it before Node 22)';
+  if (build.minNodeMajor !== undefined && node !== undefined && node < build.minNodeMajor) return ` (npm skips it before Node ${build.minNodeMajor})`;
   if (build.prebuiltAbis.length === 0) return ' (its build from source failed, or npm left it out)';
   return build.prebuiltAbis.includes(runtime.abi) ? ' (run `npm install`)' : ` (its prebuilt binaries are for NODE_MODULE_VERSION ${build.prebuiltAbis.join(', ')} only)`;
 }

@@ -91,6 +91,13 @@ describe('isolated-vm for the running Node', () => {
     expect(Object.keys(pkg.optionalDependencies).filter((d) => d.startsWith('isolated-vm')).sort()).toEqual(ISOLATED_VM_BUILDS.map((b) => b.package).sort());
     for (const b of ISOLATED_VM_BUILDS) expect(pkg.optionalDependencies[b.package]).toMatch(new RegExp(`^npm:isolated-vm@\\^${b.major}\\.`));
     expect(pkg.dependencies['isolated-vm']).toBeUndefined();
+    // minNodeMajor mirrors each locked version's engines (what makes npm skip it).
+    const lock = createRequire(import.meta.url)('../../package-lock.json') as { packages: Record<string, { engines?: { node?: string } }> };
+    for (const b of ISOLATED_VM_BUILDS) {
+      const floor = Number(/>=\s*(\d+)/.exec(lock.packages[`node_modules/${b.package}`]?.engines?.node ?? '')?.[1]);
+      if (b.minNodeMajor !== undefined) expect(floor, b.package).toBe(b.minNodeMajor);
+      else expect(floor, b.package).toBeLessThanOrEqual(20);
+    }
   });
 
   it('no build installed: the error lists each alias and why, and says to reinstall', () => {
