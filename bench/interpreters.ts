@@ -14,7 +14,7 @@
  * named after it); `main`, `Report` and the shared 1 KB context are shared and kept stable.
  */
 import os from 'node:os';
-import type { BtreeModule } from '../src/btree/host-btree.js';
+import type { BtreeModule } from '../src/binding-core/host-btree.js';
 import { createJavaScriptInterpreterClass, QuickJsEngine } from '../src/interpreters/javascript.js';
 import * as testHost from '../src/testing/index.js';
 

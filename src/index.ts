@@ -31,7 +31,7 @@ export type {
   HostNodeMetadata,
   HostNodeStatus,
   NodeStatusValue,
-} from './btree/host-btree.js';
+} from './binding-core/host-btree.js';
 export type { PluginLogger, LogFields } from './btree/logger.js';
 export {
   createTenantNodeClass,
@@ -50,7 +50,7 @@ export {
   type ResolvedTenantNode,
   type BindingContext,
 } from './btree/register-nodes.js';
-export { isReservedBlackboardKey } from './btree/reserved-keys.js';
+export { isReservedBlackboardKey } from './binding-core/reserved-keys.js';
 export { PropsValidatorCache, type PropsProblem } from './btree/props-validator.js';
 export {
   javascriptInterpreterProvider,
@@ -99,5 +99,5 @@ export type {
   ScriptOutcome,
   ScriptError,
   ScriptErrorKind,
-} from './interpreters/types.js';
-export { JAVASCRIPT_LIMITS, PYTHON_LIMITS } from './interpreters/props.js';
+} from './binding-core/interpreter-types.js';
+export { JAVASCRIPT_LIMITS, PYTHON_LIMITS } from './binding-core/interpreter-props.js';

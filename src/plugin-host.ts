@@ -13,13 +13,13 @@ import {
   type InterpreterNodeProvider,
   type InterpreterNodeSettings,
 } from './btree/builtin-interpreters.js';
-import type { HostRegistry, InjectedBtreeModule } from './btree/host-btree.js';
+import type { HostRegistry, InjectedBtreeModule } from './binding-core/host-btree.js';
 import { BundleMemo, type BundleMemoOptions } from './btree/bundle-memo.js';
 import { silentLogger, type PluginLogger } from './btree/logger.js';
 import type { TenantNodeClass } from './btree/node-class.js';
 import type { QuickJsEngineOptions } from './interpreters/javascript.js';
 import type { PythonEngineOptions } from './interpreters/python.js';
-import type { InterpreterEngine, InterpreterLanguage } from './interpreters/types.js';
+import type { InterpreterEngine, InterpreterLanguage } from './binding-core/interpreter-types.js';
 import { PropsValidatorCache } from './btree/props-validator.js';
 import {
   registerTenantNodes,

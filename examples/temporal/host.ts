@@ -5,7 +5,7 @@
  * @module
  */
 import * as btree from '../../src/testing/index.js'; // real host: import * as btree from '@wayfarer-ai/btree';
-import type { BtreeModule } from '../../src/btree/host-btree.js';
+import type { BtreeModule } from '../../src/binding-core/host-btree.js';
 import { PluginHost } from '../../src/plugin-host.js'; // import { PluginHost } from '@wayfarer-ai/btree-plugins';
 import type { StorageAdapter } from '../../src/storage-adapters/types.js';
 

@@ -7,14 +7,14 @@
  *
  * ```ts
  * import * as btree from '@wayfarer-ai/btree';            // bundle with ignoreModules: ['fs/promises']
- * import { registerTenantNodes } from '@wayfarer-ai/btree-plugins/workflow';
+ * import { runTenantTree } from '@wayfarer-ai/btree-plugins/workflow';
  * ```
  *
  * @module
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import * as btree from '../../src/testing/index.js'; // real host: import * as btree from '@wayfarer-ai/btree';
-import { registerTenantNodes } from '../../src/temporal/workflow.js'; // '@wayfarer-ai/btree-plugins/workflow'
+import { runTenantTree } from '../../src/temporal/workflow.js'; // '@wayfarer-ai/btree-plugins/workflow'
 import type { HostActivities } from './host-activities.js';
 
 /** Input of {@link tenantTree}. */
@@ -68,31 +68,14 @@ function interpolate(value: unknown, blackboard: btree.IScopedBlackboard): unkno
 }
 
 /**
- * Builds the tree. A bad tree (unknown type, bad props → btree's ConfigurationError) must fail the
- * run: any other error thrown by workflow code only fails the workflow *task*, which Temporal retries
- * forever, so it is rethrown as a non-retryable ApplicationFailure.
- */
-export function buildTree(yaml: string, registry: btree.Registry): btree.TreeNode {
-  try {
-    return btree.loadTreeFromYaml(yaml, registry);
-  } catch (error) {
-    const e = error as Error;
-    throw ApplicationFailure.nonRetryable(e.message, e.name || 'ConfigurationError');
-  }
-}
-
-/**
  * Runs a tenant's YAML tree: the host's standard and own nodes, plus the tenant's nodes and the
- * interpreter nodes, pinned to the versions active when the run started.
+ * interpreter nodes, pinned to the versions active when the run started. A tree that does not build
+ * (unknown type, bad props) fails the run; `runTenantTree` sees to it.
  */
 export async function tenantTree(args: TenantTreeArgs): Promise<TenantTreeResult> {
   const registry = new btree.Registry();
   btree.registerStandardNodes(registry);
   registry.register('HttpRequest', HttpRequest);
-  const plugins = await registerTenantNodes(btree, registry, { tenantId: args.tenantId, yaml: args.yaml });
-  const root = buildTree(args.yaml, registry);
-  // Pass the in-workflow registry: a registry sent as workflow input arrives as `{}` (contract §5b).
-  const result = await new btree.BehaviorTree(root).toWorkflow()({ input: args.input ?? {}, treeRegistry: registry });
-  plugins.throwIfCancelled();
-  return { status: result.status, output: result.output, used: plugins.used() };
+  const run = await runTenantTree(btree, registry, { tenantId: args.tenantId, yaml: args.yaml, input: args.input ?? {} });
+  return { status: run.status, output: run.output, used: run.used };
 }

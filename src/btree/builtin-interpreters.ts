@@ -7,8 +7,10 @@
 import type { GuestLogForwarder } from '../binding-core/guest-log.js';
 import type { PythonEngineOptions } from '../interpreters/python.js';
 import type { QuickJsEngineOptions } from '../interpreters/javascript.js';
-import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '../interpreters/types.js';
-import type { BtreeModule } from './host-btree.js';
+import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '../binding-core/interpreter-types.js';
+import type { BtreeModule } from '../binding-core/host-btree.js';
+import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
+import { DisposedError } from '../errors.js';
 import type { PluginLogger } from './logger.js';
 import type { BuiltinNodeProvider } from './register-nodes.js';
 
@@ -36,17 +38,16 @@ export interface InterpreterNodeProvider extends BuiltinNodeProvider {
 
 function interpreterProvider(
   language: InterpreterLanguage,
-  typeName: string,
-  defaultOutputKey: string,
   makeEngine: () => Promise<InterpreterEngine>,
   limits: Partial<InterpreterLimits> | undefined,
   logging: InterpreterLogging,
 ): InterpreterNodeProvider {
   const { logger, logForwarder } = logging;
+  const typeName = INTERPRETER_NODES[language].type;
   let engine: Promise<InterpreterEngine> | undefined;
   let disposed = false;
   const getEngine = (): Promise<InterpreterEngine> => {
-    if (disposed) return Promise.reject(new Error(`${typeName} engine is disposed`));
+    if (disposed) return Promise.reject(new DisposedError(`the ${typeName} engine`));
     engine ??= makeEngine();
     return engine;
   };
@@ -55,21 +56,14 @@ function interpreterProvider(
     language,
     engine: getEngine,
     async create(btree: BtreeModule, tenantId: string) {
-      const [{ createInterpreterNodeClass, interpreterNodeMetadata }, props, e] = await Promise.all([
-        import('../interpreters/interpreter-node.js'),
-        import('../interpreters/props.js'),
-        getEngine(),
-      ]);
+      const [{ createInterpreterNodeClass, interpreterNodeMetadata }, e] = await Promise.all([import('../binding-core/interpreter-node.js'), getEngine()]);
       const ctor = createInterpreterNodeClass(btree, e, {
-        typeName,
-        defaultOutputKey,
-        baseLimits: language === 'python' ? props.PYTHON_LIMITS : props.JAVASCRIPT_LIMITS,
         tenantId,
         ...(limits ? { limits } : {}),
         ...(logger ? { logger } : {}),
         ...(logForwarder ? { logForwarder } : {}),
       });
-      return { ctor, metadata: interpreterNodeMetadata(typeName, defaultOutputKey) };
+      return { ctor, metadata: interpreterNodeMetadata(language) };
     },
     async dispose() {
       disposed = true;
@@ -87,8 +81,6 @@ function interpreterProvider(
 export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<QuickJsEngineOptions> = {}, logging: InterpreterLogging = {}): InterpreterNodeProvider {
   return interpreterProvider(
     'javascript',
-    'JavaScriptInterpreter',
-    'jsResult',
     async () => new (await import('../interpreters/javascript.js')).QuickJsEngine(settings.engine),
     settings.limits,
     logging,
@@ -102,8 +94,6 @@ export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<
 export function pythonInterpreterProvider(settings: InterpreterNodeSettings<PythonEngineOptions> = {}, logging: InterpreterLogging = {}): InterpreterNodeProvider {
   return interpreterProvider(
     'python',
-    'PythonInterpreter',
-    'pythonResult',
     async () => new (await import('../interpreters/python.js')).PythonEngine(settings.engine),
     settings.limits,
     logging,

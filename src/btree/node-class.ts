@@ -4,18 +4,17 @@
  *
  * @module
  */
-import type { NodeMetadata } from '../loader/types.js';
-import type { GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput } from '../sandbox/types.js';
+import { types } from 'node:util';
+import { DEFAULT_MAX_BLACKBOARD_BYTES, tickWithBlackboard } from '../binding-core/blackboard.js';
+import type { HostLeafNode, InjectedBtreeModule, HostNodeConfiguration, HostTickContext, NodeStatusValue } from '../binding-core/host-btree.js';
+import { DEFAULT_MAX_PROPS_BYTES, extractNodeProps } from '../binding-core/node-props.js';
+import type { GuestLogLine, JsonValue, NodeMetadata } from '../binding-core/types.js';
+import type { NodeRunner, RunnableBundle, TickInput } from '../sandbox/types.js';
 import type { BundleMemo } from './bundle-memo.js';
-import { applyGuestWrites, checkGuestWrites, copyBlackboardForGuest } from './blackboard-bridge.js';
-import type { HostLeafNode, InjectedBtreeModule, HostNodeConfiguration, HostTickContext, NodeStatusValue } from './host-btree.js';
 import { logAt, type PluginLogger } from './logger.js';
-import { PropsValidatorCache, type PropsProblem } from './props-validator.js';
+import { PropsValidatorCache } from './props-validator.js';
 
-/** Default cap on the blackboard copy a guest receives, in bytes of JSON text (1 MiB). */
-export const DEFAULT_MAX_BLACKBOARD_BYTES = 1024 * 1024;
-/** Default cap on a node's props, in bytes of JSON text (64 KiB). */
-export const DEFAULT_MAX_PROPS_BYTES = 64 * 1024;
+export { DEFAULT_MAX_BLACKBOARD_BYTES, DEFAULT_MAX_PROPS_BYTES };
 
 /** Everything needed to build the class of one tenant node version. */
 export interface TenantNodeSpec {
@@ -56,18 +55,17 @@ export type TenantNodeClass = (new (config: HostNodeConfiguration) => HostLeafNo
 };
 
 const defaultValidators = new PropsValidatorCache();
-
-/** Config keys btree itself puts in every configuration (btree-contract §3); not tenant props. */
-const BTREE_KEYS = new Set(['id', 'name']);
+const isProxy = types.isProxy;
 
 /**
  * Creates the host node class for one tenant node version.
  *
  * - The class's `name` is the node name (btree uses `constructor.name` as `node.type`).
- * - The constructor validates the props (every config key except `id`/`name`) against the stored
+ * - The constructor takes the props out of the configuration (`extractNodeProps`: every key but
+ *   btree's `id`/`name` unless the schema declares them) and validates them against the stored
  *   JSON Schema and throws the **host's** `ConfigurationError` listing every problem. It is pure, so
  *   btree's `clone()` (which re-runs it with a copy of the config) works.
- * - `executeTick` copies the blackboard (see `blackboard-bridge.ts`), runs the bundle, applies the
+ * - `executeTick` copies the blackboard (see `binding-core/blackboard.ts`), runs the bundle, applies the
  *   guest's writes and deletes, sets `lastError` on FAILURE and returns the host's status value.
  *
  * @example
@@ -98,28 +96,23 @@ export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNo
       }
 
       protected async executeTick(context: HostTickContext): Promise<NodeStatusValue> {
-        const copy = copyBlackboardForGuest(context.blackboard, maxBlackboardBytes);
-        if (!copy.ok) return this.#fail(`${label} exceeded its ${maxBlackboardBytes}-byte blackboard input limit (${copy.message}). HINT: keep large data out of the blackboard, or ask the host operator to raise limits.blackboardInBytes`);
-        if (copy.skipped.length > 0) {
-          spec.logger?.debug?.(`${label}: blackboard keys not copied to the guest (not JSON data or reserved)`, { ...logFields, keys: copy.skipped });
-        }
-        const input: TickInput = { props: this.#props, blackboard: copy.value, nodeId: this.id, nodeName: this.name };
-        if (context.signal) input.signal = context.signal;
-        const outcome = await runner.tick(await spec.loadBundle(), input);
-        if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);
-        const checked = checkGuestWrites(outcome);
-        if (!checked.ok) return this.#fail(`${label} failed: ${checked.message}; none of its writes were applied`);
-        applyGuestWrites(context.blackboard, checked);
-        switch (outcome.status) {
-          case 'SUCCESS':
-            return Status.SUCCESS;
-          case 'RUNNING':
-            return Status.RUNNING;
-          case 'FAILURE':
-            return this.#fail(outcome.error ?? `${label} returned FAILURE`);
-          default:
-            return this.#fail(`${label} returned an unknown status ${JSON.stringify(String(outcome.status))}`);
-        }
+        const result = await tickWithBlackboard(
+          context.blackboard,
+          {
+            label,
+            maxBytes: maxBlackboardBytes,
+            isProxy,
+            onSkipped: (keys) => spec.logger?.debug?.(`${label}: blackboard keys not copied to the guest (not JSON data or reserved)`, { ...logFields, keys }),
+          },
+          async (blackboard) => {
+            const input: TickInput = { props: this.#props, blackboard, nodeId: this.id, nodeName: this.name };
+            if (context.signal) input.signal = context.signal;
+            const outcome = await runner.tick(await spec.loadBundle(), input);
+            if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);
+            return outcome;
+          },
+        );
+        return result.status === 'FAILURE' ? this.#fail(result.error!) : Status[result.status];
       }
 
       #fail(message: string): NodeStatusValue {
@@ -142,29 +135,16 @@ function checkProps(
   validatorKey: string,
   maxPropsBytes: number,
 ): Record<string, JsonValue> {
-  const problems: PropsProblem[] = [];
-  const props: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (BTREE_KEYS.has(key) || value === undefined) continue;
-    props[key] = value;
-  }
-  const copy = copyBlackboardForGuest({ keys: () => Object.keys(props), get: (k: string) => props[k] } as never, maxPropsBytes);
-  if (!copy.ok) {
-    problems.push({ path: '(props)', message: `are larger than the ${maxPropsBytes}-byte limit` });
-  } else {
-    for (const key of copy.skipped) problems.push({ path: key, message: 'is not JSON data (or is a reserved key)' });
-    if (metadata.propsSchema && problems.length === 0) problems.push(...validators.check(validatorKey, metadata.propsSchema, props));
-  }
-  if (problems.length > 0) {
+  const extracted = extractNodeProps(config, { propsSchema: metadata.propsSchema, maxBytes: maxPropsBytes, isProxy });
+  const problems = extracted.ok ? (metadata.propsSchema ? validators.check(validatorKey, metadata.propsSchema, extracted.props) : []) : extracted.problems;
+  if (problems.length > 0 || !extracted.ok) {
     const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
     throw new btree.ConfigurationError(
       `Invalid configuration for ${label}:${String(config.id)}:\n${lines}`,
       `Fix the props of node '${String(config.id)}' in the tree; ${label} declares its props schema in its source (see its manifest).`,
     );
   }
-  const out: Record<string, JsonValue> = { id: config.id };
-  if (typeof config.name === 'string') out.name = config.name;
-  return Object.assign(out, copy.ok ? copy.value : {});
+  return extracted.props;
 }
 
 function forwardLogs(logger: PluginLogger, lines: GuestLogLine[], fields: Record<string, string>): void {

@@ -8,12 +8,9 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { LRUCache } from 'lru-cache';
+import type { PropsProblem } from '../binding-core/node-props.js';
 
-/** One problem found in a node's props. `path` is dotted (`target.channel`), `(props)` for the root. */
-export interface PropsProblem {
-  path: string;
-  message: string;
-}
+export type { PropsProblem };
 
 /** Options of {@link PropsValidatorCache}. */
 export interface PropsValidatorCacheOptions {

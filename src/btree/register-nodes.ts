@@ -6,12 +6,12 @@
 import { ConflictError } from '../errors.js';
 import type { NodeMetadata } from '../loader/types.js';
 import type { NodeRunner, RunnableBundle } from '../sandbox/types.js';
-import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostRegistry, InjectedBtreeModule } from './host-btree.js';
+import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostRegistry, InjectedBtreeModule } from '../binding-core/host-btree.js';
 import type { BundleMemo } from './bundle-memo.js';
 import type { PluginLogger } from './logger.js';
 import { createTenantNodeClass, type TenantNodeClass } from './node-class.js';
 import type { PropsValidatorCache } from './props-validator.js';
-import { collectYamlTypes } from './yaml-types.js';
+import { isPinnedType, readTreeTypes } from './tree-yaml.js';
 
 /** One resolved tenant node version, as the binding needs it. */
 export interface ResolvedTenantNode {
@@ -130,10 +130,10 @@ export async function registerTenantNodes(
   const wanted: Array<{ type: string; node: ResolvedTenantNode }> = [];
   for (const node of await ctx.catalog.activeNodes(tenantId)) wanted.push({ type: node.name, node });
   if (options.yaml !== undefined) {
-    const found = collectYamlTypes(options.yaml);
+    const found = readTreeTypes(options.yaml);
     if (!found.ok) result.warnings.push(`the YAML tree could not be read for pinned node versions: ${found.message}`);
     else {
-      for (const type of found.types.filter((t) => t.includes('@'))) {
+      for (const type of found.types.filter(isPinnedType)) {
         wanted.push({ type, node: await ctx.catalog.resolve(tenantId, type) });
       }
     }

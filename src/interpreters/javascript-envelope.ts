@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { toJsonSafe } from './json-safe.js';
-import { JAVASCRIPT_LIMITS } from './props.js';
-import type { JsonValue, ScriptOutcome, ScriptRequest } from './types.js';
+import { toJsonSafe } from '../binding-core/json-copy.js';
+import { JAVASCRIPT_LIMITS } from '../binding-core/interpreter-props.js';
+import type { JsonValue, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 
 /**
  * Turns the envelope text of a successful run (`{"r": result, "o": [lines], "d": dropped, "t": truncated}`,

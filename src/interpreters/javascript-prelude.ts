@@ -90,7 +90,7 @@ return{log:w(''),info:w(''),debug:w(''),warn:w('warn: '),error:w('error: ')}})`;
 
 /**
  * `(value, Q, maxResultChars, maxDepth) → problem | null`: walks a result the fast path flagged and names the
- * first offending path. Mirrors `toJsonSafe` (json-safe.ts) using the intrinsics `Q` captured before the script ran.
+ * first offending path. Mirrors `toJsonSafe` (binding-core/json-copy.ts) using the intrinsics `Q` captured before the script ran.
  */
 export const CHECKER_SOURCE = String.raw`(function (root, Q, maxResultChars, maxDepth) {
 'use strict';

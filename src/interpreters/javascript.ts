@@ -4,7 +4,7 @@
  * API:
  * - `new QuickJsEngine(options?)`: an {@link InterpreterEngine} (`language: 'javascript'`).
  * - `createJavaScriptInterpreterClass(btree, options?)` → `{ JavaScriptInterpreter, engine, metadata }`:
- *   the host node class (see `interpreter-node.ts`) wired to a QuickJS engine.
+ *   the host node class (see `binding-core/interpreter-node.ts`) wired to a QuickJS engine.
  *
  * Where scripts run: QuickJS runs in a small pool of worker threads (default one), because some
  * builtins never poll QuickJS's interrupt handler (a catastrophic regex, `new Array(1e9).join()`):
@@ -29,15 +29,15 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { BtreeModule, HostNodeMetadata } from '../btree/host-btree.js';
+import type { BtreeModule, HostNodeMetadata } from '../binding-core/host-btree.js';
 import { DisposedError, InvalidInputError, MissingDependencyError } from '../errors.js';
-import { createInterpreterNodeClass, interpreterNodeMetadata, type InterpreterNodeClass, type InterpreterNodeOptions } from './interpreter-node.js';
+import { createInterpreterNodeClass, interpreterNodeMetadata, type InterpreterNodeClass, type InterpreterNodeOptions } from '../binding-core/interpreter-node.js';
 import { CHECKER_SOURCE, CONSOLE_SOURCE, DESCRIBE_SOURCE, PRELUDE_FILENAME, PRELUDE_INTRINSICS, PRELUDE_SOURCE, SCRIPT_FILENAME } from './javascript-prelude.js';
 import { outcomeFromEnvelope } from './javascript-envelope.js';
 import { WORKER_SOURCE } from './javascript-worker-source.js';
-import { toJsonSafe } from './json-safe.js';
-import { formatMs, isExposableName, JAVASCRIPT_LIMITS } from './props.js';
-import type { InterpreterEngine, JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from './types.js';
+import { toJsonSafe } from '../binding-core/json-copy.js';
+import { formatMs, isExposableName, JAVASCRIPT_LIMITS } from '../binding-core/interpreter-props.js';
+import type { InterpreterEngine, JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 
 /** Options of {@link QuickJsEngine}. */
 export interface QuickJsEngineOptions {
@@ -542,14 +542,11 @@ export function createJavaScriptInterpreterClass(
 ): { JavaScriptInterpreter: InterpreterNodeClass; engine: InterpreterEngine; metadata: HostNodeMetadata } {
   const engine = options.engine ?? new QuickJsEngine();
   const JavaScriptInterpreter = createInterpreterNodeClass(btree, engine, {
-    typeName: 'JavaScriptInterpreter',
-    defaultOutputKey: 'jsResult',
-    baseLimits: JAVASCRIPT_LIMITS,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.tenantId !== undefined ? { tenantId: options.tenantId } : {}),
   });
-  return { JavaScriptInterpreter, engine, metadata: interpreterNodeMetadata('JavaScriptInterpreter', 'jsResult') };
+  return { JavaScriptInterpreter, engine, metadata: interpreterNodeMetadata('javascript') };
 }
 
 export type { JsonValue };

@@ -26,8 +26,8 @@
  * @module
  */
 import { DisposedError, InvalidInputError } from '../errors.js';
-import { PYTHON_LIMITS } from './props.js';
-import type { InterpreterEngine, ScriptOutcome, ScriptRequest } from './types.js';
+import { PYTHON_LIMITS } from '../binding-core/interpreter-props.js';
+import type { InterpreterEngine, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 import { loadPackageSet, releasePackageSet, type PackageSet } from './python/packages.js';
 import { TenantPool } from './python/pool.js';
 import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime.js';
@@ -195,7 +195,7 @@ export class PythonEngine implements InterpreterEngine {
 }
 
 function checkRequest(r: ScriptRequest): void {
-  const bad = (detail: string) => new InvalidInputError('invalid Python script request', detail, { hint: 'build requests with the interpreter node, or follow ScriptRequest in src/interpreters/types.ts' });
+  const bad = (detail: string) => new InvalidInputError('invalid Python script request', detail, { hint: 'build requests with the interpreter node, or follow ScriptRequest in src/binding-core/interpreter-types.ts' });
   if (typeof r.script !== 'string') throw bad('script must be a string');
   if (typeof r.inputs !== 'object' || r.inputs === null || Array.isArray(r.inputs)) throw bad('inputs must be an object of name → JSON value');
   if (!(Number.isFinite(r.timeoutMs) && r.timeoutMs > 0)) throw bad(`timeoutMs must be a positive number, got ${String(r.timeoutMs)}`);

@@ -39,19 +39,4 @@ export interface CompiledNode {
   esbuildVersion: string;
 }
 
-/** A node's self-description, read by running its bundle once in a sandbox at publish time. */
-export interface NodeMetadata {
-  /** Registry category (btree NodeMetadata.category). Tenant nodes are leaves. */
-  category: 'action' | 'condition';
-  description?: string;
-  /** btree PortDefinition list (metadata only). */
-  ports: Array<{
-    name: string;
-    type: 'input' | 'output' | 'inout';
-    description?: string;
-    defaultValue?: unknown;
-    required?: boolean;
-  }>;
-  /** JSON Schema (draft 2020-12) of the node's props, or `undefined` when the node declares none. */
-  propsSchema?: Record<string, unknown>;
-}
+export type { NodeMetadata } from '../binding-core/types.js';

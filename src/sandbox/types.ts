@@ -2,8 +2,7 @@
  * The contract between the btree binding and the sandbox that runs tenant code.
  * @module
  */
-import type { GuestLogLine } from '../binding-core/guest-log.js';
-import type { NodeMetadata } from '../loader/types.js';
+import type { GuestLogLine, JsonValue, NodeMetadata, TickOutcome } from '../binding-core/types.js';
 
 /** Who is running: used for isolation (one isolate per tenant), limits, logs and capabilities. */
 export interface GuestIdentity {
@@ -22,24 +21,7 @@ export interface RunnableBundle extends GuestIdentity {
   sourceMap?: string;
 }
 
-/** JSON-safe value: what crosses the sandbox boundary. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-export type { GuestLogLine };
-
-/** What one tick of a guest node produced. */
-export interface TickOutcome {
-  status: 'SUCCESS' | 'FAILURE' | 'RUNNING';
-  /** Keys the guest set on its blackboard copy, with their new values. */
-  writes: Record<string, JsonValue>;
-  /** Keys the guest deleted from its blackboard copy. */
-  deletes: string[];
-  /** The guest's `_lastError`, or why the run failed (limit breach, exception with TS stack). */
-  error?: string;
-  logs: GuestLogLine[];
-  /** Set when the tick broke a sandbox limit (`wallTimeMs`, `cpuTimeMs`, `memory`, `writesOutBytes`, …). */
-  limit?: string;
-}
+export type { GuestLogLine, JsonValue, TickOutcome };
 
 /** Input of one tick. */
 export interface TickInput {

@@ -19,8 +19,8 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { type BtreePluginsError, IntegrityError, InvalidInputError, isBtreePluginsError, LimitExceededError, NotFoundError } from '../errors.js';
-import { JAVASCRIPT_LIMITS, PYTHON_LIMITS, resolveInterpreterLimits } from '../interpreters/props.js';
-import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, ScriptOutcome } from '../interpreters/types.js';
+import { JAVASCRIPT_LIMITS, PYTHON_LIMITS, resolveInterpreterLimits } from '../binding-core/interpreter-props.js';
+import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, ScriptOutcome } from '../binding-core/interpreter-types.js';
 import type { ResolvedTenantNode } from '../btree/register-nodes.js';
 import { registryCatalog, type PluginHost } from '../plugin-host.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
@@ -35,7 +35,7 @@ import {
   type RunNodeTickInput,
   type RunScriptInput,
 } from './types.js';
-import { pinnedTypesInYaml } from './yaml-refs.js';
+import { isPinnedType, readTreeTypes } from '../btree/tree-yaml.js';
 
 export * from './types.js';
 
@@ -133,10 +133,21 @@ export function createPluginActivitiesFromBackend(backend: PluginActivitiesBacke
         const tenantId = requireString(input?.tenantId, 'tenantId');
         const nodes: ResolvedNode[] = (await backend.activeNodes(tenantId)).map((v) => ({ type: v.name, ...v }));
         const refs = new Set<string>();
-        if (input.yaml !== undefined) for (const type of pinnedTypesInYaml(requireString(input.yaml, 'yaml'))) refs.add(type);
+        let treeTypes: string[] | undefined;
+        if (input.yaml !== undefined) {
+          const read = readTreeTypes(requireString(input.yaml, 'yaml'));
+          if (!read.ok) {
+            throw new InvalidInputError('reading the tree failed', `the YAML is not a tree: ${read.message}`, {
+              context: { tenant: tenantId },
+              hint: 'fix the YAML of the tree (one document whose root is a node with a type)',
+            });
+          }
+          treeTypes = read.types;
+          for (const type of read.types.filter(isPinnedType)) refs.add(type);
+        }
         for (const ref of input.refs ?? []) refs.add(requireString(ref, 'refs[]'));
         for (const ref of refs) if (!nodes.some((n) => n.type === ref)) nodes.push({ type: ref, ...(await backend.resolve(tenantId, ref)) });
-        return { tenantId, nodes };
+        return treeTypes ? { tenantId, nodes, treeTypes } : { tenantId, nodes };
       });
     },
 

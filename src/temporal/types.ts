@@ -7,11 +7,11 @@
  *
  * @module
  */
-import type { ScriptOutcome, ScriptRequest } from '../interpreters/types.js';
-import type { JsonValue, TickOutcome } from '../sandbox/types.js';
+import type { ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
+import type { JsonValue, TickOutcome } from '../binding-core/types.js';
 
-export type { JsonValue, TickOutcome } from '../sandbox/types.js';
-export type { ScriptOutcome, ScriptRequest } from '../interpreters/types.js';
+export type { JsonValue, TickOutcome } from '../binding-core/types.js';
+export type { ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 
 /**
  * Activity names. They carry a prefix so that spreading them into a host's existing
@@ -71,6 +71,11 @@ export interface ResolvedNode {
 export interface ResolveNodesResult {
   tenantId: string;
   nodes: ResolvedNode[];
+  /**
+   * Every node type the input's YAML names (root and children), when it had one: the workflow
+   * checks each is registered before btree loads the tree, so an unknown one fails the run at once.
+   */
+  treeTypes?: string[];
 }
 
 /** Input of the custom-node tick activity. */

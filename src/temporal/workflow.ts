@@ -6,42 +6,24 @@
  * activity (the answer is recorded in history, so a run stays pinned to the versions it started
  * with, even on replay and after the tenant activates another version), then registers proxy node
  * classes whose ticks call activities with a JSON copy of the blackboard and apply the returned
- * writes and deletes.
+ * writes and deletes. {@link runTenantTree} does that, builds the tree and runs it, turning a tree
+ * that cannot be built into a failed run rather than a workflow task retried forever.
  *
- * This module imports only `@temporalio/workflow` and pure modules of this package, so Temporal's
- * workflow bundler accepts it without `ignoreModules`.
+ * This module imports only `@temporalio/workflow`, the binding core (`src/binding-core/`) and the
+ * pure modules next to it, so Temporal's workflow bundler accepts it without `ignoreModules`; a
+ * test checks its import graph.
  *
  * @module
  */
-import {
-  ActivityCancellationType,
-  isCancellation,
-  log,
-  proxyActivities,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostTickContext, NodeStatusValue } from '../btree/host-btree.js';
-import { applyOutcome, copyBlackboard } from './blackboard-copy.js';
-import { validateAgainstSchema, type JsonSchema } from './props-validator.js';
-import { createInterpreterNodeClass, interpreterNodeMetadata } from '../interpreters/interpreter-node.js';
-import { JAVASCRIPT_LIMITS, PYTHON_LIMITS } from '../interpreters/props.js';
-import type {
-  InterpreterEngine,
-  InterpreterLanguage,
-  InterpreterLimits,
-  InterpreterLogger,
-  ScriptOutcome,
-  ScriptRequest,
-} from '../interpreters/types.js';
-import {
-  ACTIVITY_NAMES,
-  NON_RETRYABLE_ERROR_TYPES,
-  type JsonValue,
-  type PluginActivities,
-  type ResolvedNode,
-  type TickOutcome,
-} from './types.js';
+import { ApplicationFailure, isCancellation, log, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata } from '../binding-core/host-btree.js';
+import { createInterpreterNodeClass, interpreterNodeMetadata } from '../binding-core/interpreter-node.js';
+import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
+import type { InterpreterLimits, InterpreterLogger } from '../binding-core/interpreter-types.js';
+import { activityFailureMessage, DEFAULT_RESOLVE_OPTIONS, DEFAULT_TICK_OPTIONS, mergeActivityOptions } from './activity-options.js';
+import { proxyNodeClass } from './proxy-node.js';
+import { scriptActivityEngine } from './script-activity-engine.js';
+import { ACTIVITY_NAMES, type PluginActivities, type ResolvedNode } from './types.js';
 
 export type { ResolvedNode, ResolveNodesResult, PluginActivities, TickOutcome } from './types.js';
 export { ACTIVITY_NAMES, NON_RETRYABLE_ERROR_TYPES } from './types.js';
@@ -91,6 +73,8 @@ export interface RegisterTenantNodesOptions {
   interpreters?: { python?: boolean; javascript?: boolean } | false;
   /** Record which tenant node versions the run ticked, through the usage activity (default: true). */
   recordUsage?: boolean;
+  /** Cap on the blackboard copy a tenant node's tick sends to the worker, in characters of JSON (default 1 MiB). */
+  maxBlackboardBytes?: number;
 }
 
 /** What {@link registerTenantNodes} registered. */
@@ -108,63 +92,14 @@ export interface RegisteredTenantNodes {
   throwIfCancelled(): void;
 }
 
-const DEFAULT_TICK_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '10 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-};
-
-const DEFAULT_RESOLVE_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-};
-
-/** Default `outputKey` of each interpreter node (as in the seed). */
-const DEFAULT_OUTPUT_KEYS: Record<InterpreterLanguage, string> = { python: 'pythonResult', javascript: 'jsResult' };
-
 /** Interpreter node type names (fixed: YAML trees name them). */
-export const INTERPRETER_TYPES: Record<InterpreterLanguage, string> = { python: 'PythonInterpreter', javascript: 'JavaScriptInterpreter' };
-
-function mergeOptions(defaults: ActivityOptions, override: ActivityOptions | undefined): ActivityOptions {
-  if (!override) return defaults;
-  return { ...defaults, ...override, retry: { ...defaults.retry, ...override.retry } };
-}
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1, msec: 1, msecs: 1, millisecond: 1, milliseconds: 1,
-  s: 1_000, sec: 1_000, secs: 1_000, second: 1_000, seconds: 1_000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
-};
-
-/** Milliseconds of a Temporal duration (`5000`, `'30s'`, `'1 minute'`), or `undefined` if unreadable. */
-function msOf(duration: ActivityOptions['startToCloseTimeout']): number | undefined {
-  if (typeof duration === 'number') return duration;
-  if (typeof duration !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(duration);
-  const unit = m ? UNIT_MS[(m[2] || 'ms').toLowerCase()] : undefined;
-  return m && unit !== undefined ? Number(m[1]) * unit : undefined;
-}
-
-/** A message for `lastError` from whatever an activity call threw. */
-function failureMessage(error: unknown): string {
-  let e: unknown = error;
-  // ActivityFailure wraps the real reason (ApplicationFailure, TimeoutFailure, …) in `cause`.
-  while (e instanceof Error && e.cause instanceof Error && e.name === 'ActivityFailure') e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
+export const INTERPRETER_TYPES = { python: INTERPRETER_NODES.python.type, javascript: INTERPRETER_NODES.javascript.type } as const;
 
 /** Captured script output goes to Temporal's workflow logger (replay-aware). */
 const workflowLogger: InterpreterLogger = {
   info: (message, fields) => log.info(message, fields ?? {}),
   warn: (message, fields) => log.warn(message, fields ?? {}),
 };
-
-interface NodeInternals {
-  _lastError?: string;
-}
 
 /**
  * Resolves a tenant's nodes through the resolve activity and registers one proxy class per node
@@ -198,10 +133,10 @@ export async function registerTenantNodes(
   const btree = btreeModule as unknown as BtreeModule;
   const { tenantId } = options;
   if (typeof tenantId !== 'string' || tenantId === '') {
-    throw new btree.ConfigurationError('registerTenantNodes needs options.tenantId', 'pass the tenant id of this run');
+    throw ApplicationFailure.nonRetryable('registerTenantNodes needs options.tenantId. HINT: pass the tenant id of this run', 'InvalidInputError');
   }
-  const control = proxyActivities<PluginActivities>(mergeOptions(DEFAULT_RESOLVE_OPTIONS, options.resolveActivityOptions));
-  const tickActivities = proxyActivities<PluginActivities>(mergeOptions(DEFAULT_TICK_OPTIONS, options.activityOptions));
+  const control = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_RESOLVE_OPTIONS, options.resolveActivityOptions));
+  const tickActivities = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_TICK_OPTIONS, options.activityOptions));
 
   const resolveInput: { tenantId: string; yaml?: string; refs?: string[] } = { tenantId };
   if (options.yaml !== undefined) resolveInput.yaml = options.yaml;
@@ -213,7 +148,6 @@ export async function registerTenantNodes(
   const info = workflowInfo();
   const recordUsage = options.recordUsage !== false;
 
-  /** Marks a version as used; the first time, returns the usage activity's promise. */
   const markUsed = (name: string, version: string): Promise<void> | undefined => {
     const key = `${name}@${version}`;
     if (usedVersions.has(key)) return undefined;
@@ -223,39 +157,25 @@ export async function registerTenantNodes(
       (error: unknown) => {
         if (isCancellation(error)) return;
         // Usage is bookkeeping: losing one record must not fail the tenant's tree.
-        log.warn('btree-plugins: recording node usage failed', { tenantId, node: key, error: failureMessage(error) });
+        log.warn('btree-plugins: recording node usage failed', { tenantId, node: key, error: activityFailureMessage(error) });
       },
     );
   };
-
-  /** Runs one activity call for a tick and turns its outcome into a btree status. */
-  const runTick = async (
-    node: HostLeafNode & NodeInternals,
-    ctx: HostTickContext,
-    call: (blackboard: Record<string, JsonValue>) => Promise<TickOutcome>,
-    what: string,
-  ): Promise<NodeStatusValue> => {
-    let outcome: TickOutcome;
-    try {
-      outcome = await call(copyBlackboard(ctx.blackboard));
-    } catch (error) {
-      if (isCancellation(error)) cancellation ??= error;
-      node._lastError = `${what}: ${failureMessage(error)}`;
-      return btree.NodeStatus.FAILURE;
-    }
-    const skipped = applyOutcome(ctx.blackboard, outcome);
-    if (skipped.length) log.warn('btree-plugins: refused unsafe blackboard keys', { tenantId, node: what, keys: skipped });
-    if (outcome.status === 'FAILURE') node._lastError = outcome.error ?? `${what} failed`;
-    return btree.NodeStatus[outcome.status];
+  const onCancel = (error: unknown): void => {
+    cancellation ??= error;
+  };
+  const proxyContext = {
+    tenantId,
+    activities: tickActivities,
+    markUsed,
+    onCancel,
+    onSkipped: (label: string, keys: string[]) => log.debug('btree-plugins: blackboard keys not copied to the guest (not JSON data or reserved)', { tenantId, node: label, keys }),
+    ...(options.maxBlackboardBytes !== undefined ? { maxBlackboardBytes: options.maxBlackboardBytes } : {}),
   };
 
+  const nodes = [...resolved.nodes];
   const types: string[] = [];
-  const register = (
-    type: string,
-    ctor: new (config: HostNodeConfiguration) => HostLeafNode,
-    node?: ResolvedNode,
-    given?: HostNodeMetadata,
-  ): void => {
+  const register = (type: string, ctor: new (config: HostNodeConfiguration) => HostLeafNode, node?: ResolvedNode, given?: HostNodeMetadata): void => {
     if (registry.has(type)) {
       log.warn('btree-plugins: node type already registered, kept the existing one', { tenantId, type });
       return;
@@ -266,33 +186,45 @@ export async function registerTenantNodes(
     registry.register(type, ctor, metadata);
     types.push(type);
   };
-
-  for (const node of resolved.nodes) {
+  const registerNode = (node: ResolvedNode): void => {
     if (node.warning) log.warn('btree-plugins: resolved a deprecated node version', { tenantId, type: node.type, version: node.version, warning: node.warning });
-    register(node.type, tenantNodeClass(btree, tenantId, node, tickActivities, markUsed, runTick), node);
-  }
+    register(node.type, proxyNodeClass(btree, node, proxyContext), node);
+  };
+  for (const node of resolved.nodes) registerNode(node);
 
   const wanted: { python?: boolean; javascript?: boolean } =
     options.interpreters === false ? {} : { python: true, javascript: true, ...options.interpreters };
   for (const language of ['python', 'javascript'] as const) {
     if (!wanted[language]) continue;
-    const typeName = INTERPRETER_TYPES[language];
-    const engine = activityEngine(tenantId, language, options.scriptActivityOptions, (error) => {
-      cancellation ??= error;
-    });
+    const engine = scriptActivityEngine(tenantId, language, options.scriptActivityOptions, onCancel);
     const nodeClass = createInterpreterNodeClass(btree, engine, {
-      typeName,
-      defaultOutputKey: DEFAULT_OUTPUT_KEYS[language],
-      baseLimits: language === 'python' ? PYTHON_LIMITS : JAVASCRIPT_LIMITS,
       ...(options.interpreterLimits?.[language] ? { limits: options.interpreterLimits[language] } : {}),
       logger: workflowLogger,
       tenantId,
     });
-    register(typeName, nodeClass, undefined, interpreterNodeMetadata(typeName, DEFAULT_OUTPUT_KEYS[language]));
+    register(INTERPRETER_NODES[language].type, nodeClass, undefined, interpreterNodeMetadata(language));
+  }
+
+  // A type the tree names that nobody registered would make btree's loader throw, which fails the
+  // workflow *task* (retried forever). Ask the registry about it instead: it answers with the same
+  // clear, non-retryable NotFoundError a pinned version gets (tenant, node, hint), which fails the run.
+  for (const type of resolved.treeTypes ?? []) {
+    if (registry.has(type)) continue;
+    const late = await control[ACTIVITY_NAMES.resolveNodes]({ tenantId, refs: [type] });
+    for (const node of late.nodes.filter((n) => n.type === type)) {
+      nodes.push(node);
+      registerNode(node);
+    }
+    if (!registry.has(type)) {
+      throw ApplicationFailure.nonRetryable(
+        `the tree names node type "${type}", which is not registered [tenant=${tenantId}]. HINT: register your own node types before calling registerTenantNodes`,
+        'NotFoundError',
+      );
+    }
   }
 
   return {
-    nodes: resolved.nodes,
+    nodes,
     types,
     used: () => [...usedVersions.values()],
     throwIfCancelled: () => {
@@ -301,117 +233,67 @@ export async function registerTenantNodes(
   };
 }
 
-type RunTick = (
-  node: HostLeafNode & NodeInternals,
-  ctx: HostTickContext,
-  call: (blackboard: Record<string, JsonValue>) => Promise<TickOutcome>,
-  what: string,
-) => Promise<NodeStatusValue>;
-
-/** The node's literal props: its configuration without btree's own `id` / `name`, unless declared. */
-function propsOf(config: HostNodeConfiguration, schema: Record<string, JsonValue> | undefined): Record<string, JsonValue> {
-  const declared = schema && typeof schema.properties === 'object' && schema.properties !== null ? (schema.properties as Record<string, unknown>) : {};
-  const props: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if ((key === 'id' || key === 'name') && !(key in declared)) continue;
-    if (value !== undefined) props[key] = value as JsonValue;
-  }
-  return props;
+/** The btree module as {@link runTenantTree} needs it: the loader and `BehaviorTree` too. */
+export interface WorkflowTreeBtreeModule extends WorkflowBtreeModule {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  loadTreeFromYaml(yaml: string, registry: any): any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  BehaviorTree: new (root: any) => { toWorkflow(): (args: { input: Record<string, unknown>; treeRegistry: any }) => Promise<{ status: string; output: Record<string, unknown> }> };
 }
 
-function tenantNodeClass(
-  btree: BtreeModule,
-  tenantId: string,
-  node: ResolvedNode,
-  activities: PluginActivities,
-  markUsed: (name: string, version: string) => Promise<void> | undefined,
-  runTick: RunTick,
-): new (config: HostNodeConfiguration) => HostLeafNode {
-  const Base = node.category === 'condition' ? btree.ConditionNode : btree.ActionNode;
-  const ConfigurationError = btree.ConfigurationError;
-  const label = `${node.name}@${node.version}`;
-  // The computed key names the class after the node: btree sets `node.type = constructor.name`.
-  const holder = {
-    [node.name]: class extends Base {
-      readonly props: Record<string, JsonValue>;
-      constructor(config: HostNodeConfiguration) {
-        super(config);
-        this.props = propsOf(config, node.propsSchema);
-        if (node.propsSchema) {
-          const problems = validateAgainstSchema(node.propsSchema as JsonSchema, this.props);
-          if (problems.length) {
-            throw new ConfigurationError(
-              `Invalid configuration for ${label}:${config.id}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-              `fix the props of node '${config.id}' to match the props schema of ${label}`,
-            );
-          }
-        }
-      }
-      protected async executeTick(ctx: HostTickContext): Promise<NodeStatusValue> {
-        const usage = markUsed(node.name, node.version);
-        const status = await runTick(
-          this,
-          ctx,
-          (blackboard) =>
-            activities[ACTIVITY_NAMES.runNodeTick]({
-              tenantId,
-              name: node.name,
-              version: node.version,
-              sha256: node.sha256,
-              props: this.props,
-              blackboard,
-              nodeId: this.id,
-            }),
-          label,
-        );
-        if (usage) await usage;
-        return status;
-      }
-    },
-  };
-  return holder[node.name] as unknown as new (config: HostNodeConfiguration) => HostLeafNode;
+/** Options of {@link runTenantTree}: those of {@link registerTenantNodes} (the YAML is required) and the initial blackboard. */
+export interface RunTenantTreeOptions extends RegisterTenantNodesOptions {
+  yaml: string;
+  /** Initial blackboard (btree copies it into the root scope). */
+  input?: Record<string, unknown>;
+}
+
+/** What {@link runTenantTree} returns: btree's workflow result and what the run pinned and used. */
+export interface TenantTreeRun {
+  status: string;
+  output: Record<string, unknown>;
+  /** The pinned versions, as resolved at the start of the run. */
+  nodes: readonly ResolvedNode[];
+  /** Tenant node versions the run ticked. */
+  used: Array<{ name: string; version: string }>;
 }
 
 /**
- * An {@link InterpreterEngine} whose `run` is the script activity: the interpreter node class of
- * `src/interpreters/` runs unchanged in the workflow (props, input collection, result checks, error
- * messages), and only the script itself runs in the worker.
+ * Registers the tenant's nodes, builds the tree and runs it once: the whole workflow body of a host
+ * that runs tenant trees. A tree that cannot be built (YAML syntax, unknown type, bad props: btree's
+ * errors) fails the run with a non-retryable `ApplicationFailure` carrying btree's message and
+ * error name, instead of failing the workflow task, which Temporal would retry forever. A cancelled
+ * run ends cancelled. Register your own node types into `registry` before calling it.
+ *
+ * @example
+ * ```ts
+ * import * as btree from '@wayfarer-ai/btree';
+ * import { runTenantTree } from '@wayfarer-ai/btree-plugins/workflow';
+ *
+ * export async function tenantTree(args: { tenantId: string; yaml: string; input: Record<string, unknown> }) {
+ *   const registry = new btree.Registry();
+ *   btree.registerStandardNodes(registry);
+ *   return runTenantTree(btree, registry, args);
+ * }
+ * ```
  */
-function activityEngine(
-  tenantId: string,
-  language: InterpreterLanguage,
-  scriptOptions: ActivityOptions | undefined,
-  onCancel: (error: unknown) => void,
-): InterpreterEngine {
-  const activityName = language === 'python' ? ACTIVITY_NAMES.runPython : ACTIVITY_NAMES.runJavaScript;
-  const base = mergeOptions(DEFAULT_TICK_OPTIONS, scriptOptions);
-  const configured = msOf(base.startToCloseTimeout);
-  return {
-    language,
-    async run(request: ScriptRequest): Promise<ScriptOutcome> {
-      // The activity must outlive the script's own deadline, whatever the host configured.
-      const floor = request.timeoutMs + 30_000;
-      const options = configured !== undefined && configured >= floor ? base : { ...base, startToCloseTimeout: floor };
-      const activities = proxyActivities<PluginActivities>(options);
-      const { signal: _signal, tenantId: _tenant, ...copyable } = request;
-      try {
-        return await activities[activityName]({ tenantId, request: copyable });
-      } catch (error) {
-        if (isCancellation(error)) onCancel(error);
-        const outcome = limitOutcome(error);
-        if (outcome) return outcome;
-        throw error;
-      }
-    },
-    async dispose() {},
-  };
-}
-
-/** The script outcome a non-retryable limit failure carries in its details, if any. */
-function limitOutcome(error: unknown): ScriptOutcome | undefined {
-  let e: unknown = error;
-  while (e instanceof Error && e.name === 'ActivityFailure' && e.cause instanceof Error) e = e.cause;
-  const details = (e as { details?: unknown[] } | undefined)?.details;
-  const first = Array.isArray(details) ? (details[0] as ScriptOutcome | undefined) : undefined;
-  return first && typeof first === 'object' && 'ok' in first && first.ok === false ? first : undefined;
+export async function runTenantTree(btreeModule: WorkflowTreeBtreeModule, registry: WorkflowRegistry, options: RunTenantTreeOptions): Promise<TenantTreeRun> {
+  const { input = {}, ...registerOptions } = options;
+  const plugins = await registerTenantNodes(btreeModule, registry, registerOptions);
+  let root: unknown;
+  try {
+    root = btreeModule.loadTreeFromYaml(options.yaml, registry);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    throw ApplicationFailure.create({
+      message: `the tree of tenant ${options.tenantId} does not build: ${e.message}`,
+      type: e.name || 'ConfigurationError',
+      nonRetryable: true,
+      cause: e,
+    });
+  }
+  // Pass the in-workflow registry: a registry sent as workflow input arrives as `{}` (btree-contract §5b).
+  const result = await new btreeModule.BehaviorTree(root).toWorkflow()({ input, treeRegistry: registry });
+  plugins.throwIfCancelled();
+  return { status: result.status, output: result.output, nodes: plugins.nodes, used: plugins.used() };
 }

@@ -3,7 +3,7 @@
  * named by `BTREE_MODULE=/abs/path/to/index.js`. Tests use only the public surface both share.
  */
 import { pathToFileURL } from 'node:url';
-import type { BtreeModule } from '../../src/btree/host-btree.js';
+import type { BtreeModule } from '../../src/binding-core/host-btree.js';
 import * as testHost from '../../src/testing/index.js';
 
 /** The shape the suite uses: the binding's structural module plus what a test needs to run a tree. */

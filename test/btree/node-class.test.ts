@@ -119,7 +119,9 @@ describe(`tenant node class (${hostName})`, () => {
     const node = new cls(props);
     expect(await node.tick(c)).toBe(btree.NodeStatus.SUCCESS);
     const input = runner.calls[0]!.input;
-    expect(input.props).toEqual({ id: 'notify', channel: '#alerts', message: 'hi' });
+    // btree's own id/name are not props (binding-core/node-props.ts); the guest gets them as nodeId/nodeName
+    expect(input.props).toEqual({ channel: '#alerts', message: 'hi' });
+    expect(input.nodeId).toBe('notify');
     expect(input.blackboard).toEqual({ orderId: 42, stale: true, ok: { deep: [1, null, 'x'] } });
     expect(c.blackboard.get('sent')).toBe('#alerts:42');
     expect(c.blackboard.get('nested')).toEqual({ a: [1, 2] });
@@ -173,7 +175,7 @@ describe(`tenant node class (${hostName})`, () => {
     expect(copy.type).toBe('SendSlackMessage');
     const c = ctx();
     expect(await copy.tick(c)).toBe(btree.NodeStatus.SUCCESS);
-    expect(runner.calls[0]!.input.props).toEqual({ id: 'notify', channel: '#alerts', message: 'hi' });
+    expect(runner.calls[0]!.input.props).toEqual({ channel: '#alerts', message: 'hi' });
   });
 
   it('a blackboard bigger than the input limit fails the tick without running the guest', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { outcomeFromEnvelope } from '../../src/interpreters/javascript-envelope.js';
-import type { ScriptRequest } from '../../src/interpreters/types.js';
+import type { ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 
 const request: ScriptRequest = { script: 'result = 1', inputs: {}, timeoutMs: 1_000, memoryLimitBytes: 8 << 20, maxResultBytes: 1_000, maxOutputLines: 3, maxOutputBytes: 20, maxResultDepth: 4 };
 const envelope = (r: string, o: string[] = [], d = 0, t = false): string => `{"r":${r},"o":${JSON.stringify(o)},"d":${d},"t":${t}}`;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuickJsEngine } from '../../src/interpreters/javascript.js';
-import type { ScriptOutcome, ScriptRequest } from '../../src/interpreters/types.js';
+import type { ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 
 let engine: QuickJsEngine;
 beforeAll(async () => {

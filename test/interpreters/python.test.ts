@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
 import { PythonEngine } from '../../src/interpreters/python.js';
-import type { JsonValue, ScriptOutcome, ScriptRequest } from '../../src/interpreters/types.js';
+import type { JsonValue, ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 
 // Shared across test files and runs: the snapshot is ours, keyed by Pyodide version + runtime hash.
 const cacheDir = join(tmpdir(), 'btree-plugins-test-pyodide-cache');

@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.js';
-import type { ScriptOutcome, ScriptRequest } from '../../src/interpreters/types.js';
+import type { ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 import { createPluginActivitiesFromBackend, type ResolveNodesResult, type RunNodeTickInput } from '../../src/temporal/activities.js';
 import { FakeBackend, outcome } from './helpers/fake-backend.js';
 

@@ -16,12 +16,18 @@ describe('workflow bundling', () => {
     // Module paths are kept in the bundle: check which of our modules and which packages went in.
     const ours = new Set(code.match(/\.\/src\/[a-z/._-]+\.ts/g));
     expect([...ours].sort()).toEqual([
+      './src/binding-core/blackboard.ts',
       './src/binding-core/guest-log.ts',
-      './src/interpreters/interpreter-node.ts',
-      './src/interpreters/json-safe.ts',
-      './src/interpreters/props.ts',
-      './src/temporal/blackboard-copy.ts',
+      './src/binding-core/interpreter-node.ts',
+      './src/binding-core/interpreter-props.ts',
+      './src/binding-core/json-copy.ts',
+      './src/binding-core/node-props.ts',
+      './src/binding-core/reserved-keys.ts',
+      './src/errors.ts',
+      './src/temporal/activity-options.ts',
       './src/temporal/props-validator.ts',
+      './src/temporal/proxy-node.ts',
+      './src/temporal/script-activity-engine.ts',
       './src/temporal/types.ts',
       './src/temporal/workflow.ts',
     ]);

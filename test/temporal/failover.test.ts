@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BtreeModule } from '../../src/btree/host-btree.js';
+import type { BtreeModule } from '../../src/binding-core/host-btree.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { createPluginActivities } from '../../src/temporal/activities.js';

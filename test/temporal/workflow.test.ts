@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScriptOutcome, ScriptRequest } from '../../src/interpreters/types.js';
+import type { ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 import type { TickInput } from '../../src/sandbox/types.js';
 import { createPluginActivitiesFromBackend } from '../../src/temporal/activities.js';
 import type { testTree } from './fixtures/workflows.js';

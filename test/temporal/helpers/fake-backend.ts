@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../../../src/errors.js';
-import type { InterpreterEngine, InterpreterLanguage } from '../../../src/interpreters/types.js';
+import type { InterpreterEngine, InterpreterLanguage } from '../../../src/binding-core/interpreter-types.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../../../src/sandbox/types.js';
 import type { PluginActivitiesBackend, ResolvedVersion } from '../../../src/temporal/activities.js';
 

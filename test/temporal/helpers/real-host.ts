@@ -10,7 +10,7 @@ import { MemoryStorage } from '../../../src/storage-adapters/memory.js';
 import type { StorageAdapter } from '../../../src/storage-adapters/types.js';
 import { createPluginActivities } from '../../../src/temporal/activities.js';
 import * as testHost from '../../../src/testing/index.js';
-import type { BtreeModule } from '../../../src/btree/host-btree.js';
+import type { BtreeModule } from '../../../src/binding-core/host-btree.js';
 
 /** The seed's node sources (test/fixtures/nodes). */
 export const fixture = (file: string): string => readFileSync(new URL(`../../fixtures/nodes/${file}`, import.meta.url), 'utf8');

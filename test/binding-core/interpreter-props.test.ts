@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   checkBlackboardKey,
@@ -10,7 +11,7 @@ import {
   parseDuration,
   PYTHON_LIMITS,
   resolveInterpreterLimits,
-} from '../../src/interpreters/props.js';
+} from '../../src/binding-core/interpreter-props.js';
 
 const js = { defaultOutputKey: 'jsResult', limits: JAVASCRIPT_LIMITS };
 
@@ -135,6 +136,7 @@ describe('resolveInterpreterLimits', () => {
     expect(() => resolveInterpreterLimits({ maxTimeoutMs: 1 }, JAVASCRIPT_LIMITS)).toThrow(/defaultTimeoutMs exceeds maxTimeoutMs/);
     expect(() => resolveInterpreterLimits({ maxDepth: -1 }, JAVASCRIPT_LIMITS)).toThrow(/positive/);
     expect(() => resolveInterpreterLimits({ nope: 1 } as never, JAVASCRIPT_LIMITS)).toThrow(/unknown limit "nope"/);
+    expect(() => resolveInterpreterLimits({ maxDepth: 0 }, JAVASCRIPT_LIMITS)).toThrow(InvalidInputError);
   });
 
   it('formats durations and sizes the way props write them', () => {

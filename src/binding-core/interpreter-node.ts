@@ -2,14 +2,16 @@
  * The host btree node class shared by `JavaScriptInterpreter` and `PythonInterpreter`.
  *
  * API (stable):
- * - `createInterpreterNodeClass(btree, engine, { typeName, defaultOutputKey, baseLimits, limits?, logger?, tenantId? })`
- *   returns a class extending the host's `btree.ActionNode` whose `name` is `typeName` (btree uses the
- *   class name as `node.type`). Register it with `registry.register(typeName, cls, interpreterNodeMetadata(typeName))`.
- * - `interpreterNodeMetadata(typeName, defaultOutputKey)` → registry metadata (category `action`, ports).
+ * - `createInterpreterNodeClass(btree, engine, { limits?, logger?, logForwarder?, tenantId? })` returns a
+ *   class extending the host's `btree.ActionNode` for the engine's language: its `name` is the
+ *   language's type (`INTERPRETER_NODES[language].type`, btree uses the class name as `node.type`), its
+ *   default `outputKey` and limits are that language's. Register it with
+ *   `registry.register(type, cls, interpreterNodeMetadata(language))`.
+ * - `interpreterNodeMetadata(language)` → registry metadata (category `action`, ports).
  * - `collectScriptInputs(blackboard, inputs, limits)` → the JSON-safe copy of the keys a script sees.
  *
  * Behaviour:
- * - The constructor validates the props (`props.ts`) and throws the **host's** `ConfigurationError`
+ * - The constructor validates the props (`interpreter-props.ts`) and throws the **host's** `ConfigurationError`
  *   listing every problem, so a bad tree fails when it is built, not when it ticks.
  * - `executeTick` copies the exposed blackboard keys (JSON-safe, size-capped), runs the engine, and on
  *   success sets `outputKey` and returns SUCCESS; on failure sets `_lastError` to
@@ -24,21 +26,15 @@
  *
  * @module
  */
-import { escapeLogLine, GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
-import type { BtreeModule, HostBlackboard, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostTickContext, NodeStatusValue } from '../btree/host-btree.js';
-import { toJsonSafe } from './json-safe.js';
-import { checkInterpreterProps, isExposableName, resolveInterpreterLimits, type InterpreterProps } from './props.js';
-import type { InterpreterEngine, InterpreterLimits, InterpreterLogFields, InterpreterLogger, JsonValue } from './types.js';
+import { escapeLogLine, GuestLogForwarder, type GuestLogSink } from './guest-log.js';
+import type { BtreeModule, HostBlackboard, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostTickContext, NodeStatusValue } from './host-btree.js';
+import { copyJsonRecord, toJsonSafe } from './json-copy.js';
+import { checkInterpreterProps, INTERPRETER_NODES, isExposableName, resolveInterpreterLimits, type InterpreterProps } from './interpreter-props.js';
+import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, InterpreterLogFields, InterpreterLogger, JsonValue } from './interpreter-types.js';
 
 /** Options of {@link createInterpreterNodeClass}. */
 export interface InterpreterNodeOptions {
-  /** Registry type and class name, e.g. `JavaScriptInterpreter`. */
-  typeName: string;
-  /** `jsResult` or `pythonResult`. */
-  defaultOutputKey: string;
-  /** The language's default limits (`JAVASCRIPT_LIMITS` / `PYTHON_LIMITS`). */
-  baseLimits: Readonly<InterpreterLimits>;
-  /** Host overrides of the limits. */
+  /** Host overrides of the language's limits (`INTERPRETER_NODES[language].limits`). */
   limits?: Partial<InterpreterLimits>;
   /** Host logger for captured output. Default: `console`, prefixed like btree's own node logs. */
   logger?: InterpreterLogger;
@@ -67,33 +63,25 @@ export type CollectedInputs = { ok: true; inputs: Record<string, JsonValue>; byt
  * - Either way the total JSON text must fit in `limits.maxInputBytes`.
  */
 export function collectScriptInputs(blackboard: HostBlackboard, inputs: readonly string[] | undefined, limits: Readonly<InterpreterLimits>): CollectedInputs {
-  const out: Record<string, JsonValue> = {};
-  let bytes = 0;
-  const tooBig = (): CollectedInputs => ({
-    ok: false,
-    message: `the blackboard values exposed to the script are over the ${limits.maxInputBytes}-character input limit. HINT: list only the keys the script needs in props.inputs`,
-  });
-  const keys = inputs ?? blackboard.keys().filter(isExposableName);
-  for (const key of keys) {
-    const value = blackboard.get(key);
-    if (value === undefined) {
-      if (inputs) out[key] = null;
-      continue;
-    }
-    const safe = toJsonSafe(value, { root: key, maxDepth: limits.maxDepth, maxBytes: limits.maxInputBytes - bytes });
-    if (!safe.ok) {
-      if (safe.reason === 'size') return tooBig();
-      if (inputs) return { ok: false, message: `input ${safe.message}` };
-      continue;
-    }
-    bytes += safe.bytes;
-    out[key] = safe.value;
+  // Listed inputs must all be JSON data (a missing one is null); unlisted keys are offered when they are.
+  const copy = copyJsonRecord(
+    inputs ?? blackboard.keys().filter(isExposableName),
+    (key) => blackboard.get(key) ?? (inputs ? null : undefined),
+    { onUnsafe: inputs ? 'reject' : 'skip', undefinedValues: 'skip', maxDepth: limits.maxDepth, maxBytes: limits.maxInputBytes },
+  );
+  if (copy.ok) return { ok: true, inputs: copy.value, bytes: copy.bytes };
+  if (copy.reason === 'size') {
+    return {
+      ok: false,
+      message: `the blackboard values exposed to the script are over the ${limits.maxInputBytes}-character input limit. HINT: list only the keys the script needs in props.inputs`,
+    };
   }
-  return { ok: true, inputs: out, bytes };
+  return { ok: false, message: `input ${copy.message}` };
 }
 
 /** Registry metadata of an interpreter node. */
-export function interpreterNodeMetadata(typeName: string, defaultOutputKey: string): HostNodeMetadata {
+export function interpreterNodeMetadata(language: InterpreterLanguage): HostNodeMetadata {
+  const { type: typeName, defaultOutputKey } = INTERPRETER_NODES[language];
   return {
     category: 'action',
     description: `${typeName}: runs an inline script in a sandbox; what it leaves in \`result\` is written to outputKey`,
@@ -129,15 +117,14 @@ interface ActionNodeInternals extends HostLeafNode {
  * @example
  * ```ts
  * const engine = new QuickJsEngine();
- * const JavaScriptInterpreter = createInterpreterNodeClass(btree, engine, {
- *   typeName: 'JavaScriptInterpreter', defaultOutputKey: 'jsResult', baseLimits: JAVASCRIPT_LIMITS,
- * });
- * registry.register('JavaScriptInterpreter', JavaScriptInterpreter, interpreterNodeMetadata('JavaScriptInterpreter', 'jsResult'));
+ * const JavaScriptInterpreter = createInterpreterNodeClass(btree, engine, { tenantId: 'acme' });
+ * registry.register(JavaScriptInterpreter.name, JavaScriptInterpreter, interpreterNodeMetadata('javascript'));
  * ```
  */
 export function createInterpreterNodeClass(btree: BtreeModule, engine: InterpreterEngine, options: InterpreterNodeOptions): InterpreterNodeClass {
-  const { typeName, defaultOutputKey, tenantId } = options;
-  const limits = resolveInterpreterLimits(options.limits, options.baseLimits);
+  const { tenantId } = options;
+  const { type: typeName, defaultOutputKey, limits: baseLimits } = INTERPRETER_NODES[engine.language];
+  const limits = resolveInterpreterLimits(options.limits, baseLimits);
   const logger = options.logger ?? consoleLogger;
   const logs = options.logForwarder ?? new GuestLogForwarder(interpreterSink(logger));
   const Base = btree.ActionNode as unknown as abstract new (config: HostNodeConfiguration) => ActionNodeInternals;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BtreeModule } from '../../src/btree/host-btree.js';
-import { collectScriptInputs, createInterpreterNodeClass, interpreterNodeMetadata } from '../../src/interpreters/interpreter-node.js';
+import type { BtreeModule } from '../../src/binding-core/host-btree.js';
+import { collectScriptInputs, createInterpreterNodeClass, interpreterNodeMetadata } from '../../src/binding-core/interpreter-node.js';
 import { createJavaScriptInterpreterClass, QuickJsEngine } from '../../src/interpreters/javascript.js';
-import { JAVASCRIPT_LIMITS } from '../../src/interpreters/props.js';
-import type { InterpreterEngine, InterpreterLogFields, InterpreterLogger, ScriptOutcome, ScriptRequest } from '../../src/interpreters/types.js';
+import { JAVASCRIPT_LIMITS } from '../../src/binding-core/interpreter-props.js';
+import type { InterpreterEngine, InterpreterLogFields, InterpreterLogger, ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
 import * as testHost from '../../src/testing/index.js';
 
 const btree = testHost as unknown as BtreeModule;
@@ -37,7 +37,7 @@ function ctx(data: Record<string, unknown> = {}, signal?: AbortSignal) {
 }
 
 function fakeClass(engine: InterpreterEngine, logger = new RecordingLogger(), extra: { tenantId?: string } = {}) {
-  return createInterpreterNodeClass(btree, engine, { typeName: 'JavaScriptInterpreter', defaultOutputKey: 'jsResult', baseLimits: JAVASCRIPT_LIMITS, logger, ...extra });
+  return createInterpreterNodeClass(btree, engine, { logger, ...extra });
 }
 
 let engine: QuickJsEngine;
@@ -57,7 +57,7 @@ describe('createInterpreterNodeClass', () => {
     expect(Cls.name).toBe('JavaScriptInterpreter');
     expect(node).toBeInstanceOf(testHost.ActionNode);
     expect(node.type).toBe('JavaScriptInterpreter');
-    expect(interpreterNodeMetadata('JavaScriptInterpreter', 'jsResult')).toMatchObject({ category: 'action', ports: [{ name: 'outputKey', defaultValue: 'jsResult' }] });
+    expect(interpreterNodeMetadata('javascript')).toMatchObject({ category: 'action', ports: [{ name: 'outputKey', defaultValue: 'jsResult' }] });
   });
 
   it("throws the host's ConfigurationError listing every problem", () => {

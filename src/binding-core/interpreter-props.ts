@@ -24,7 +24,9 @@
  *
  * @module
  */
-import type { InterpreterLimits } from './types.js';
+import type { InterpreterLanguage, InterpreterLimits } from './interpreter-types.js';
+import { InvalidInputError } from '../errors.js';
+import { isReservedBlackboardKey } from './reserved-keys.js';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -63,23 +65,42 @@ export const PYTHON_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
   logRatePerSecond: 50,
 });
 
+/** What an interpreter node of one language is: its registry type, default `outputKey` and default limits. */
+export interface InterpreterNodeKind {
+  /** The type YAML trees name (`type: JavaScriptInterpreter`); also the class name. */
+  readonly type: string;
+  /** The blackboard key the result goes to when the node has no `outputKey` prop (as in the seed). */
+  readonly defaultOutputKey: string;
+  /** The limits unless the host overrides them. */
+  readonly limits: Readonly<InterpreterLimits>;
+}
+
+/** The interpreter node of each language. Fixed: YAML trees name these types. */
+export const INTERPRETER_NODES: Readonly<Record<InterpreterLanguage, InterpreterNodeKind>> = Object.freeze({
+  javascript: Object.freeze({ type: 'JavaScriptInterpreter', defaultOutputKey: 'jsResult', limits: JAVASCRIPT_LIMITS }),
+  python: Object.freeze({ type: 'PythonInterpreter', defaultOutputKey: 'pythonResult', limits: PYTHON_LIMITS }),
+});
+
 /**
  * Merges host overrides into a base set of limits, checking they are coherent.
  *
- * @throws TypeError when a limit is not a positive finite number or a default exceeds its maximum
+ * @throws InvalidInputError when a limit is not a positive finite number or a default exceeds its maximum
  * (a host programming error, reported at startup rather than per tick).
  */
 export function resolveInterpreterLimits(overrides: Partial<InterpreterLimits> | undefined, base: Readonly<InterpreterLimits>): InterpreterLimits {
   const limits: InterpreterLimits = { ...base };
+  const bad = (detail: string): never => {
+    throw new InvalidInputError('interpreter limits rejected', detail, { hint: 'fix the interpreter limits passed to the host (new PluginHost({ interpreters }) or createPluginActivities)' });
+  };
   for (const [k, v] of Object.entries(overrides ?? {})) {
-    if (!(k in base)) throw new TypeError(`interpreter limits: unknown limit "${k}"; known: ${Object.keys(base).join(', ')}`);
+    if (!(k in base)) bad(`unknown limit "${k}"; known: ${Object.keys(base).join(', ')}`);
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TypeError(`interpreter limits: ${k} must be a positive finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) bad(`${k} must be a positive finite number, got ${String(v)}`);
     (limits as unknown as Record<string, number>)[k] = v;
   }
-  if (limits.defaultTimeoutMs > limits.maxTimeoutMs) throw new TypeError('interpreter limits: defaultTimeoutMs exceeds maxTimeoutMs');
-  if (limits.defaultMemoryBytes > limits.maxMemoryBytes) throw new TypeError('interpreter limits: defaultMemoryBytes exceeds maxMemoryBytes');
-  if (limits.minMemoryBytes > limits.defaultMemoryBytes) throw new TypeError('interpreter limits: minMemoryBytes exceeds defaultMemoryBytes');
+  if (limits.defaultTimeoutMs > limits.maxTimeoutMs) bad('defaultTimeoutMs exceeds maxTimeoutMs');
+  if (limits.defaultMemoryBytes > limits.maxMemoryBytes) bad('defaultMemoryBytes exceeds maxMemoryBytes');
+  if (limits.minMemoryBytes > limits.defaultMemoryBytes) bad('minMemoryBytes exceeds defaultMemoryBytes');
   return limits;
 }
 
@@ -102,12 +123,6 @@ export interface CheckInterpreterPropsOptions {
   defaultOutputKey: string;
   limits: Readonly<InterpreterLimits>;
 }
-
-/**
- * Names that must never be blackboard keys: btree's blackboard looks keys up with `key in data`, so
- * these resolve to `Object.prototype` members, and `set('__proto__', v)` swaps the prototype.
- */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 /**
  * Reserved words of JavaScript and Python, plus the names the engines bind themselves: an input with
@@ -139,7 +154,7 @@ const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export function checkBlackboardKey(key: unknown): string | undefined {
   if (typeof key !== 'string') return `must be a string, got ${describe(key)}`;
   if (!KEY_PATTERN.test(key)) return `${quote(key)} is not a valid blackboard key (1-128 characters of A-Z a-z 0-9 _ . : -, starting with a letter or _)`;
-  if (FORBIDDEN_KEYS.has(key)) return `${quote(key)} is an Object.prototype member name, which btree's blackboard cannot store safely`;
+  if (isReservedBlackboardKey(key)) return `${quote(key)} is an Object.prototype member name, which btree's blackboard cannot store safely`;
   return undefined;
 }
 
@@ -153,7 +168,7 @@ export function checkBlackboardKey(key: unknown): string | undefined {
 export function checkExposableName(name: unknown): string | undefined {
   if (typeof name !== 'string') return `must be a string, got ${describe(name)}`;
   if (!NAME_PATTERN.test(name)) return `${quote(name)} cannot be a script variable (use 1-128 characters of A-Z a-z 0-9 _, not starting with a digit)`;
-  if (FORBIDDEN_KEYS.has(name)) return `${quote(name)} is an Object.prototype member name, which btree's blackboard cannot store safely`;
+  if (isReservedBlackboardKey(name)) return `${quote(name)} is an Object.prototype member name, which btree's blackboard cannot store safely`;
   if (RESERVED_NAMES.has(name)) return `${quote(name)} is a reserved word or a name the interpreter binds itself`;
   return undefined;
 }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { JsonValue } from '../sandbox/types.js';
+import type { JsonValue } from './types.js';
 
 export type { JsonValue };
 
@@ -31,7 +31,7 @@ export interface ScriptRequest {
   script: string;
   /**
    * Variables the script sees, name → JSON-safe value. The node has already checked the names
-   * (identifiers, see `isExposableName` in `props.ts`), the values (`json-safe.ts`) and the total size.
+   * (identifiers, see `isExposableName` in `interpreter-props.ts`), the values (`json-copy.ts`) and the total size.
    */
   inputs: Record<string, JsonValue>;
   /** Wall-clock deadline of the run, in milliseconds from the call. */

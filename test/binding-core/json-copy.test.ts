@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatJsonPath, toJsonSafe } from '../../src/interpreters/json-safe.js';
+import { types } from 'node:util';
+import { copyJsonRecord, formatJsonPath, toJsonSafe } from '../../src/binding-core/json-copy.js';
 
 function problem(value: unknown, options = {}) {
   const r = toJsonSafe(value, { root: 'result', ...options });
@@ -115,5 +116,84 @@ describe('formatJsonPath', () => {
     expect(formatJsonPath('result', ['items', 3, 'x'])).toBe('result.items[3].x');
     expect(formatJsonPath('result', ['a b', 'ok'])).toBe('result["a b"].ok');
     expect(formatJsonPath('bb', [])).toBe('bb');
+  });
+});
+
+describe('toJsonSafe runs no code of the value', () => {
+  it('hazard: a getter is refused, never called', () => {
+    let calls = 0;
+    const value = Object.defineProperty({ a: 1 }, 'b', { enumerable: true, get: () => ++calls });
+    expect(problem(value)).toMatchObject({ path: 'result.b', reason: 'accessor' });
+    const arr = [0];
+    Object.defineProperty(arr, 0, { get: () => ++calls });
+    expect(problem(arr)).toMatchObject({ path: 'result[0]', reason: 'accessor' });
+    expect(calls).toBe(0);
+  });
+
+  it('hazard: with an isProxy test, a Proxy is refused before any trap runs', () => {
+    const trapped: string[] = [];
+    const handler: ProxyHandler<object> = new Proxy({}, { get: (_t, name) => (trapped.push(String(name)), undefined) });
+    expect(problem({ p: new Proxy({}, handler) }, { isProxy: types.isProxy })).toMatchObject({ path: 'result.p', message: /Proxy/ });
+    expect(problem([new Proxy([], handler)], { isProxy: types.isProxy })).toMatchObject({ path: 'result[0]' });
+    expect(trapped).toEqual([]);
+  });
+
+  it('a class instance is named from its constructor without reading through getters on the instance', () => {
+    class Order {
+      get then(): never {
+        throw new Error('a getter ran');
+      }
+    }
+    expect(problem({ o: new Order() })).toMatchObject({ path: 'result.o', message: /instance of Order/ });
+  });
+
+  it("undefinedMembers: 'omit' leaves undefined members out (as JSON.stringify); the default rejects them", () => {
+    expect(toJsonSafe({ a: 1, b: undefined, c: [{ d: undefined }] }, { undefinedMembers: 'omit' })).toEqual({ ok: true, value: { a: 1, c: [{}] }, bytes: 16 });
+    expect(JSON.stringify({ a: 1, c: [{}] }).length).toBe(16);
+    expect(problem({ a: 1, b: undefined })).toMatchObject({ path: 'result.b', reason: 'type' });
+    // in arrays, undefined is never omitted: that would shift the indexes
+    expect(problem([undefined], { undefinedMembers: 'omit' })).toMatchObject({ path: 'result[0]', reason: 'type' });
+  });
+});
+
+describe('copyJsonRecord', () => {
+  const source: Record<string, unknown> = { a: 1, when: new Date(0), constructor: 'x', b: { c: [true] } };
+  const get = (k: string): unknown => (Object.hasOwn(source, k) ? source[k] : undefined);
+
+  it("onUnsafe: 'skip' leaves unsafe and reserved keys out and lists them with the reason", () => {
+    const r = copyJsonRecord(['a', 'when', 'constructor', 'b'], get, { onUnsafe: 'skip' });
+    expect(r).toEqual({
+      ok: true,
+      value: { a: 1, b: { c: [true] } },
+      bytes: JSON.stringify({ a: 1, b: { c: [true] } }).length,
+      skipped: [
+        { key: 'when', reason: 'type', message: expect.stringMatching(/^when is a Date/) },
+        { key: 'constructor', reason: 'reserved', message: expect.stringMatching(/reserved blackboard key/) },
+      ],
+    });
+  });
+
+  it("onUnsafe: 'reject' fails at the first unsafe key, naming it and the path inside it", () => {
+    expect(copyJsonRecord(['a', 'when', 'b'], get, { onUnsafe: 'reject' })).toEqual({
+      ok: false,
+      key: 'when',
+      path: 'when',
+      reason: 'type',
+      message: expect.stringMatching(/^when is a Date/),
+    });
+    expect(copyJsonRecord(['constructor'], get, { onUnsafe: 'reject' })).toMatchObject({ ok: false, key: 'constructor', reason: 'reserved' });
+  });
+
+  it('counts the exact JSON text of the whole record against maxBytes, in both modes', () => {
+    const text = JSON.stringify({ a: 1, b: { c: [true] } });
+    expect(copyJsonRecord(['a', 'b'], get, { onUnsafe: 'skip', maxBytes: text.length })).toMatchObject({ ok: true, bytes: text.length });
+    for (const onUnsafe of ['skip', 'reject'] as const) {
+      expect(copyJsonRecord(['a', 'b'], get, { onUnsafe, maxBytes: text.length - 1 })).toMatchObject({ ok: false, key: 'b', reason: 'size' });
+    }
+  });
+
+  it("undefinedValues: 'skip' treats a missing value as no key at all", () => {
+    expect(copyJsonRecord(['a', 'missing'], get, { onUnsafe: 'reject', undefinedValues: 'skip' })).toMatchObject({ ok: true, value: { a: 1 }, skipped: [] });
+    expect(copyJsonRecord(['a', 'missing'], get, { onUnsafe: 'reject' })).toMatchObject({ ok: false, key: 'missing', reason: 'type' });
   });
 });
