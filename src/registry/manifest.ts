@@ -9,9 +9,6 @@ import { sha256Hex, sourceSha256 } from '../loader/hash.js';
 import type { CompiledNode, NodeMetadata } from '../loader/types.js';
 import type { MetadataSource, NodeManifest } from './types.js';
 
-/** Metadata stored when no `inspect` function is configured. */
-export const DEFAULT_METADATA: NodeMetadata = Object.freeze({ category: 'action', ports: [] }) as NodeMetadata;
-
 /** Builds the manifest of a freshly compiled version. */
 export function buildManifest(
   tenantId: string,
