@@ -1,7 +1,8 @@
 /**
  * `PluginHost`: the one object a host application creates. It owns the tenant registry, the
  * sandbox pool that runs tenant bundles, the interpreter engines, and registers tenant nodes into
- * the host's btree `Registry`.
+ * the host's btree `Registry`. It only wires these together: publishing is the registry's, which
+ * gets the sandbox as its inspector.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import type { TenantNodeClass } from './btree/node-class.js';
 import type { QuickJsEngineOptions } from './interpreters/javascript.js';
 import type { PythonEngineOptions } from './interpreters/python.js';
 import type { InterpreterEngine, InterpreterLanguage } from './binding-core/interpreter-types.js';
+import type { NodeMetadata } from './binding-core/types.js';
 import { PropsValidatorCache } from './btree/props-validator.js';
 import {
   registerTenantNodes,
@@ -31,10 +33,11 @@ import {
 } from './btree/register-nodes.js';
 import { DisposedError, InvalidInputError } from './errors.js';
 import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-registry.js';
+import type { NodeInspector } from './registry/types.js';
 import type { SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
-import type { NodeRunner } from './sandbox/types.js';
+import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 
 /** Options of {@link PluginHost}. */
@@ -55,7 +58,7 @@ export interface PluginHostOptions {
   /** Host logger: guest console lines (tagged, rate-limited) and the library's own warnings. */
   logger?: PluginLogger;
   /** Options of the {@link TenantRegistry} (`requireApproval`, `blockOn`, `compile`, …). */
-  registry?: Omit<TenantRegistryOptions, 'storage' | 'inspect'>;
+  registry?: Omit<TenantRegistryOptions, 'storage' | 'inspector'>;
   /** Sandbox pool sizing (most live isolates, compiled-bundle cache bounds). */
   sandbox?: Pick<SandboxPoolOptions, 'maxIsolates' | 'bundleCache'>;
   /** Loaded bundles kept in memory so ticks do not read storage (default 64 MiB). */
@@ -97,7 +100,6 @@ export interface PluginHostOptions {
  */
 export class PluginHost {
   readonly #btree: InjectedBtreeModule;
-  readonly #options: PluginHostOptions;
   readonly #logger: PluginLogger;
   readonly #registry: TenantRegistry;
   readonly #builtins: BuiltinNodeProvider[];
@@ -107,7 +109,7 @@ export class PluginHost {
   readonly #bundles: BundleMemo;
   /** One forwarder for custom nodes and interpreters: a tenant has one log rate, whatever it runs. */
   readonly #guestLogs: GuestLogForwarder;
-  #runner: Promise<NodeRunner> | undefined;
+  readonly #sandbox: LazySandbox;
   #disposed = false;
 
   constructor(options: PluginHostOptions) {
@@ -115,12 +117,12 @@ export class PluginHost {
     checkBtree(options.btree);
     if (!options.storage) throw new InvalidInputError('invalid PluginHost options', '`storage` is required', { hint: 'pass a storage adapter, e.g. `new MemoryStorage()`' });
     this.#btree = options.btree;
-    this.#options = options;
     this.#logger = options.logger ?? silentLogger;
-    // Publishing runs the bundle once in the sandbox to read its metadata (category, ports, props schema).
-    this.#registry = new TenantRegistry({ ...options.registry, storage: options.storage, inspect: async (bundle) => (await this.#getRunner()).inspect(bundle) });
-    this.#bundles = new BundleMemo(options.bundleMemory);
     this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
+    this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
+    // Publishing runs each new bundle once in the sandbox to read its metadata (category, ports, props schema).
+    this.#registry = new TenantRegistry({ ...options.registry, storage: options.storage, inspector: this.#sandbox });
+    this.#bundles = new BundleMemo(options.bundleMemory);
     this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs);
     this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
   }
@@ -191,7 +193,7 @@ export class PluginHost {
     let first: unknown;
     const parts: Array<() => Promise<void> | undefined> = [
       ...[...this.#builtins].reverse().map((b) => () => b.dispose?.()),
-      () => this.#runner?.then((r) => r.dispose()),
+      () => this.#sandbox.dispose(),
     ];
     for (const part of parts) {
       try {
@@ -214,24 +216,54 @@ export class PluginHost {
     if (this.#disposed) throw new DisposedError('PluginHost', { hint: 'create a new PluginHost' });
   }
 
-  /** The pool is built on first use, so importing this library never loads isolated-vm by itself. */
   #getRunner(): Promise<NodeRunner> {
     this.#assertAlive();
-    this.#runner ??= this.#options.runner
-      ? Promise.resolve(this.#options.runner)
-      : import('./sandbox/pool.js').then(({ SandboxPool }) => {
-          const o = this.#options;
-          return new SandboxPool({
-            ...o.sandbox,
-            ...(o.limits ? { limits: o.limits } : {}),
-            ...(o.capabilities ? { capabilities: o.capabilities } : {}),
-            ...(o.tenants ? { tenants: o.tenants } : {}),
-            logger: toGuestLogSink(this.#logger),
-            logForwarder: this.#guestLogs,
-          });
-        });
+    return this.#sandbox.runner();
+  }
+}
+
+/**
+ * The host's runner of tenant bundles, built on first use so that importing this library never
+ * loads isolated-vm by itself. It is also the registry's {@link NodeInspector}: a registry kept
+ * after `dispose` refuses to publish instead of starting a new pool.
+ */
+class LazySandbox implements NodeInspector {
+  readonly #create: () => Promise<NodeRunner>;
+  #runner: Promise<NodeRunner> | undefined;
+  #disposed = false;
+
+  constructor(create: () => Promise<NodeRunner>) {
+    this.#create = create;
+  }
+
+  runner(): Promise<NodeRunner> {
+    if (this.#disposed) return Promise.reject(new DisposedError('PluginHost', { hint: 'create a new PluginHost' }));
+    this.#runner ??= this.#create();
     return this.#runner;
   }
+
+  async inspect(bundle: RunnableBundle): Promise<NodeMetadata> {
+    return (await this.runner()).inspect(bundle);
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    await this.#runner?.then((r) => r.dispose());
+  }
+}
+
+function createSandboxPool(o: PluginHostOptions, logger: PluginLogger, logForwarder: GuestLogForwarder): Promise<NodeRunner> {
+  return import('./sandbox/pool.js').then(
+    ({ SandboxPool }) =>
+      new SandboxPool({
+        ...o.sandbox,
+        ...(o.limits ? { limits: o.limits } : {}),
+        ...(o.capabilities ? { capabilities: o.capabilities } : {}),
+        ...(o.tenants ? { tenants: o.tenants } : {}),
+        logger: toGuestLogSink(logger),
+        logForwarder,
+      }),
+  );
 }
 
 function checkBtree(btree: unknown): asserts btree is InjectedBtreeModule {

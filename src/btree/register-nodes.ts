@@ -4,7 +4,7 @@
  * @module
  */
 import { ConflictError } from '../errors.js';
-import type { NodeMetadata } from '../loader/types.js';
+import type { NodeMetadata } from '../binding-core/types.js';
 import type { NodeRunner, RunnableBundle } from '../sandbox/types.js';
 import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata, HostRegistry, InjectedBtreeModule } from '../binding-core/host-btree.js';
 import type { BundleMemo } from './bundle-memo.js';

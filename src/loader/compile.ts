@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
 import { SourceMapConsumer } from 'source-map-js';
 import { CompileError, type CompileDiagnostic } from '../errors.js';
 import { fromEsbuildMessage, isTenantLocation, locatedDiagnostic, stripNamespace, type ColumnMapper } from './diagnostics.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex, sourceSha256 } from './hash.js';
 import { DYNAMIC_IMPORT_ADVICE } from './import-policy.js';
 import { disarmSourceMapComments } from './input-source-maps.js';
 import { blockingFindings, DEFAULT_BLOCK_ON, SCAN_RULES, scanCode, type BlockOn, type Locator } from './scan.js';
@@ -20,14 +20,34 @@ import { checkSourceImports, typeOnlyImportNames } from './source-imports.js';
 import { lineStarts, positionAt } from './tokenizer.js';
 import type { CompiledNode, ScanFinding } from './types.js';
 import { virtualFilesPlugin } from './virtual-plugin.js';
-import { DEFAULT_COMPILE_LIMITS, normalizeFiles, type CompileLimits, type FilesInput } from './virtual-files.js';
+import { DEFAULT_COMPILE_LIMITS, normalizeFiles, type CompileLimits, type FilesInput, type VirtualFiles } from './virtual-files.js';
 
-/** What to compile. Give `source` (one file, `index.ts` unless `entry` says otherwise) or `files` + `entry`. */
+/**
+ * What to compile. Give `source` (one file, `index.ts` unless `entry` says otherwise), `files` +
+ * `entry`, or an `upload` that {@link checkUpload} already checked.
+ */
 export interface CompileInput extends FilesInput {
   /** Node name (recorded in the output; the registry validates its grammar). */
   name: string;
   /** Node version (recorded in the output; the registry validates it). */
   version: string;
+  /** An upload from {@link checkUpload}, compiled without checking its files again (instead of `source`/`files`/`entry`). */
+  upload?: CheckedUpload;
+}
+
+/**
+ * An upload whose paths, entry and source limits were checked once, frozen, with its identity.
+ * A publisher needs the identity before it compiles (an identical republish compiles nothing),
+ * and `compileNode` takes the checked upload as it is, so the files are normalised once.
+ */
+export interface CheckedUpload {
+  /** path → text, prototype-less and frozen. */
+  readonly files: Readonly<Record<string, string>>;
+  readonly entry: string;
+  /** UTF-8 bytes of all files. */
+  readonly sourceBytes: number;
+  /** Identity of the upload: a hash of the entry and of the files in sorted order (equal uploads, equal hash). */
+  readonly sourceSha256: string;
 }
 
 /** Options of {@link compileNode}. */
@@ -46,6 +66,33 @@ const INPUT_SOURCE_MAP_MESSAGE =
 /** A broken upload can produce thousands of errors; the first ones are what the author needs. */
 const MAX_DIAGNOSTICS = 50;
 const encoder = new TextEncoder();
+
+/** The limits each genuine {@link CheckedUpload} was checked with; a look-alike object is checked again. */
+const checkedUploads = new WeakMap<CheckedUpload, Required<CompileLimits>>();
+
+/**
+ * Checks an upload (exactly one of `source` or `files`, the path grammar, the source limits) and
+ * computes its identity, without compiling it.
+ *
+ * @throws CompileError with `kind: 'input'` or `kind: 'limit'` diagnostics.
+ * @example
+ * ```ts
+ * const upload = checkUpload({ source }, { limits });
+ * if (upload.sourceSha256 !== stored.sourceSha256) {
+ *   const compiled = await compileNode({ name, version, upload }, { limits });
+ * }
+ * ```
+ */
+export function checkUpload(input: FilesInput, options: CompileOptions = {}): CheckedUpload {
+  if (typeof input !== 'object' || input === null) {
+    throw new CompileError([{ kind: 'input', message: 'checkUpload needs an object `{ source | files, entry? }`' }]);
+  }
+  const limits = effectiveLimits(options);
+  const { files, entry, sourceBytes } = normalizeFiles(input, limits);
+  const upload: CheckedUpload = Object.freeze({ files: Object.freeze(files), entry, sourceBytes, sourceSha256: sourceSha256(files, entry) });
+  checkedUploads.set(upload, limits);
+  return upload;
+}
 
 /**
  * Compiles a tenant node.
@@ -67,10 +114,10 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
     }
   }
   const context = { node: input.name, version: input.version };
-  const limits = { ...DEFAULT_COMPILE_LIMITS, ...stripUndefined(options.limits ?? {}) };
-  let normalized;
+  const limits = effectiveLimits(options);
+  let normalized: VirtualFiles;
   try {
-    normalized = normalizeFiles(input, limits);
+    normalized = input.upload === undefined ? normalizeFiles(input, limits) : uploadFiles(input, limits);
   } catch (e) {
     if (e instanceof CompileError) throw new CompileError(e.diagnostics, { context });
     throw e;
@@ -187,8 +234,25 @@ export async function compileNode(input: CompileInput, options: CompileOptions =
   };
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+function effectiveLimits(options: CompileOptions): Required<CompileLimits> {
+  const given = Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined);
+  return { ...DEFAULT_COMPILE_LIMITS, ...(Object.fromEntries(given) as CompileLimits) };
+}
+
+/**
+ * The files of an already checked upload. It is trusted only when `checkUpload` made it and its
+ * limits were at least as strict as this compile's; anything else is checked again.
+ */
+function uploadFiles(input: CompileInput, limits: Required<CompileLimits>): VirtualFiles {
+  if (input.source !== undefined || input.files !== undefined || input.entry !== undefined) {
+    throw new CompileError([{ kind: 'input', message: 'give either `upload` or `source` / `files` / `entry`, not both', hint: 'pass `{ name, version, upload }` with the result of checkUpload' }]);
+  }
+  const upload = input.upload!;
+  const checkedWith = checkedUploads.get(upload);
+  if (checkedWith && checkedWith.maxFiles <= limits.maxFiles && checkedWith.maxSourceBytes <= limits.maxSourceBytes) {
+    return { files: upload.files as Record<string, string>, entry: upload.entry, sourceBytes: upload.sourceBytes };
+  }
+  return normalizeFiles({ files: upload?.files as Record<string, string>, entry: upload?.entry }, limits);
 }
 
 /** The pre-check and esbuild may report the same import; keep one per location and specifier. */

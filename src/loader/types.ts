@@ -39,4 +39,3 @@ export interface CompiledNode {
   esbuildVersion: string;
 }
 
-export type { NodeMetadata } from '../binding-core/types.js';

@@ -7,6 +7,7 @@
  * @module
  */
 import semver from 'semver';
+import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
 import { InvalidInputError } from '../errors.js';
 
 /** Tenant id grammar: lowercase ASCII letters, digits and `-`, starting with a letter or digit, 1–63 chars. */
@@ -35,7 +36,7 @@ export const RESERVED_NODE_NAMES: readonly string[] = Object.freeze([
   // scripting and utilities
   'Script', 'LogMessage', 'RegexExtract',
   // this library's interpreter nodes
-  'PythonInterpreter', 'JavaScriptInterpreter',
+  ...Object.values(INTERPRETER_NODES).map((node) => node.type),
 ]);
 
 /** Shows a hostile value safely: JSON-quoted (escapes invisible characters) and bounded. */

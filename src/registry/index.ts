@@ -20,6 +20,7 @@ export type {
   AuditAction,
   AuditEvent,
   MetadataSource,
+  NodeInspector,
   NodeManifest,
   NodeSummary,
   PublishInput,

@@ -6,11 +6,9 @@
  */
 import { IntegrityError, InvalidInputError } from '../errors.js';
 import { sha256Hex, sourceSha256 } from '../loader/hash.js';
-import type { CompiledNode, NodeMetadata } from '../loader/types.js';
+import type { NodeMetadata } from '../binding-core/types.js';
+import type { CompiledNode } from '../loader/types.js';
 import type { MetadataSource, NodeManifest } from './types.js';
-
-/** Metadata stored when no `inspect` function is configured. */
-export const DEFAULT_METADATA: NodeMetadata = Object.freeze({ category: 'action', ports: [] }) as NodeMetadata;
 
 /** Builds the manifest of a freshly compiled version. */
 export function buildManifest(

@@ -2,16 +2,20 @@
  * `TenantRegistry`: the versioned, per-tenant registry of custom nodes over any storage adapter.
  * See docs/registry.md for the life cycle, the storage layout and the guarantees.
  *
+ * Publishing happens here, in one place: check the upload once → compile it once → run it once in
+ * the sandbox (the `inspector` the registry is given, never a call back into its owner) → store.
+ * Without an inspector a registry still governs versions, but refuses to publish: a version
+ * stored without its props schema would run with unchecked props.
+ *
  * @module
  */
 import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 import { ConflictError, IntegrityError, InvalidInputError, NotFoundError } from '../errors.js';
-import { compileNode, type CompileOptions } from '../loader/compile.js';
-import { sha256Hex, sourceSha256 } from '../loader/hash.js';
+import { checkUpload, compileNode, type CheckedUpload, type CompileOptions } from '../loader/compile.js';
+import { sha256Hex } from '../loader/hash.js';
 import type { BlockOn } from '../loader/scan.js';
-import type { CompiledNode, NodeMetadata } from '../loader/types.js';
-import { DEFAULT_COMPILE_LIMITS, normalizeFiles } from '../loader/virtual-files.js';
+import type { CompiledNode } from '../loader/types.js';
 import type { RunnableBundle } from '../sandbox/types.js';
 import type { StorageAdapter } from '../storage-adapters/types.js';
 import { mapBounded, readAuditLog, writeAuditEvent, type AuditQuery } from './audit-log.js';
@@ -20,11 +24,12 @@ import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseN
 import { readIndex, updateIndex, type CasOptions, type IndexChange } from './index-store.js';
 import { indexPrefix, nameFromIndexKey, versionKeys } from './layout.js';
 import * as lifeCycle from './life-cycle.js';
-import { assertManifestIdentity, buildManifest, DEFAULT_METADATA, optionalText, requiredText } from './manifest.js';
+import { assertManifestIdentity, buildManifest, optionalText, requiredText } from './manifest.js';
 import { resolveInIndex } from './resolve.js';
 import type {
   AuditEvent,
   IndexDocument,
+  NodeInspector,
   NodeManifest,
   NodeSummary,
   PublishInput,
@@ -47,10 +52,12 @@ export interface TenantRegistryOptions {
   /** Which scan findings block publishing (default: none; overrides `compile.blockOn`). */
   blockOn?: BlockOn;
   /**
-   * Reads a node's metadata by running its bundle once (the sandbox's `NodeRunner.inspect`).
-   * Without it, publish stores `{ category: 'action', ports: [] }` with `metadataSource: 'default'`.
+   * Runs each new bundle once in a sandbox to read its metadata and props schema, e.g. a host's
+   * runner (`await host.nodeRunner()`). Required by `publish`, which otherwise throws
+   * `InvalidInputError` and stores nothing; the other methods work without it. `PluginHost`
+   * passes its sandbox.
    */
-  inspect?: (bundle: RunnableBundle) => Promise<NodeMetadata>;
+  inspector?: NodeInspector;
   /** Milliseconds since the epoch (default `Date.now`); used for timestamps and audit ids. */
   clock?: () => number;
   /** Node names tenants may not use, in addition to btree's built-ins and the interpreter nodes. */
@@ -82,11 +89,12 @@ const MAX_USAGES_PER_CALL = 1000;
 const MAX_NAMES_IN_HINT = 20;
 
 /**
- * A versioned, per-tenant registry of custom nodes.
+ * A versioned, per-tenant registry of custom nodes. `PluginHost` makes one (`host.registry`) with
+ * its sandbox as the inspector; a registry made by hand needs an `inspector` to publish.
  *
  * @example
  * ```ts
- * const registry = new TenantRegistry({ storage: new MemoryStorage() });
+ * const registry = new TenantRegistry({ storage: new MemoryStorage(), inspector: await host.nodeRunner() });
  * await registry.publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source, author: 'ana' });
  * await registry.approve('acme', 'SendSlackMessage', '1.0.0', { by: 'reviewer' });
  * await registry.activate('acme', 'SendSlackMessage', '1.0.0', { by: 'ana' });
@@ -98,7 +106,7 @@ export class TenantRegistry {
   readonly #storage: StorageAdapter;
   readonly #requireApproval: boolean;
   readonly #compile: CompileOptions;
-  readonly #inspect: ((bundle: RunnableBundle) => Promise<NodeMetadata>) | undefined;
+  readonly #inspector: NodeInspector | undefined;
   readonly #clock: () => number;
   readonly #reserved: ReadonlySet<string>;
   readonly #cas: CasOptions;
@@ -110,7 +118,15 @@ export class TenantRegistry {
     this.#storage = options.storage;
     this.#requireApproval = options.requireApproval ?? true;
     this.#compile = { ...options.compile, ...(options.blockOn ? { blockOn: options.blockOn } : {}) };
-    this.#inspect = options.inspect;
+    if ('inspect' in options) {
+      throw new InvalidInputError('invalid registry options', 'the `inspect` function option was replaced by `inspector`', {
+        hint: 'pass `{ inspector }` (any object with `inspect(bundle)`, e.g. `await host.nodeRunner()`) instead of `{ inspect }`',
+      });
+    }
+    if (options.inspector !== undefined && typeof options.inspector?.inspect !== 'function') {
+      throw new InvalidInputError('invalid registry options', '`inspector` has no `inspect(bundle)` method', { hint: 'pass a NodeRunner, e.g. `await host.nodeRunner()`' });
+    }
+    this.#inspector = options.inspector;
     this.#clock = options.clock ?? Date.now;
     this.#reserved = new Set(options.reservedNames ?? []);
     this.#cas = options.cas ?? {};
@@ -123,12 +139,16 @@ export class TenantRegistry {
   }
 
   /**
-   * Compiles, scans, inspects and stores a new version as a `draft`. Publishing the same upload
-   * again is a no-op (`created: false`); a different upload under an existing version fails.
+   * Compiles, scans, inspects (runs the bundle once in the `inspector`'s sandbox) and stores a new
+   * version as a `draft`. Publishing the same upload again is a no-op (`created: false`) that
+   * neither compiles nor inspects; a different upload under an existing version fails.
    *
-   * @throws CompileError, InvalidInputError, ConflictError (`version already exists with different content`).
+   * @throws InvalidInputError (also when the registry has no `inspector`: nothing is read or
+   *   stored), CompileError, ConflictError (`version already exists with different content`),
+   *   and whatever the inspector throws.
    */
   async publish(tenant: string, input: PublishInput): Promise<PublishResult> {
+    // 1. The request: ids, free text, and an inspector to read the props schema with.
     assertTenantId(tenant);
     if (typeof input !== 'object' || input === null) {
       throw new InvalidInputError('publish failed', 'the input must be `{ name, version, source | files }`', { context: { tenant } });
@@ -138,38 +158,21 @@ export class TenantRegistry {
     assertVersion(version);
     const author = optionalText('author', input.author, 200);
     const description = optionalText('description', input.description, 2000);
-    const limits = { ...DEFAULT_COMPILE_LIMITS, ...definedOnly(this.#compile.limits ?? {}) };
-    const upload = normalizeFiles(input, limits);
-    const identity = sourceSha256(upload.files, upload.entry);
+    const inspector = this.#requireInspector(tenant, name, version);
 
+    // 2. The upload, checked once. Its identity decides whether the version is new.
+    const upload = checkUpload(input, this.#compile);
     const existing = await this.#readManifest(tenant, name, version);
-    if (existing) return this.#republish(tenant, existing, identity, upload.files, upload.entry);
+    if (existing) return this.#republish(tenant, existing, upload);
 
-    const compiled = await compileNode({ name, version, files: upload.files, entry: upload.entry }, this.#compile);
-    let metadata = DEFAULT_METADATA;
-    let metadataSource: 'inspect' | 'default' = 'default';
-    if (this.#inspect) {
-      metadata = await this.#inspect({ tenantId: tenant, node: name, version, sha256: compiled.sha256, code: compiled.bundle, sourceMap: compiled.sourceMap });
-      metadataSource = 'inspect';
-    }
+    // 3. Compile (esbuild runs once), 4. read the metadata in the sandbox, 5. store.
+    const compiled = await compileNode({ name, version, upload }, this.#compile);
+    const metadata = await inspector.inspect(runnable(tenant, compiled));
     const extra: { author?: string; description?: string } = {};
     if (author !== undefined) extra.author = author;
     if (description !== undefined) extra.description = description;
-    const manifest = buildManifest(tenant, compiled, metadata, metadataSource, new Date(this.#clock()).toISOString(), extra);
-    const keys = versionKeys(tenant, name, version);
-    // The manifest is written first: it claims the version. A concurrent publisher of the same
-    // version either sees our manifest (and compares) or we see theirs.
-    try {
-      await this.#storage.put(keys.manifest, encodeJson(manifest), { ifNoneMatch: '*' });
-    } catch (e) {
-      const raced = await this.#readManifest(tenant, name, version);
-      if (!raced) throw e;
-      return this.#republish(tenant, raced, identity, upload.files, upload.entry, compiled);
-    }
-    this.#manifests.set(cacheKey(tenant, name, version), manifest);
-    await this.#writeArtifacts(tenant, manifest, upload.files, compiled);
-    const { doc } = await this.#update(tenant, name, lifeCycle.addVersion(tenant, name, entryFromManifest(manifest)));
-    return { created: true, manifest, info: lifeCycle.versionInfo(doc!, version) };
+    const manifest = buildManifest(tenant, compiled, metadata, 'inspect', new Date(this.#clock()).toISOString(), extra);
+    return this.#store(tenant, manifest, upload, compiled);
   }
 
   /** draft → approved. Approving an approved version is a no-op. */
@@ -352,6 +355,31 @@ export class TenantRegistry {
     return repaired ? readAuditLog(this.#storage, tenant, query) : events;
   }
 
+  #requireInspector(tenant: string, name: string, version: string): NodeInspector {
+    if (this.#inspector) return this.#inspector;
+    throw new InvalidInputError('publish failed', 'this registry has no `inspector`, so it cannot read the node\'s metadata and props schema', {
+      context: { tenant, node: name, version },
+      hint: 'publish through `PluginHost` (`host.registry.publish`), or pass `{ inspector: await host.nodeRunner() }` to `new TenantRegistry`',
+    });
+  }
+
+  /** Writes a new version: the manifest first (it claims the version), then its objects, then the index entry. */
+  async #store(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled: CompiledNode): Promise<PublishResult> {
+    const { name, version } = manifest;
+    // A concurrent publisher of the same version either sees our manifest (and compares) or we see theirs.
+    try {
+      await this.#storage.put(versionKeys(tenant, name, version).manifest, encodeJson(manifest), { ifNoneMatch: '*' });
+    } catch (e) {
+      const raced = await this.#readManifest(tenant, name, version);
+      if (!raced) throw e;
+      return this.#republish(tenant, raced, upload, compiled);
+    }
+    this.#manifests.set(cacheKey(tenant, name, version), manifest);
+    await this.#writeArtifacts(tenant, manifest, upload.files, compiled);
+    const { doc } = await this.#update(tenant, name, lifeCycle.addVersion(tenant, name, entryFromManifest(manifest)));
+    return { created: true, manifest, info: lifeCycle.versionInfo(doc!, version) };
+  }
+
   #assertIds(tenant: string, name: string, version: string): void {
     assertTenantId(tenant);
     assertNodeName(name, this.#reserved);
@@ -420,16 +448,9 @@ export class TenantRegistry {
   }
 
   /** The version's manifest exists: same upload → make sure every object and the index entry exist. */
-  async #republish(
-    tenant: string,
-    manifest: NodeManifest,
-    identity: string,
-    files: Record<string, string>,
-    entry: string,
-    compiled?: CompiledNode,
-  ): Promise<PublishResult> {
+  async #republish(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled?: CompiledNode): Promise<PublishResult> {
     const { name, version } = manifest;
-    if (manifest.sourceSha256 !== identity) {
+    if (manifest.sourceSha256 !== upload.sourceSha256) {
       throw new ConflictError('publish failed', 'version already exists with different content', {
         context: { tenant, node: name, version },
         hint: 'bump the version',
@@ -439,22 +460,23 @@ export class TenantRegistry {
     const [bundle, map] = await Promise.all([this.#storage.get(keys.bundle), this.#storage.get(keys.sourceMap)]);
     if (!bundle || !map) {
       // A publisher crashed between the manifest and the bundle: finish its work.
-      const fresh = compiled ?? (await compileNode({ name, version, files, entry }, { ...this.#compile, blockOn: {} }));
+      // Scan findings never block finishing a version that was already accepted.
+      const fresh = compiled ?? (await compileNode({ name, version, upload }, { ...this.#compile, blockOn: {} }));
       if (fresh.sha256 !== manifest.sha256) {
         throw new IntegrityError('cannot complete an interrupted publish', manifest.sha256, fresh.sha256, {
           context: { tenant, node: name, version },
           hint: 'the compiler changed since the first attempt; publish under a new version',
         });
       }
-      await this.#writeArtifacts(tenant, manifest, files, fresh);
+      await this.#writeArtifacts(tenant, manifest, upload.files, fresh);
     } else {
-      await this.#writeSources(tenant, manifest, files);
+      await this.#writeSources(tenant, manifest, upload.files);
     }
     const { doc } = await this.#update(tenant, name, lifeCycle.addVersion(tenant, name, entryFromManifest(manifest)));
     return { created: false, manifest, info: lifeCycle.versionInfo(doc!, version) };
   }
 
-  async #writeArtifacts(tenant: string, manifest: NodeManifest, files: Record<string, string>, compiled: CompiledNode): Promise<void> {
+  async #writeArtifacts(tenant: string, manifest: NodeManifest, files: Readonly<Record<string, string>>, compiled: CompiledNode): Promise<void> {
     const keys = versionKeys(tenant, manifest.name, manifest.version);
     const ctx = { tenant, node: manifest.name, version: manifest.version };
     const encoder = new TextEncoder();
@@ -465,7 +487,7 @@ export class TenantRegistry {
     ]);
   }
 
-  async #writeSources(tenant: string, manifest: NodeManifest, files: Record<string, string>): Promise<void> {
+  async #writeSources(tenant: string, manifest: NodeManifest, files: Readonly<Record<string, string>>): Promise<void> {
     const keys = versionKeys(tenant, manifest.name, manifest.version);
     const ctx = { tenant, node: manifest.name, version: manifest.version };
     const encoder = new TextEncoder();
@@ -477,8 +499,9 @@ function cacheKey(tenant: string, name: string, version: string): string {
   return `${tenant}/${name}/${version}`;
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The freshly compiled bundle as the sandbox runs it. */
+function runnable(tenantId: string, compiled: CompiledNode): RunnableBundle {
+  return { tenantId, node: compiled.name, version: compiled.version, sha256: compiled.sha256, code: compiled.bundle, sourceMap: compiled.sourceMap };
 }
 
 function entryFromManifest(m: NodeManifest) {

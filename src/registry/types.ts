@@ -2,7 +2,9 @@
  * Public shapes of the tenant registry: documents it stores and values it returns.
  * @module
  */
-import type { NodeMetadata, ScanFinding } from '../loader/types.js';
+import type { NodeMetadata } from '../binding-core/types.js';
+import type { ScanFinding } from '../loader/types.js';
+import type { RunnableBundle } from '../sandbox/types.js';
 
 /**
  * Status of a version as users see it. Derived from the stored review state, the deprecation
@@ -74,7 +76,11 @@ export interface VersionInfo {
   deprecated?: { reason: string; by?: string; at: string };
 }
 
-/** Where a node's metadata came from: the sandbox (`inspect`) or the registry's default. */
+/**
+ * Where a node's metadata came from. Every publish now reads it in the sandbox (`inspect`);
+ * `default` (`{ category: 'action', ports: [] }`, no props schema) remains on manifests that
+ * older releases stored when no inspector was configured.
+ */
 export type MetadataSource = 'inspect' | 'default';
 
 /** The immutable record of one published version (`…/<version>/manifest.json`). */
@@ -173,6 +179,20 @@ export interface PublishInput {
   entry?: string;
   description?: string;
   author?: string;
+}
+
+/**
+ * Reads a node's metadata (category, ports, props JSON Schema) by running its bundle once in a
+ * sandbox. `publish` needs one: the props schema it returns is what validates the node's props
+ * at every tick. Any `NodeRunner` is one (the isolated-vm sandbox pool); `PluginHost` passes its own.
+ *
+ * @example
+ * ```ts
+ * const registry = new TenantRegistry({ storage, inspector: await host.nodeRunner() });
+ * ```
+ */
+export interface NodeInspector {
+  inspect(bundle: RunnableBundle): Promise<NodeMetadata>;
 }
 
 /** The answer of `publish`. */

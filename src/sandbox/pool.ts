@@ -17,7 +17,7 @@
  */
 import { DisposedError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { isolatedVm } from '../platform/isolated-vm.js';
-import type { NodeMetadata } from '../loader/types.js';
+import type { NodeMetadata } from '../binding-core/types.js';
 import { BundleCache, type BundleCacheOptions } from './bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';

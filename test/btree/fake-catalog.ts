@@ -1,7 +1,7 @@
 /** An in-memory TenantNodeCatalog for the binding's unit tests. */
 import semver from 'semver';
 import type { ResolvedTenantNode, TenantNodeCatalog } from '../../src/btree/register-nodes.js';
-import type { NodeMetadata } from '../../src/loader/types.js';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
 import type { RunnableBundle } from '../../src/sandbox/types.js';
 import { fakeBundle } from './fake-runner.js';
 

@@ -3,7 +3,7 @@
  * that maps to a function of (props, blackboard) → outcome. No isolation at all — the real runner is
  * the isolated-vm `SandboxPool`, exercised by the end-to-end test.
  */
-import type { NodeMetadata } from '../../src/loader/types.js';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../../src/sandbox/types.js';
 
 export type FakeBehaviour = (input: TickInput) => Partial<TickOutcome> | Promise<Partial<TickOutcome>>;

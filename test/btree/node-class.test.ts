@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTenantNodeClass, type TenantNodeClass, type TenantNodeSpec } from '../../src/btree/node-class.js';
 import { PropsValidatorCache } from '../../src/btree/props-validator.js';
-import type { NodeMetadata } from '../../src/loader/types.js';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
 import { fakeBundle, FakeRunner, type FakeBehaviour } from './fake-runner.js';
 import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
 

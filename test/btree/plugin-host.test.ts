@@ -1,6 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BuiltinNodeProvider } from '../../src/btree/register-nodes.js';
-import { isBtreePluginsError } from '../../src/errors.js';
+import { DisposedError, isBtreePluginsError } from '../../src/errors.js';
+import { sha256Hex } from '../../src/loader/hash.js';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
+import { versionKeys } from '../../src/registry/layout.js';
+import type { RunnableBundle } from '../../src/sandbox/types.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import * as testHost from '../../src/testing/index.js';
@@ -20,6 +25,19 @@ afterEach(async () => {
 function track(host: PluginHost): PluginHost {
   hosts.push(host);
   return host;
+}
+
+const SLACK_SOURCE = readFileSync(new URL('../fixtures/nodes/send-slack-message.ts', import.meta.url), 'utf8');
+
+/** A FakeRunner whose `inspect` answers `metadata` and records every bundle it was shown. */
+function inspectingRunner(metadata: NodeMetadata) {
+  return Object.assign(new FakeRunner({}), { inspect: vi.fn(async (_bundle: RunnableBundle) => structuredClone(metadata)) });
+}
+
+async function storedKeys(storage: MemoryStorage): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of storage.list('')) out.push(e.key);
+  return out;
 }
 
 function provider(type: string, log: string[], failDispose = false): BuiltinNodeProvider {
@@ -130,6 +148,40 @@ describe(`PluginHost (${hostName})`, () => {
     await host.registerNodes(new btree.Registry(), 'acme', { yaml: 'type: [' });
     expect(warnings).toHaveLength(1);
     expect((warnings[0] as [string, unknown])[1]).toEqual({ tenantId: 'acme' });
+  });
+
+  it("publishes through host.registry: the host's runner inspects the compiled bundle once, and its props schema is stored", async () => {
+    const metadata: NodeMetadata = {
+      category: 'action',
+      ports: [{ name: 'channel', type: 'input', required: true }],
+      propsSchema: { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] },
+    };
+    const runner = inspectingRunner(metadata);
+    const storage = new MemoryStorage();
+    const host = track(new PluginHost({ btree, storage, runner, registry: { requireApproval: false } }));
+    const { created, manifest } = await host.registry.publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source: SLACK_SOURCE });
+    expect(created).toBe(true);
+    expect(runner.inspect).toHaveBeenCalledTimes(1);
+    const shown = runner.inspect.mock.calls[0]![0];
+    expect(shown).toMatchObject({ tenantId: 'acme', node: 'SendSlackMessage', version: '1.0.0', sha256: manifest.sha256 });
+    expect(manifest).toMatchObject({ metadata, metadataSource: 'inspect' });
+    const bundle = await storage.get(versionKeys('acme', 'SendSlackMessage', '1.0.0').bundle);
+    expect(sha256Hex(bundle!.body)).toBe(manifest.sha256);
+    expect(new TextDecoder().decode(bundle!.body)).toBe(shown.code);
+    await host.registry.activate('acme', 'SendSlackMessage', '1.0.0', { by: 'ops' });
+    expect((await host.registry.resolve('acme', 'SendSlackMessage')).metadata.propsSchema).toEqual(metadata.propsSchema);
+  });
+
+  it('publish-after-dispose: a registry kept past dispose refuses to publish and stores nothing', async () => {
+    const runner = inspectingRunner({ category: 'action', ports: [] });
+    const storage = new MemoryStorage();
+    const host = new PluginHost({ btree, storage, runner });
+    const registry = host.registry;
+    await host.dispose();
+    const error = await registry.publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source: SLACK_SOURCE }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DisposedError);
+    expect(runner.inspect).not.toHaveBeenCalled();
+    expect(await storedKeys(storage)).toEqual([]);
   });
 
   it('supports `await using`', async () => {

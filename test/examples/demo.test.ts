@@ -125,7 +125,9 @@ describe('npm run demo', () => {
     const dataDir = join(dir, 'conflict');
     const storage = new FsStorage({ root: join(dataDir, 'store') });
     const source = "import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';\nexport default class SendSlackMessage extends ActionNode {\n  protected async executeTick() { return NodeStatus.SUCCESS; }\n}\n";
-    await new TenantRegistry({ storage }).publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source });
+    // The metadata does not matter here, only the taken version: a fixed answer stands in for the sandbox.
+    const inspector = { inspect: async () => ({ category: 'action' as const, ports: [] }) };
+    await new TenantRegistry({ storage, inspector }).publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source });
     await storage.dispose();
 
     const failed = await runDemo(dataDir);

@@ -12,6 +12,7 @@
  */
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
 import type { StorageAdapter } from '../../src/storage-adapters/types.js';
+import { fixedInspector } from './helpers.js';
 
 /** What the scenario works on. */
 export interface ConcurrencyOptions {
@@ -58,7 +59,7 @@ export async function runConcurrencyActors(
       ids.map(async (i) => {
         const storage = await makeStorage();
         storages.push(storage);
-        const registry = new TenantRegistry({ storage });
+        const registry = new TenantRegistry({ storage, inspector: fixedInspector() });
         const version = actorVersion(i);
         await registry.publish(tenant, { name: node, version, source: actorSource(node, i), author: `actor-${i}` });
         await registry.approve(tenant, node, version, { by: `reviewer-${i}` });

@@ -1,9 +1,11 @@
 /**
  * Shared fixtures of the registry tests: a registry over a fresh memory store, a fixed clock,
- * and small valid node sources.
+ * small valid node sources, and an inspector that stands in for the sandbox.
  */
 import { readFileSync } from 'node:fs';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
 import { TenantRegistry, type TenantRegistryOptions } from '../../src/registry/tenant-registry.js';
+import type { NodeInspector } from '../../src/registry/types.js';
 import { MemoryBackend, MemoryStorage } from '../../src/storage-adapters/memory.js';
 
 /** The seed's example node, unchanged. */
@@ -28,10 +30,21 @@ export function steppingClock(start = Date.UTC(2026, 0, 1)): () => number {
   return () => (t += 1000);
 }
 
-/** A registry on a fresh backend (returned too, for tampering and for second registries). */
+/** The metadata {@link fixedInspector} reports unless told otherwise. */
+export const FIXED_METADATA: NodeMetadata = { category: 'action', ports: [] };
+
+/**
+ * An inspector that answers `metadata` without running the bundle: registry tests are about
+ * storage and versions; the real sandbox inspect is exercised by test/btree and test/sandbox.
+ */
+export function fixedInspector(metadata: NodeMetadata = FIXED_METADATA): NodeInspector {
+  return { inspect: async () => structuredClone(metadata) };
+}
+
+/** A registry (with {@link fixedInspector}) on a fresh backend (returned too, for tampering and for second registries). */
 export function makeRegistry(options: Partial<TenantRegistryOptions> = {}) {
   const backend = new MemoryBackend();
   const storage = new MemoryStorage({ backend });
-  const registry = new TenantRegistry({ storage, clock: steppingClock(), ...options });
+  const registry = new TenantRegistry({ storage, clock: steppingClock(), inspector: fixedInspector(), ...options });
   return { backend, storage, registry };
 }

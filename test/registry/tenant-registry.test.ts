@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CompileError, ConflictError, IntegrityError, InvalidInputError, NotFoundError } from '../../src/errors.js';
 import { sha256Hex } from '../../src/loader/hash.js';
-import type { NodeMetadata } from '../../src/loader/types.js';
+import type { NodeMetadata } from '../../src/binding-core/types.js';
 import { indexKey, versionKeys } from '../../src/registry/layout.js';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
 import type { RunnableBundle } from '../../src/sandbox/types.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import type { StorageAdapter } from '../../src/storage-adapters/types.js';
-import { makeRegistry, nodeSource, SEND_SLACK_SOURCE, steppingClock } from './helpers.js';
+import { fixedInspector, makeRegistry, nodeSource, SEND_SLACK_SOURCE, steppingClock } from './helpers.js';
 
 const T = 'acme';
 const SLACK = 'SendSlackMessage';
@@ -44,7 +44,7 @@ describe('publish', () => {
     expect(result.created).toBe(true);
     expect(result.info).toMatchObject({ tenantId: T, name: SLACK, version: '1.0.0', status: 'draft', active: false, publishedBy: 'ana' });
     const m = result.manifest;
-    expect(m).toMatchObject({ tenantId: T, name: SLACK, version: '1.0.0', entry: 'index.ts', author: 'ana', description: 'posts to Slack', metadataSource: 'default' });
+    expect(m).toMatchObject({ tenantId: T, name: SLACK, version: '1.0.0', entry: 'index.ts', author: 'ana', description: 'posts to Slack', metadataSource: 'inspect' });
     expect(m.metadata).toEqual({ category: 'action', ports: [] });
     expect(m.imports).toEqual(['@temporalio/workflow', '@wayfarer-ai/btree']);
     expect(m.esbuildVersion).toMatch(/^\d+\.\d+\.\d+$/);
@@ -59,10 +59,10 @@ describe('publish', () => {
     expect(stored.filter((key) => key.includes('/audit/'))).toHaveLength(1);
   });
 
-  it('stores the metadata the sandbox inspect function reads, with metadataSource inspect', async () => {
+  it('stores the metadata the inspector reads, with metadataSource inspect', async () => {
     const metadata: NodeMetadata = { category: 'action', ports: [{ name: 'channel', type: 'input', required: true }], propsSchema: { type: 'object' } };
     const inspect = vi.fn(async (_bundle: RunnableBundle) => metadata);
-    const { registry } = setup({ inspect });
+    const { registry } = setup({ inspector: { inspect } });
     const { manifest } = await registry.publish(T, { name: SLACK, version: '1.0.0', source: SEND_SLACK_SOURCE });
     expect(inspect).toHaveBeenCalledTimes(1);
     const arg = inspect.mock.calls[0]![0];
@@ -105,7 +105,7 @@ describe('publish', () => {
     await registry.publish(T, { name: 'Dup', version: '1.0.0', source: nodeSource('Dup', 1) });
     const second = new MemoryStorage({ backend });
     storages.push(second);
-    const other = new TenantRegistry({ storage: second });
+    const other = new TenantRegistry({ storage: second, inspector: fixedInspector() });
     await expect(other.publish(T, { name: 'Dup', version: '1.0.0', source: nodeSource('Dup', 9) })).rejects.toThrow(/different content/);
   });
 
@@ -115,7 +115,7 @@ describe('publish', () => {
     const k = versionKeys(T, 'Crash', '1.0.0');
     await storage.delete(k.bundle);
     await storage.delete(k.sourceMap);
-    const again = await new TenantRegistry({ storage }).publish(T, { name: 'Crash', version: '1.0.0', source: nodeSource('Crash') });
+    const again = await new TenantRegistry({ storage, inspector: fixedInspector() }).publish(T, { name: 'Crash', version: '1.0.0', source: nodeSource('Crash') });
     expect(again.created).toBe(false);
     expect((await registry.loadBundle(T, 'Crash', '1.0.0')).sha256).toBe(manifest.sha256);
   });
@@ -318,7 +318,7 @@ describe('reading', () => {
     expect(await registry.resolve(T, 'Res@~1.3')).toMatchObject({ version: '1.3.0', warning: 'Res@1.3.0 is deprecated: bug' });
     expect((await registry.resolve(T, 'Res@>=1')).version).toBe('2.0.0');
     const resolved = await registry.resolve(T, 'Res@1.x');
-    expect(resolved).toMatchObject({ tenantId: T, name: 'Res', status: 'approved', metadata: { category: 'action', ports: [] }, metadataSource: 'default' });
+    expect(resolved).toMatchObject({ tenantId: T, name: 'Res', status: 'approved', metadata: { category: 'action', ports: [] }, metadataSource: 'inspect' });
     await expect(registry.resolve(T, 'Res@1.4.0')).rejects.toThrow(/draft.*approve it first/);
     await expect(registry.resolve(T, 'Res@^3')).rejects.toThrow(NotFoundError);
     await expect(registry.resolve(T, 'Res@not a range!')).rejects.toThrow(InvalidInputError);
