@@ -70,7 +70,7 @@ describe('doc examples: markers', () => {
       tree: ['yaml'],
       json: ['json'],
       shell: ['sh'],
-      text: [''],
+      text: ['', 'markdown'],
       'temporal-worker': ['ts'],
       'temporal-workflow': ['ts'],
     };
