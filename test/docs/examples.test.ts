@@ -70,6 +70,7 @@ describe('doc examples: markers', () => {
       tree: ['yaml'],
       json: ['json'],
       shell: ['sh'],
+      output: [''],
       text: ['', 'markdown'],
       'temporal-worker': ['ts'],
       'temporal-workflow': ['ts'],
@@ -283,6 +284,40 @@ describe('doc examples: shell (parsed by bash; the npm scripts and repository pa
       for (const m of commands.matchAll(/(?<![\w/.$-])((?:src|test|scripts|examples|bench|docs)\/[\w./-]*)/g)) {
         expect(existsSync(join(repoRoot, m[1]!)), `${m[1]} is named by the command but does not exist`).toBe(true);
       }
+    });
+  }
+});
+
+describe('doc examples: output (the text a tree really fails with)', () => {
+  const host = new PluginHost({ btree: testHost, storage: new testHost.MemoryStorage(), interpreters: { javascript: true, python: true } });
+  afterAll(() => host.dispose());
+
+  for (const block of byKind('output')) {
+    it(title(block), async () => {
+      const options = block.marker!.options as { thrownBy?: unknown };
+      if (options.thrownBy === undefined) throw new Error(`${title(block)}: an output marker needs "thrownBy:", the tree that fails with it`);
+      const yaml = typeof options.thrownBy === 'string' ? options.thrownBy : JSON.stringify(options.thrownBy);
+      const error = await runTree(host, 'docs', yaml, loadYaml(yaml), {}).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(testHost.ConfigurationError);
+      expect((error as Error).message).toBe(block.code.trimEnd());
+    });
+  }
+});
+
+describe('doc examples: text with a folder list (every folder named, every name a folder)', () => {
+  for (const block of byKind('text').filter((b) => b.marker!.options.lists !== undefined)) {
+    it(title(block), () => {
+      const dir = String(block.marker!.options.lists).replace(/\/$/, '');
+      const folders = readdirSync(join(repoRoot, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      // The block lists `<dir>/` and, indented below it, one `<name>/` per folder.
+      const section = block.code.split(`${dir}/\n`)[1]?.split(/\n(?=\S)/)[0] ?? '';
+      const named = [...section.matchAll(/^\s+([\w.-]+)\/(?=\s)/gm)].map((m) => m[1]!);
+      expect(named.filter((n) => !folders.includes(n)), `named in the block but not in ${dir}/`).toEqual([]);
+      expect(folders.filter((f) => !named.includes(f)), `in ${dir}/ but not named in the block`).toEqual([]);
+      for (const m of block.code.matchAll(/^([\w.-]+)\/(?=\s)/gm)) expect(existsSync(join(repoRoot, m[1]!)), `${m[1]}/`).toBe(true);
     });
   }
 });

@@ -31,6 +31,7 @@ export const EXAMPLE_KINDS = [
   'tree',
   'json',
   'shell',
+  'output',
   'text',
   'skip',
   'temporal-worker',
