@@ -15,14 +15,13 @@ import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { StorageError, type PreconditionFailedError } from '../errors.js';
 import { BucketAdapter, bucketHint, MISSING_BUCKET_HINT, unlessAbsent, WRITE_ID, type BucketPage, type FailureReport } from './bucket-adapter.js';
 import { importOptional } from './optional-import.js';
-import type { DeleteCondition, PutResult, StorageAdapterOptions, StoredObject, WriteCondition } from './types.js';
+import type { BucketAdapterOptions } from './bucket-options.js';
+import type { DeleteCondition, PutResult, StoredObject, WriteCondition } from './types.js';
 
 type GcsSdk = typeof import('@google-cloud/storage');
 
 /** Options of {@link GcsStorage}. */
-export interface GcsStorageOptions extends StorageAdapterOptions {
-  /** The bucket. It must exist; the adapter never creates buckets. */
-  bucket: string;
+export interface GcsStorageOptions extends BucketAdapterOptions {
   /**
    * A `Storage` you own, or the options of one the adapter creates: `{ projectId, keyFilename,
    * apiEndpoint, … }` (`apiEndpoint` points it at an emulator such as fake-gcs-server). The
@@ -31,8 +30,6 @@ export interface GcsStorageOptions extends StorageAdapterOptions {
    * (project and credentials from the environment).
    */
   storage?: Storage | StorageOptions;
-  /** Objects per listing page, 1–1000 (default 1000). */
-  pageSize?: number;
 }
 
 const ADAPTER = 'gcs';

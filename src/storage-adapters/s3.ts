@@ -14,16 +14,15 @@ import type { S3Client, S3ClientConfig, GetObjectCommandOutput, HeadObjectComman
 import { StorageError, type PreconditionFailedError } from '../errors.js';
 import { BucketAdapter, bucketHint, unlessAbsent, WRITE_ID, type BucketPage, type FailureReport } from './bucket-adapter.js';
 import { importOptional } from './optional-import.js';
-import type { DeleteCondition, PutResult, StorageAdapterOptions, StoredObject, WriteCondition } from './types.js';
+import type { BucketAdapterOptions } from './bucket-options.js';
+import type { DeleteCondition, PutResult, StoredObject, WriteCondition } from './types.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 /** The SDK module (requests are built from its command classes) and the client that sends them. */
 type S3Connection = { sdk: S3Sdk; client: S3Client };
 
 /** Options of {@link S3Storage}. */
-export interface S3StorageOptions extends StorageAdapterOptions {
-  /** The bucket. It must exist; the adapter never creates buckets. */
-  bucket: string;
+export interface S3StorageOptions extends BucketAdapterOptions {
   /**
    * An `S3Client` you own (the adapter never destroys it), or the configuration of one the adapter
    * creates and destroys on `dispose()`: `{ region, endpoint, credentials, forcePathStyle, … }`.
@@ -31,8 +30,6 @@ export interface S3StorageOptions extends StorageAdapterOptions {
    * `retry` alone decides. Default: `{}` (region and credentials from the environment).
    */
   client?: S3Client | S3ClientConfig;
-  /** Keys per `ListObjectsV2` page, 1–1000 (default 1000). */
-  pageSize?: number;
 }
 
 const ADAPTER = 's3';
