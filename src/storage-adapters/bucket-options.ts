@@ -11,7 +11,9 @@ import type { StorageAdapterOptions } from './types.js';
 
 /** The options every bucket adapter accepts. */
 export interface BucketAdapterOptions extends StorageAdapterOptions {
+  /** The bucket. It must exist; the adapter never creates buckets. */
   bucket: string;
+  /** Keys per listing page (S3 `ListObjectsV2`, GCS `objects.list`), 1–1000 (default 1000). */
   pageSize?: number;
 }
 

@@ -4,8 +4,9 @@ import { collectScriptInputs, createInterpreterNodeClass, interpreterNodeMetadat
 import { createJavaScriptInterpreterClass, QuickJsEngine } from '../../src/interpreters/javascript.js';
 import { JAVASCRIPT_LIMITS } from '../../src/binding-core/interpreter-props.js';
 import type { InterpreterEngine, InterpreterLogFields, InterpreterLogger, ScriptOutcome, ScriptRequest } from '../../src/binding-core/interpreter-types.js';
-import * as testHost from '../../src/testing/index.js';
+import { loadBtree } from '../setup/btree-module.js';
 
+const testHost = await loadBtree();
 const btree = testHost as unknown as BtreeModule;
 
 /** A scripted engine, to pin what the node does with each outcome independently of QuickJS. */

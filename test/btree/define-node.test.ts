@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PluginHost } from '../../src/plugin-host.js';
 import type { SandboxPool } from '../../src/sandbox/pool.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
-import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 
 const SOURCE = `
 import { defineNode, z, NodeStatus } from '@wayfarer-ai/btree-plugins/sdk';

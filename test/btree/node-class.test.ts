@@ -3,7 +3,7 @@ import { createTenantNodeClass, type TenantNodeClass, type TenantNodeSpec } from
 import { PropsValidatorCache } from '../../src/btree/props-validator.js';
 import type { NodeMetadata } from '../../src/binding-core/types.js';
 import { fakeBundle, FakeRunner, type FakeBehaviour } from './fake-runner.js';
-import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 
 let btree: SuiteBtree;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import type { SandboxPool } from '../../src/sandbox/pool.js';
-import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 import { NOTIFICATION_YAML as YAML } from '../../examples/seed-workflows.js';
 
 const fixture = (file: string) => readFileSync(new URL(`../fixtures/nodes/${file}`, import.meta.url), 'utf8');

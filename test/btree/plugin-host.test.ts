@@ -10,7 +10,7 @@ import { PluginHost } from '../../src/plugin-host.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import * as testHost from '../../src/testing/index.js';
 import { FakeRunner } from './fake-runner.js';
-import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 
 let btree: SuiteBtree;
 beforeAll(async () => {

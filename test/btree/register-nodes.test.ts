@@ -4,7 +4,7 @@ import { BundleMemo } from '../../src/btree/bundle-memo.js';
 import { isBtreePluginsError } from '../../src/errors.js';
 import { FakeCatalog } from './fake-catalog.js';
 import { FakeRunner } from './fake-runner.js';
-import { hostName, loadBtree, type SuiteBtree } from './host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 
 let btree: SuiteBtree;
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { startDataServer, type DataServer } from '../../examples/demo/data-server.js';
 import { dataProcessingYaml } from '../../examples/seed-workflows.js';
 import { createHttpRequestNode, httpRequestMetadata } from '../../examples/host-nodes/http-request.js';
-import { hostName, loadBtree, type SuiteBtree } from '../btree/host-module.js';
+import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 
 const VALUES = [3, 1.5, 4, 1, 5, 9, 2, 6, 5, 3.25];
 const mean = VALUES.reduce((a, b) => a + b, 0) / VALUES.length;

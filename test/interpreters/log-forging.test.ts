@@ -10,7 +10,9 @@ import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginHost } from '../../src/plugin-host.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
-import * as testHost from '../../src/testing/index.js';
+import { loadBtree } from '../setup/btree-module.js';
+
+const testHost = await loadBtree();
 
 type Line = { level: string; message: string; fields: Record<string, unknown> };
 

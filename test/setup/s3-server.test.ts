@@ -1,10 +1,11 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Storage } from '../../src/storage-adapters/s3.js';
+import { s3Buckets, type TestBuckets } from './buckets.js';
+import { s3TestServer } from './servers/env.js';
 import { S3_ENV, startMotoServer } from './servers/s3-server.js';
 import type { TestServer } from './servers/types.js';
 
@@ -13,17 +14,7 @@ import type { TestServer } from './servers/types.js';
 // spawnSync did when the server froze.
 let moto: TestServer;
 let endpoint: string;
-
-async function createBucket(): Promise<string> {
-  const bucket = `s3-server-${randomBytes(4).toString('hex')}`;
-  const admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'moto-test', secretAccessKey: 'moto-test' } });
-  try {
-    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  } finally {
-    admin.destroy();
-  }
-  return bucket;
-}
+let buckets: TestBuckets<S3ClientConfig>;
 
 /** Rejects with `message` unless `work` settles within `ms` (a liveness bound, not a timing assertion). */
 function within<T>(ms: number, message: string, work: Promise<T>): Promise<T> {
@@ -37,15 +28,17 @@ function within<T>(ms: number, message: string, work: Promise<T>): Promise<T> {
 beforeAll(async () => {
   moto = await startMotoServer(() => {});
   endpoint = moto.env[S3_ENV.endpoint]!;
+  buckets = s3Buckets(s3TestServer(moto.env));
 }, 60_000);
 
 afterAll(async () => {
+  await buckets?.close();
   await moto?.stop();
 });
 
 describe('moto (S3 test server) stays answering', () => {
   it('answers 400 mixed requests (1 MiB puts, gets of absent keys, lists) while the process that started it blocks its event loop', async () => {
-    const bucket = await createBucket();
+    const bucket = await buckets.create('s3-server');
     const rounds = 80;
     const fixture = fileURLToPath(new URL('./fixtures/s3-mixed-load.ts', import.meta.url));
     // spawnSync blocks this process, which started moto; the old setup froze after ~270 requests.
@@ -61,12 +54,8 @@ describe('moto (S3 test server) stays answering', () => {
   }, 60_000);
 
   it('a client stalled mid-upload does not stop it answering other clients', async () => {
-    const bucket = await createBucket();
-    const storage = new S3Storage({
-      bucket,
-      client: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'moto-test', secretAccessKey: 'moto-test' } },
-      retry: { attempts: 1 },
-    });
+    const bucket = await buckets.create('s3-server');
+    const storage = new S3Storage({ bucket, client: buckets.config(), retry: { attempts: 1 } });
     // Announce 1 MiB, send a quarter, then go quiet: the server is left reading this body.
     const url = new URL(`/${bucket}/stalled`, endpoint);
     const stalled: ClientRequest = request(url, { method: 'PUT', headers: { 'content-length': String(1024 * 1024) } });

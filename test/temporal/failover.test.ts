@@ -14,7 +14,7 @@ import type { BtreeModule } from '../../src/binding-core/host-btree.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { createPluginActivities } from '../../src/temporal/activities.js';
-import * as testHost from '../../src/testing/index.js';
+import { testHost } from '../setup/btree-module.js';
 import type { testTree } from './fixtures/workflows.js';
 import { temporalHarness, workflowId, type TemporalHarness } from './helpers/temporal.js';
 import { temporalTestServer } from '../setup/servers/env.js';

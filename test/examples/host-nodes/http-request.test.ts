@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpRequestNode, httpRequestMetadata, type HttpRequestNodeOptions } from '../../../examples/host-nodes/http-request.js';
-import { loadBtree, type SuiteBtree } from '../../btree/host-module.js';
+import { loadBtree, type SuiteBtree } from '../../setup/btree-module.js';
 
 interface Seen {
   method: string;

@@ -6,21 +6,32 @@ import { GCS_ENV } from './gcs-server.js';
 import { S3_ENV } from './s3-server.js';
 import { TEMPORAL_ENV } from './temporal-server.js';
 
-function required(name: string): string {
-  const value = process.env[name];
+function required(name: string, env: Record<string, string | undefined> = process.env): string {
+  const value = env[name];
   if (!value) {
     throw new Error(`${name} is not set: the vitest global setup (test/setup/global-setup.ts) did not run or did not start the server. HINT: run tests with \`npx vitest run …\` from the repository root`);
   }
   return value;
 }
 
-/** Endpoint and root credentials of the S3 test server. */
-export function s3TestServer(): { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string } {
+/** Endpoint and root credentials of an S3 test server. */
+export interface S3TestServer {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * Endpoint and root credentials of the S3 test server, or of the one whose variables `env` holds
+ * (a server a test file started itself, as `TestServer.env`).
+ */
+export function s3TestServer(env: Record<string, string | undefined> = process.env): S3TestServer {
   return {
-    endpoint: required(S3_ENV.endpoint),
-    region: process.env[S3_ENV.region] || 'us-east-1',
-    accessKeyId: required(S3_ENV.accessKey),
-    secretAccessKey: required(S3_ENV.secretKey),
+    endpoint: required(S3_ENV.endpoint, env),
+    region: env[S3_ENV.region] || 'us-east-1',
+    accessKeyId: required(S3_ENV.accessKey, env),
+    secretAccessKey: required(S3_ENV.secretKey, env),
   };
 }
 

@@ -9,7 +9,7 @@ import type { Capability } from '../../../src/sandbox/tenant-sandbox.js';
 import { MemoryStorage } from '../../../src/storage-adapters/memory.js';
 import type { StorageAdapter } from '../../../src/storage-adapters/types.js';
 import { createPluginActivities } from '../../../src/temporal/activities.js';
-import * as testHost from '../../../src/testing/index.js';
+import { testHost } from '../../setup/btree-module.js';
 import type { BtreeModule } from '../../../src/binding-core/host-btree.js';
 
 /** The seed's node sources (test/fixtures/nodes). */
