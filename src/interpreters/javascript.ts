@@ -31,10 +31,10 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { BtreeModule, HostNodeMetadata } from '../btree/host-btree.js';
 import { DisposedError, InvalidInputError, MissingDependencyError } from '../errors.js';
+import { guestSource } from '../guest-source.js';
 import { createInterpreterNodeClass, interpreterNodeMetadata, type InterpreterNodeClass, type InterpreterNodeOptions } from './interpreter-node.js';
 import { CHECKER_SOURCE, CONSOLE_SOURCE, DESCRIBE_SOURCE, PRELUDE_FILENAME, PRELUDE_INTRINSICS, PRELUDE_SOURCE, SCRIPT_FILENAME } from './javascript-prelude.js';
 import { outcomeFromEnvelope } from './javascript-envelope.js';
-import { WORKER_SOURCE } from './javascript-worker-source.js';
 import { toJsonSafe } from './json-safe.js';
 import { formatMs, isExposableName, JAVASCRIPT_LIMITS } from './props.js';
 import type { InterpreterEngine, JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from './types.js';
@@ -64,6 +64,9 @@ export interface QuickJsEngineOptions {
    */
   debug?: boolean;
 }
+
+/** The worker thread's code (javascript-guest/worker.cjs), started with `eval: true`. */
+const WORKER_SOURCE = guestSource('interpreters/javascript-guest/worker.cjs');
 
 const DEFAULT_STACK_BYTES = 256 * 1024;
 /** The `lean` context: ECMAScript basics, Date, eval/Function, RegExp, JSON, Map/Set, Promise. */

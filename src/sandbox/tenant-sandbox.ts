@@ -15,7 +15,7 @@ import { isolatedVm } from '../platform/isolated-vm.js';
 import { DisposedError, InvalidInputError } from '../errors.js';
 import type { BundleCache, CachedBundle } from './bundle-cache.js';
 import { BundleFactoryError } from './bundle-factory.js';
-import { SDK_SPECIFIER } from './guest/public-modules-source.js';
+import { SDK_SPECIFIER } from './guest/modules.js';
 import { limitMessage, type SandboxLimits } from './limits.js';
 import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
 import { parseGuestJson } from './safe-json.js';
@@ -51,7 +51,7 @@ const CAPABILITY_NAME = /^[A-Za-z_$][\w$]{0,63}$/;
 /**
  * What every guest entry point that runs tenant code (`startTick`, `resume`, `inspect`) ends with:
  * isolated-vm reports the first unhandled rejection of a call, reading it outside any timeout, so
- * the runtime rejects a private promise with this marker first (see core-source.ts). A call that
+ * the runtime rejects a private promise with this marker first (see guest/core.js). A call that
  * ends without it has left isolated-vm's rejection list in an unknown state.
  */
 const EPILOGUE_MARKER = 'wf:epilogue';

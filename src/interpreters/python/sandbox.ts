@@ -14,7 +14,7 @@ import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import { BtreePluginsError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../types.js';
-import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest/runner-source.js';
+import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import type { PackageSet } from './packages.js';
 import { wasmModuleTransfer, type PyodideRuntime } from './pyodide-runtime.js';
 
