@@ -13,7 +13,7 @@
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import { DisposedError, InvalidInputError } from '../errors.js';
-import type { BundleCache, CachedBundle } from './bundle-cache.js';
+import type { CompiledBundleCache, CachedBundle } from './compiled-bundle-cache.js';
 import { BundleFactoryError } from './bundle-factory.js';
 import { SDK_SPECIFIER } from './guest/modules.js';
 import { limitMessage, type SandboxLimits } from './limits.js';
@@ -95,7 +95,7 @@ export class TenantSandbox {
   constructor(
     readonly tenantId: string,
     readonly limits: SandboxLimits,
-    private readonly bundles: BundleCache,
+    private readonly bundles: CompiledBundleCache,
     private readonly onDispose: (sandbox: TenantSandbox, reason: string) => void,
     onCatastrophicError?: (message: string) => void,
   ) {
