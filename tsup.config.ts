@@ -1,4 +1,34 @@
-import { defineConfig } from 'tsup';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+import { GUEST_FILES } from './src/guest-source.js';
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/** The one declaration of src/guest-source.ts that the build fills in. */
+export const GUEST_PLACEHOLDER = 'const INLINED: GuestSources | undefined = undefined;';
+
+/**
+ * Inlines the guest files (src/guest-source.ts) into the build: their texts replace the
+ * `INLINED` placeholder, so `dist/` needs no guest file at run time. Fails the build when the
+ * placeholder is not there exactly once.
+ */
+export function inlineGuestSources(): EsbuildPlugin {
+  return {
+    name: 'inline-guest-sources',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]guest-source\.ts$/ }, async (args) => {
+        const code = await readFile(args.path, 'utf8');
+        if (code.split(GUEST_PLACEHOLDER).length !== 2) throw new Error(`${args.path}: expected the line "${GUEST_PLACEHOLDER}" exactly once`);
+        const texts: Record<string, string> = {};
+        for (const file of GUEST_FILES) texts[file] = await readFile(join(dirname(args.path), file), 'utf8');
+        // A function, not a string: the texts hold `$'` and `$&`, which a replacement string would expand.
+        const inlined = `const INLINED: GuestSources | undefined = ${JSON.stringify(texts)};`;
+        return { contents: code.replace(GUEST_PLACEHOLDER, () => inlined), loader: 'ts' };
+      });
+    },
+  };
+}
 
 /**
  * One entry per public subpath. `test/package/exports.test.ts` checks that this list and
@@ -28,4 +58,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  esbuildPlugins: [inlineGuestSources()],
 });

@@ -81,6 +81,7 @@ export type {
   SandboxLimits,
   SandboxLogger,
   BundleCacheOptions,
+  CompiledBundleCacheOptions,
   GuestIdentity,
   GuestLogLine,
   JsonValue,

@@ -1,5 +1,5 @@
 /**
- * Reads the envelope of a successful JavaScript run on the host (private helper of `javascript.ts`).
+ * Reads the envelope of a successful JavaScript run on the host (private helper of `javascript-worker-pool.ts`).
  *
  * The worker copies the envelope text out of QuickJS after checking its length, and does not parse
  * it: the host parses it here, once, and treats it as untrusted — a QuickJS whose memory a script had

@@ -31,7 +31,7 @@ import type { InterpreterEngine, ScriptOutcome, ScriptRequest } from '../binding
 import { loadPackageSet, releasePackageSet, type PackageSet } from './python/packages.js';
 import { TenantPool } from './python/pool.js';
 import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime.js';
-import { PyodideSandbox } from './python/sandbox.js';
+import { PyodideIsolate } from './python/pyodide-isolate.js';
 import { getSnapshot } from './python/snapshot.js';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
@@ -83,7 +83,7 @@ interface Ready {
 export class PythonEngine implements InterpreterEngine {
   readonly language = 'python' as const;
   readonly #options: Required<Omit<PythonEngineOptions, 'packageDir' | 'lockFile' | 'cacheDir'>> & PythonEngineOptions;
-  readonly #pool: TenantPool<PyodideSandbox>;
+  readonly #pool: TenantPool<PyodideIsolate>;
   #ready: Promise<Ready> | undefined;
   #disposed = false;
 
@@ -181,9 +181,9 @@ export class PythonEngine implements InterpreterEngine {
     return this.#ready;
   }
 
-  async #createSandbox(_tenant: string): Promise<PyodideSandbox> {
+  async #createSandbox(_tenant: string): Promise<PyodideIsolate> {
     const ready = await this.#init();
-    return PyodideSandbox.create({
+    return PyodideIsolate.create({
       runtime: ready.runtime,
       snapshot: ready.snapshot,
       ...(ready.packages ? { packages: ready.packages } : {}),

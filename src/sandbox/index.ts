@@ -7,5 +7,5 @@ export type { SandboxLogger, SandboxPoolOptions, SandboxPoolStats, TenantSandbox
 export type { Capability, CapabilityContext } from './tenant-sandbox.js';
 export { DEFAULT_LIMITS, resolveLimits, limitMessage } from './limits.js';
 export type { SandboxLimits } from './limits.js';
-export type { BundleCacheOptions } from './bundle-cache.js';
+export type { BundleCacheOptions, CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
 export type { GuestIdentity, GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';

@@ -18,7 +18,7 @@
 import { DisposedError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import type { NodeMetadata } from '../binding-core/types.js';
-import { BundleCache, type BundleCacheOptions } from './bundle-cache.js';
+import { CompiledBundleCache, type CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
@@ -53,7 +53,7 @@ export interface SandboxPoolOptions {
   /** Most live isolates (default 64). The least recently used idle one is disposed beyond that. */
   maxIsolates?: number;
   /** Bounds of the compiled-bundle cache. */
-  bundleCache?: BundleCacheOptions;
+  bundleCache?: CompiledBundleCacheOptions;
 }
 
 /** Counters for leak checks and operations. */
@@ -73,7 +73,7 @@ const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Runs tenant bundles in per-tenant isolated-vm isolates. */
 export class SandboxPool implements NodeRunner {
   private readonly sandboxes = new Map<string, TenantSandbox>();
-  private readonly bundles: BundleCache;
+  private readonly bundles: CompiledBundleCache;
   private readonly hostLimits: SandboxLimits;
   private readonly logs: GuestLogForwarder;
   private readonly maxIsolates: number;
@@ -84,7 +84,7 @@ export class SandboxPool implements NodeRunner {
     // Fail here, with the fix named, on a Node whose isolated-vm build is missing or unfit.
     isolatedVm();
     this.hostLimits = resolveLimits(options.limits);
-    this.bundles = new BundleCache(options.bundleCache);
+    this.bundles = new CompiledBundleCache(options.bundleCache);
     this.logs = options.logForwarder ?? new GuestLogForwarder(options.logger);
     this.maxIsolates = options.maxIsolates ?? 64;
     if (!Number.isInteger(this.maxIsolates) || this.maxIsolates < 1) {

@@ -4,18 +4,7 @@
  * @module
  */
 import type ivm from 'isolated-vm';
-import { CORE_SOURCE } from './guest/core-source.js';
-import {
-  BTREE_SOURCE,
-  BTREE_SPECIFIER,
-  INTERNAL_SPECIFIER,
-  SDK_SOURCE,
-  SDK_SPECIFIER,
-  TEMPORAL_SOURCE,
-  TEMPORAL_SPECIFIER,
-  ZOD_MODULE_SOURCE,
-  ZOD_SPECIFIER,
-} from './guest/public-modules-source.js';
+import { BASE_MODULES, BTREE_SPECIFIER, INTERNAL_SPECIFIER, SDK_MODULES, SDK_SPECIFIER, TEMPORAL_SPECIFIER, type RuntimeModuleSource } from './guest/modules.js';
 import { zodGuestSource } from './guest/zod-bundle.js';
 
 /** The specifiers a tenant bundle may import. */
@@ -69,9 +58,8 @@ export class RuntimeModules {
     private readonly context: ivm.Context,
     timeoutMs: number,
   ) {
-    this.internal = this.load(INTERNAL_SPECIFIER, 'internal', CORE_SOURCE, timeoutMs);
-    this.load(BTREE_SPECIFIER, 'btree', BTREE_SOURCE, timeoutMs);
-    this.load(TEMPORAL_SPECIFIER, 'temporal', TEMPORAL_SOURCE, timeoutMs);
+    for (const m of BASE_MODULES) this.load(m, timeoutMs);
+    this.internal = this.byName.get(INTERNAL_SPECIFIER) as ivm.Module;
   }
 
   /** True when `specifier` can be linked now. */
@@ -97,8 +85,7 @@ export class RuntimeModules {
       } finally {
         script.release();
       }
-      this.load(ZOD_SPECIFIER, 'zod', ZOD_MODULE_SOURCE, timeoutMs);
-      this.load(SDK_SPECIFIER, 'sdk', SDK_SOURCE, timeoutMs);
+      for (const m of SDK_MODULES) this.load(m, timeoutMs);
     });
     return this.sdk;
   }
@@ -114,7 +101,7 @@ export class RuntimeModules {
     return m;
   };
 
-  private load(specifier: string, name: string, source: string, timeoutMs: number): ivm.Module {
+  private load({ specifier, name, source }: RuntimeModuleSource, timeoutMs: number): ivm.Module {
     const module = compileCached(this.isolate, name, source);
     module.instantiateSync(this.context, (spec: string) => {
       const dep = this.byName.get(spec);

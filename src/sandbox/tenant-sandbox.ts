@@ -8,32 +8,30 @@
  * copied results) → `poll` … until the guest is done. When the guest makes no capability call the
  * whole tick is two synchronous calls (the fast path).
  * No host function, object or Reference is ever placed in the isolate.
+ *
+ * This module owns the isolate's life cycle (create, load bundles, drive the calls, dispose on a
+ * breach). What a guest's capability calls do is capability-dispatch.ts; how a final answer becomes
+ * an outcome is tick-outcome.ts; the per-tick budgets and timers are tick-state.ts.
  * @module
  */
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import { DisposedError, InvalidInputError } from '../errors.js';
-import type { BundleCache, CachedBundle } from './bundle-cache.js';
 import { BundleFactoryError } from './bundle-factory.js';
-import { SDK_SPECIFIER } from './guest/public-modules-source.js';
+import { CapabilityCalls, type CapabilityLookup, type GuestCall } from './capability-dispatch.js';
+import type { CompiledBundleCache, CachedBundle } from './compiled-bundle-cache.js';
+import { SDK_SPECIFIER } from './guest/modules.js';
+import { Breach, errorText, guestFrames, LinkFailure } from './guest-errors.js';
 import { limitMessage, type SandboxLimits } from './limits.js';
 import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
 import { parseGuestJson } from './safe-json.js';
 import { bundleFileName, mapStack } from './stack-trace.js';
-import { Breach, capabilityErrorMessage, errorText, failure, fields, guestFrames, LinkFailure, parseLogs, Run } from './tick-run.js';
-import type { GuestIdentity, JsonValue, RunnableBundle, TickInput, TickOutcome } from './types.js';
+import { failure, outcomeOfAnswer } from './tick-outcome.js';
+import { TickState } from './tick-state.js';
+import type { GuestIdentity, RunnableBundle, TickInput, TickOutcome } from './types.js';
 
-/** What a capability receives besides the guest's (copied) arguments. */
-export interface CapabilityContext extends GuestIdentity {
-  /** Aborted when the tick ends (done, failed, timed out or cancelled). */
-  signal: AbortSignal;
-}
-
-/** A host function the guest may call by name. Arguments and result cross as JSON copies. */
-export type Capability = (ctx: CapabilityContext, ...args: JsonValue[]) => unknown;
-
-/** Finds the capability a tenant may call under `name`, or `undefined`. */
-export type CapabilityLookup = (name: string) => Capability | undefined;
+// Hosts and tests import the capability types from here.
+export type { Capability, CapabilityContext, CapabilityLookup } from './capability-dispatch.js';
 
 /** A tick outcome plus what the pool needs to account for it. */
 export interface TickResult {
@@ -42,16 +40,10 @@ export interface TickResult {
   breach?: string;
 }
 
-const FORBIDDEN_KEYS = new Set([
-  '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf',
-  'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-]);
-const CAPABILITY_NAME = /^[A-Za-z_$][\w$]{0,63}$/;
-
 /**
  * What every guest entry point that runs tenant code (`startTick`, `resume`, `inspect`) ends with:
  * isolated-vm reports the first unhandled rejection of a call, reading it outside any timeout, so
- * the runtime rejects a private promise with this marker first (see core-source.ts). A call that
+ * the runtime rejects a private promise with this marker first (see guest/core.js). A call that
  * ends without it has left isolated-vm's rejection list in an unknown state.
  */
 const EPILOGUE_MARKER = 'wf:epilogue';
@@ -95,7 +87,7 @@ export class TenantSandbox {
   constructor(
     readonly tenantId: string,
     readonly limits: SandboxLimits,
-    private readonly bundles: BundleCache,
+    private readonly bundles: CompiledBundleCache,
     private readonly onDispose: (sandbox: TenantSandbox, reason: string) => void,
     onCatastrophicError?: (message: string) => void,
   ) {
@@ -173,7 +165,7 @@ export class TenantSandbox {
     const inputJson =
       `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
       `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)}}`;
-    const run = new Run(this.isolate, who, L, input.signal);
+    const run = new TickState(this.isolate, who, L, input.signal);
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
     if (!factory) return this.loadThenTick(tickId, entry, inputJson, bbJson, run, capabilities);
@@ -186,7 +178,7 @@ export class TenantSandbox {
     return this.continueTick(tickId, entry, run, capabilities, first);
   }
 
-  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: Run, capabilities: CapabilityLookup): Promise<TickResult> {
+  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: TickState, capabilities: CapabilityLookup): Promise<TickResult> {
     try {
       await this.ensureLoaded(entry, run);
     } catch (e) {
@@ -202,19 +194,19 @@ export class TenantSandbox {
   }
 
   /** `startTick` + first `poll`: a result, or the `wait` answer when capabilities are pending. */
-  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: Run): TickResult | string {
+  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: TickState): TickResult | string {
     try {
       this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson, bbJson], run);
       const r = run.call(this.fns.poll, [tickId]) as string;
       if (r.startsWith('wait')) return r;
-      return { outcome: this.settled(r, entry, run) };
+      return { outcome: outcomeOfAnswer(r, entry, run, this.limits, this.bundles) };
     } catch (e) {
       this.abandon(tickId);
       return this.failed(e, run.who, entry, run);
     }
   }
 
-  private async continueTick(tickId: number, entry: CachedBundle, run: Run, capabilities: CapabilityLookup, first: string): Promise<TickResult> {
+  private async continueTick(tickId: number, entry: CachedBundle, run: TickState, capabilities: CapabilityLookup, first: string): Promise<TickResult> {
     const abort = new AbortController();
     try {
       return { outcome: await this.drive(tickId, entry, run, capabilities, abort.signal, first) };
@@ -232,7 +224,7 @@ export class TenantSandbox {
    * (its own return value is never needed); anything else taints the isolate, which is then
    * disposed by {@link failed}.
    */
-  private callTenantCode(fn: Fn, args: Array<string | number>, run: Run): void {
+  private callTenantCode(fn: Fn, args: Array<string | number>, run: TickState): void {
     try {
       run.call(fn, args);
     } catch (e) {
@@ -244,7 +236,7 @@ export class TenantSandbox {
     throw new Error('the sandbox runtime ended a call without its epilogue marker');
   }
 
-  private end(run: Run): void {
+  private end(run: TickState): void {
     run.clearTimers();
     this.active--;
   }
@@ -263,7 +255,7 @@ export class TenantSandbox {
   async inspect(bundle: RunnableBundle, entry: CachedBundle): Promise<{ metadata?: unknown; error?: string; breach?: string }> {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    const run = new Run(this.isolate, who, this.limits, undefined);
+    const run = new TickState(this.isolate, who, this.limits, undefined);
     this.active++;
     try {
       await this.ensureLoaded(entry, run);
@@ -287,7 +279,7 @@ export class TenantSandbox {
    * runtime modules (unknown imports fail here with V8's message), then the factory script is
    * compiled (with this process's code cache) and registered in the guest under the sha256.
    */
-  private async ensureLoaded(entry: CachedBundle, run: Run): Promise<void> {
+  private async ensureLoaded(entry: CachedBundle, run: TickState): Promise<void> {
     run.factory = await this.bundles.factoryOf(entry).catch((e: unknown) => {
       throw e instanceof BundleFactoryError ? new LinkFailure(`the bundle could not be prepared: ${e.message}`) : e;
     });
@@ -341,131 +333,36 @@ export class TenantSandbox {
   private async drive(
     tickId: number,
     entry: CachedBundle,
-    run: Run,
+    run: TickState,
     capabilities: CapabilityLookup,
     signal: AbortSignal,
     first: string,
   ): Promise<TickOutcome> {
-    const L = this.limits;
     const who = run.who;
-    const inflight = new Set<number>();
-    const settled: Array<[number, boolean, string]> = [];
-    let late: Breach | undefined;
-    let callsMade = 0;
+    const calls = new CapabilityCalls(run, this.limits, capabilities, signal);
     let r = first;
     for (;;) {
-      if (!r.startsWith('wait')) return this.settled(r, entry, run);
-      const calls = JSON.parse(r.slice(5)) as Array<[number, string, string]>;
-      for (const [id, name, args] of calls) {
-        if (inflight.size >= L.concurrentCapabilityCalls) throw new Breach('concurrentCapabilityCalls');
-        if (++callsMade > L.capabilityCallsPerTick) throw new Breach('capabilityCallsPerTick');
-        if (typeof args !== 'string' || args.length > L.capabilityArgBytes) throw new Breach('capabilityArgBytes', name);
-        inflight.add(id);
-        const done = (ok: boolean, payload: string): void => {
-          if (!inflight.delete(id)) return;
-          settled.push([id, ok, payload]);
-          run.wake();
-        };
-        if (name === '$sleep') {
-          const ms = Number((JSON.parse(args) as unknown[])[0]);
-          run.timer(() => done(true, ''), Math.max(0, Math.min(Number.isFinite(ms) ? ms : 0, run.wallLeft() + 1)));
-          continue;
-        }
-        const cap = typeof name === 'string' && CAPABILITY_NAME.test(name) ? capabilities(name) : undefined;
-        if (!cap) {
-          done(false, `capability ${JSON.stringify(String(name))} is not available to tenant ${who.tenantId}`);
-          continue;
-        }
-        const ctx: CapabilityContext = { tenantId: who.tenantId, node: who.node, version: who.version, signal };
-        void Promise.resolve()
-          .then(() => {
-            const parsed = parseGuestJson(args);
-            return cap(ctx, ...(Array.isArray(parsed) ? (parsed as JsonValue[]) : []));
-          })
-          .then(
-            (value) => {
-              let text: string | undefined;
-              try {
-                text = value === undefined ? '' : JSON.stringify(value);
-              } catch {
-                return done(false, `capability ${name} returned a value that is not JSON-serializable`);
-              }
-              if (text === undefined) text = '';
-              if (text.length > L.capabilityResultBytes) {
-                late ??= new Breach('capabilityResultBytes', name);
-                run.wake();
-                return;
-              }
-              done(true, text);
-            },
-            (err: unknown) => done(false, capabilityErrorMessage(err)),
-          );
-      }
-      if (inflight.size === 0 && settled.length === 0) {
+      if (!r.startsWith('wait')) return outcomeOfAnswer(r, entry, run, this.limits, this.bundles);
+      calls.start(JSON.parse(r.slice(5)) as GuestCall[]);
+      if (calls.idle) {
         return failure(
           `${who.node}@${who.version} never settled: executeTick awaits a promise that nothing can resolve. ` +
             'HINT: await only capabilities (proxyActivities), sleep() or your own promises',
           run.logs,
         );
       }
-      while (settled.length === 0 && !late) {
+      while (!calls.hasSettled && !calls.late) {
         const woke = await run.waitForWake();
         if (woke === 'timeout') throw new Breach('wallTimeMs');
         if (woke === 'aborted') return failure(`${who.node}@${who.version} was cancelled`, run.logs);
       }
-      if (late) throw late;
-      const batch = settled.splice(0);
-      this.callTenantCode(this.fns.resume, [tickId, JSON.stringify(batch)], run);
+      if (calls.late) throw calls.late;
+      this.callTenantCode(this.fns.resume, [tickId, JSON.stringify(calls.takeSettled())], run);
       r = run.call(this.fns.poll, [tickId]) as string;
     }
   }
 
-  /** Turns a final `poll` answer into an outcome (or throws the guest-reported breach). */
-  private settled(r: string, entry: CachedBundle, run: Run): TickOutcome {
-    const L = this.limits;
-    const who = run.who;
-    if (r.startsWith('done')) {
-      const f = fields(r, 6);
-      return this.outcomeOf(f, entry, who, run);
-    }
-    if (r.startsWith('fail')) {
-      const [, , logs, message] = fields(r, 4);
-      return failure(`${who.node}@${who.version}: ${message}`, parseLogs(logs, L));
-    }
-    if (r.startsWith('breach')) {
-      const [, limit = 'unknown', logs, detail] = fields(r, 4);
-      run.logs = parseLogs(logs, L);
-      throw new Breach(limit, detail || undefined);
-    }
-    return failure(`${who.node}@${who.version}: the sandbox lost track of the tick`);
-  }
-
-  private outcomeOf(r: string[], entry: CachedBundle, who: GuestIdentity, run: Run): TickOutcome {
-    const L = this.limits;
-    const [, status, writesJson = '{}', deletesJson = '[]', logsJson = '[]', error = ''] = r;
-    const logs = logsJson === '[]' ? [] : parseLogs(logsJson, L);
-    if (status !== 'SUCCESS' && status !== 'FAILURE' && status !== 'RUNNING') {
-      return failure(`${who.node}@${who.version} returned an invalid status`, logs);
-    }
-    if (writesJson.length > L.writesOutBytes + 2) throw new Breach('writesOutBytes');
-    let writes: Record<string, JsonValue>;
-    try {
-      writes = parseGuestJson(writesJson) as Record<string, JsonValue>;
-    } catch (e) {
-      // e.g. nesting too deep for the host's reviver: refuse rather than throw in the host.
-      return failure(`${who.node}@${who.version} produced writes the host cannot read: ${e instanceof Error ? e.message : String(e)}`, logs);
-    }
-    if (writes === null || typeof writes !== 'object' || Array.isArray(writes)) return failure(`${who.node}@${who.version} produced malformed writes`, logs);
-    for (const k of Object.keys(writes)) {
-      if (FORBIDDEN_KEYS.has(k)) return failure(`${who.node}@${who.version}: blackboard key ${JSON.stringify(k)} is reserved`, logs);
-    }
-    const deletes = deletesJson === '[]' ? [] : (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string' && !FORBIDDEN_KEYS.has(k));
-    const out: TickOutcome = { status, writes, deletes, logs };
-    if (error) out.error = mapStack(guestFrames(error), this.bundles.sourceMapOf(entry), run.factory?.map);
-    return out;
-  }
-
-  private failed(e: unknown, who: GuestIdentity, entry: CachedBundle, run: Run): TickResult {
+  private failed(e: unknown, who: GuestIdentity, entry: CachedBundle, run: TickState): TickResult {
     const L = this.limits;
     let limit: string | undefined;
     let detail: string | undefined;

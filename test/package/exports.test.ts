@@ -1,10 +1,14 @@
 /**
  * The published surface: every tsup entry is a package.json export, every export points at a
- * file the build produces, and the root entry loads no optional peer (cloud SDKs, Pyodide, Temporal).
+ * file the build produces, the root entry loads no optional peer (cloud SDKs, Pyodide, Temporal),
+ * and the build runs the guest code it inlined (src/guest-source.ts): QuickJS, the tenant
+ * sandbox and Pyodide, from `dist/` alone.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entries } from '../../tsup.config.js';
@@ -62,4 +66,58 @@ describe('package exports', () => {
     const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten'];
     expect([...bare].filter((b) => peers.some((p) => b.startsWith(p)))).toEqual([]);
   });
+
+  it('inlines every guest file, so dist reads none at run time', () => {
+    const chunks = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    const holders = chunks.filter((f) => readFileSync(join(root, 'dist', f), 'utf8').includes('"sandbox/guest/core.js":'));
+    expect(holders).toHaveLength(1);
+    expect(readFileSync(join(root, 'dist', holders[0]!), 'utf8')).not.toMatch(/const INLINED = void 0|INLINED = undefined/);
+  });
+
+  it('runs QuickJS from dist (prelude, console, checker, describe and worker guest files)', async () => {
+    const { QuickJsEngine } = (await import(pathToFileURL(join(root, 'dist', 'interpreters', 'javascript.js')).href)) as typeof import('../../src/interpreters/javascript.js');
+    const engine = new QuickJsEngine();
+    const run = (script: string) => engine.run({ script, inputs: { a: 41 }, timeoutMs: 5000, memoryLimitBytes: 32 << 20 });
+    try {
+      expect(await run('console.log("hi"); result = a + 1')).toEqual({ ok: true, value: 42, output: ['hi'] });
+      expect(await run('result = { x: NaN }')).toMatchObject({ ok: false, error: { kind: 'result', message: expect.stringContaining('result.x is NaN') } });
+      expect(await run('\nthrow new TypeError("boom")')).toMatchObject({ ok: false, error: { kind: 'runtime', message: 'TypeError: boom', line: 2 } });
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('ticks a tenant node from dist (core, lockdown, public modules, zod and SDK guest files)', async () => {
+    // The pool is a chunk of its own: PluginHost imports it lazily.
+    const chunk = readdirSync(join(root, 'dist')).find((f) => /^pool-[\w-]+\.js$/.test(f));
+    expect(chunk).toBeDefined();
+    const { SandboxPool } = (await import(pathToFileURL(join(root, 'dist', chunk!)).href)) as typeof import('../../src/sandbox/pool.js');
+    const code = [
+      "import { NodeStatus } from '@wayfarer-ai/btree';",
+      "import { proxyActivities } from '@temporalio/workflow';",
+      "import { defineNode, z } from '@wayfarer-ai/btree-plugins/sdk';",
+      "const { double } = proxyActivities({});",
+      'export default defineNode({ name: "Doubler", props: z.object({ n: z.number() }), async tick(ctx) {',
+      "  ctx.setOutput('out', await double(ctx.props.n)); return NodeStatus.SUCCESS;",
+      '} });',
+    ].join('\n');
+    const bundle = { tenantId: 'acme', node: 'Doubler', version: '1.0.0', code, sha256: createHash('sha256').update(code).digest('hex') };
+    const pool = new SandboxPool({ capabilities: { double: (_ctx, n) => Number(n) * 2 } });
+    try {
+      expect(await pool.tick(bundle, { props: { n: 21 }, blackboard: {} })).toMatchObject({ status: 'SUCCESS', writes: { out: 42 } });
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('runs Python from dist (the Pyodide prelude, boot script and Python runner guest files)', async () => {
+    const { PythonEngine } = (await import(pathToFileURL(join(root, 'dist', 'interpreters', 'python.js')).href)) as typeof import('../../src/interpreters/python.js');
+    const engine = new PythonEngine({ maxIsolates: 1 });
+    try {
+      const outcome = await engine.run({ script: 'print("hi")\nresult = sum(xs)', inputs: { xs: [1, 2] }, timeoutMs: 30_000, memoryLimitBytes: 128 * 2 ** 20, tenantId: 'acme' });
+      expect(outcome).toEqual({ ok: true, value: 3, output: ['hi'] });
+    } finally {
+      await engine.dispose();
+    }
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
-import { BundleCache } from '../../src/sandbox/bundle-cache.js';
+import { CompiledBundleCache } from '../../src/sandbox/compiled-bundle-cache.js';
 import { DEFAULT_LIMITS, limitMessage, resolveLimits } from '../../src/sandbox/limits.js';
 import { parseGuestJson } from '../../src/sandbox/safe-json.js';
 import { cleanSourcePath } from '../../src/sandbox/stack-trace.js';
@@ -23,20 +23,20 @@ describe('resolveLimits', () => {
   });
 });
 
-describe('BundleCache', () => {
+describe('CompiledBundleCache', () => {
   it('is bounded by count', () => {
-    const cache = new BundleCache({ maxEntries: 2 });
+    const cache = new CompiledBundleCache({ maxEntries: 2 });
     for (const n of [1, 2, 3]) cache.get(rawBundle(`export default ${n};`));
     expect(cache.stats().entries).toBe(2);
   });
   it('is bounded by bytes', () => {
-    const cache = new BundleCache({ maxBytes: 10_000 });
+    const cache = new CompiledBundleCache({ maxBytes: 10_000 });
     for (const n of [1, 2, 3]) cache.get(rawBundle(`export default ${n}; // ${'x'.repeat(3_000)}`));
     expect(cache.stats().entries).toBe(1);
     expect(cache.stats().bytes).toBeLessThanOrEqual(10_000);
   });
   it('checks integrity on first sight', () => {
-    const cache = new BundleCache();
+    const cache = new CompiledBundleCache();
     const b = rawBundle('export default 1;');
     expect(() => cache.get({ ...b, code: 'export default 2;' })).toThrow(expect.objectContaining({ name: 'IntegrityError' }));
     expect(isBtreePluginsError((() => { try { cache.get({ ...b, sha256: '0'.repeat(64) }); } catch (e) { return e; } })(), 'IntegrityError')).toBe(true);

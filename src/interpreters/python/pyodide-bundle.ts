@@ -9,9 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MissingDependencyError, RuntimeCompatibilityError } from '../../errors.js';
-import { BOOT_SOURCE } from './guest/boot-source.js';
-import { PRELUDE_SOURCE } from './guest/prelude-source.js';
-import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest/runner-source.js';
+import { BOOT_JS, PRELUDE_JS, RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import { applyPatches, PYODIDE_VERSION } from './pyodide-patches.js';
 
 /** The files of the Pyodide distribution, read once per process. */
@@ -71,12 +69,12 @@ async function readDistribution(): Promise<PyodideDistribution> {
     readFile(join(dir, 'pyodide.asm.wasm')),
   ]);
   const bundleSource = [
-    PRELUDE_SOURCE,
+    PRELUDE_JS,
     applyPatches('pyodide.asm.mjs', glue),
     ';',
     applyPatches('pyodide.mjs', loader),
     ';',
-    BOOT_SOURCE,
+    BOOT_JS,
   ].join('\n');
   const hash = createHash('sha256');
   for (const part of [PYODIDE_VERSION, bundleSource, SNAPSHOT_WARM_IMPORTS_PY, RESEED_PY, RUNNER_PY, lockJson]) {

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import type { PyodideRuntime } from './pyodide-runtime.js';
-import { PyodideSandbox } from './sandbox.js';
+import { PyodideIsolate } from './pyodide-isolate.js';
 
 const MAGIC = Buffer.from('BTPYSNP1');
 const HEADER_BYTES = MAGIC.length + 32;
@@ -60,7 +60,7 @@ async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Pr
 
 /** Boots a clean isolate in snapshot-maker mode and takes its memory snapshot. */
 export async function makeSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): Promise<Uint8Array> {
-  const maker = await PyodideSandbox.create({
+  const maker = await PyodideIsolate.create({
     runtime,
     makeSnapshot: true,
     jsHeapLimitMb: options.jsHeapLimitMb,

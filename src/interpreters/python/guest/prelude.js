@@ -1,5 +1,7 @@
+// @ts-check
 /**
- * JavaScript that runs first inside every Pyodide isolate, before the emscripten glue.
+ * Runs first inside every Pyodide isolate, before the emscripten glue (a classic script: the host
+ * concatenates prelude.js, the patched glue and loader, and boot.js, see pyodide-bundle.ts).
  *
  * It gives the glue the little "shell" (d8) environment it needs and nothing more: a buffered
  * console, `performance.now`, a seeded `crypto.getRandomValues`, `TextEncoder`/`TextDecoder`, an
@@ -8,15 +10,16 @@
  * (isolated-vm's `memoryLimit` does not count wasm memory). No host object or `Reference` is ever
  * placed in the isolate. Internals are handed to the boot script through `globalThis.__btpPrelude`,
  * which the boot script deletes.
- *
- * Plain ES2020 in a string: it is evaluated by V8 inside the isolate, not by our build.
- *
- * @module
  */
-export const PRELUDE_SOURCE = String.raw`
+
 (function () {
   'use strict';
   var G = globalThis;
+  /**
+   * @type {{ files: Record<string, ArrayBuffer>, mainModule: WebAssembly.Module | null, mainModuleInstantiated: boolean,
+   *   mainPlaceholder: ArrayBuffer | null, mainPages: number, mainMemory: WebAssembly.Memory | null, budgetPages: number,
+   *   usedPages: number, heapLimitBytes: number }}
+   */
   var state = {
     files: Object.create(null),
     mainModule: null, mainModuleInstantiated: false, mainPlaceholder: null, mainPages: 0, mainMemory: null,
@@ -107,6 +110,11 @@ export const PRELUDE_SOURCE = String.raw`
     if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     return new Uint8Array(input);
   }
+  /**
+   * @constructor
+   * @param {string} [label]
+   * @param {{ fatal?: boolean, ignoreBOM?: boolean }} [options]
+   */
   function TextDecoder(label, options) {
     var l = String(label === undefined ? 'utf-8' : label).toLowerCase();
     if (l === 'utf8' || l === 'unicode-1-1-utf-8') l = 'utf-8';
@@ -124,6 +132,7 @@ export const PRELUDE_SOURCE = String.raw`
     for (var i = 0; i < units.length; i++) units[i] = b[2 * i] | (b[2 * i + 1] << 8);
     return fromUnits(units, units.length);
   };
+  /** @constructor */
   function TextEncoder() {}
   Object.defineProperty(TextEncoder.prototype, 'encoding', { get: function () { return 'utf-8'; } });
   TextEncoder.prototype.encodeInto = function (str, dest) {
@@ -239,6 +248,7 @@ export const PRELUDE_SOURCE = String.raw`
     if (pages === undefined) throw new TypeError('sandbox: unknown WebAssembly.Module');
     return pages;
   }
+  /** @constructor */
   function Module(bytes) {
     if (!new.target) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
     var m = Reflect.construct(OrigModule, [bytes], new.target);
@@ -247,11 +257,13 @@ export const PRELUDE_SOURCE = String.raw`
     modulePages.set(m, pages);
     return m;
   }
+  /** @constructor */
   function Instance(module, imports) {
     if (!new.target) throw new TypeError("Constructor WebAssembly.Instance requires 'new'");
     charge(pagesOf(module));
     return Reflect.construct(OrigInstance, [module, imports], new.target);
   }
+  /** @constructor */
   function Memory(descriptor) {
     if (!new.target) throw new TypeError("Constructor WebAssembly.Memory requires 'new'");
     var max = descriptor && descriptor.maximum;
@@ -259,6 +271,7 @@ export const PRELUDE_SOURCE = String.raw`
     charge(Math.ceil(max));
     return Reflect.construct(OrigMemory, [descriptor], new.target);
   }
+  /** @this {WebAssembly.Memory} @param {number} delta */
   function grow(delta) {
     if (this === state.mainMemory && this.buffer.byteLength + Number(delta) * 65536 > state.heapLimitBytes) {
       throw new RangeError('sandbox: memory limit reached');
@@ -269,8 +282,8 @@ export const PRELUDE_SOURCE = String.raw`
     try {
       if (source instanceof OrigModule) return Promise.resolve(new Instance(source, imports));
       if (state.mainPlaceholder && source && source.buffer === state.mainPlaceholder) {
-        var instance = new Instance(state.mainModule, imports);
-        state.mainMemory = instance.exports.memory;
+        var instance = /** @type {WebAssembly.Instance} */ (new Instance(state.mainModule, imports));
+        state.mainMemory = /** @type {WebAssembly.Memory} */ (instance.exports.memory);
         return Promise.resolve({ module: state.mainModule, instance: instance });
       }
       var m = new Module(source);
@@ -308,4 +321,3 @@ export const PRELUDE_SOURCE = String.raw`
     utf8Decode: function (bytes) { return utf8Decode(bytes, false, true); },
   };
 })();
-`;

@@ -1,5 +1,7 @@
+// @ts-check
 /**
- * Guest source (runs INSIDE the isolate): freezes the realm before any tenant code runs.
+ * The runtime module `wf:lockdown` (runs INSIDE the tenant's isolate): freezes the realm before
+ * any tenant code runs. `core.js` calls {@link lockdown} as the last step of its evaluation.
  *
  * Why: nodes must be stateless across ticks (Temporal may run consecutive ticks on different
  * workers), and the guest runtime must not be tampered with by the tenant code it hosts. Every
@@ -11,11 +13,8 @@
  *
  * `WebAssembly`, `SharedArrayBuffer` and `Atomics` are removed: no node needs them, wasm memory
  * is not accounted like the JS heap, and `Atomics.wait` could block the isolate thread.
- *
- * Kept out of template-literal interpolation on purpose: the string is sent to the isolate as is.
- * @module
  */
-export const LOCKDOWN_SOURCE = String.raw`
+
 // V8 runs several Array.prototype built-ins as C++ loops over 0..length that never check for
 // termination: on an array or array-like with a huge length and no elements (a.length = 2 ** 32 - 1,
 // { length: 2 ** 53 - 1 }) they ignore the time limit, and isolated-vm then kills the whole process
@@ -33,7 +32,7 @@ function guardArrayBuiltins(G) {
   const RealProxy = Proxy, revocable = Proxy.revocable;
   const proxies = new WeakSet();
   const addProxy = WeakSet.prototype.add, hasProxy = WeakSet.prototype.has;
-  const typedArrayLength = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'length').get;
+  const typedArrayLength = /** @type {PropertyDescriptor} */ (getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'length')).get;
   const SandboxProxy = function Proxy(target, handler) {
     if (new.target === undefined) throw new TypeError("Constructor Proxy requires 'new'");
     const p = new RealProxy(target, handler);
@@ -102,7 +101,11 @@ function guardArrayBuiltins(G) {
   } }.flatMap, writable: true, enumerable: false, configurable: true });
 }
 
-function __wfLockdown(extraRoots) {
+/**
+ * Freezes the realm: every intrinsic reachable from `globalThis`, and `extraRoots`.
+ * @param {unknown[]} extraRoots
+ */
+export function lockdown(extraRoots) {
   'use strict';
   const G = globalThis;
   const O = Object;
@@ -137,11 +140,11 @@ function __wfLockdown(extraRoots) {
   tame(Array.prototype, 'toString');
   guardArrayBuiltins(G);
 
-  const roots = [G,
+  const roots = /** @type {unknown[]} */ ([G,
     function* () {}, async function () {}, async function* () {}, async () => {},
     (function* () {})(), (async function* () {})(),
     [][Symbol.iterator](), new Map().entries(), new Set().values(), ''[Symbol.iterator](), 'a'.matchAll(/a/g),
-  ].concat(extraRoots || []);
+  ]).concat(extraRoots || []);
   const seen = new Set();
   const queue = roots.slice();
   while (queue.length) {
@@ -157,4 +160,3 @@ function __wfLockdown(extraRoots) {
     freeze(o);
   }
 }
-`;

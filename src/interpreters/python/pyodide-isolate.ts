@@ -14,16 +14,16 @@ import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import { BtreePluginsError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../../binding-core/interpreter-types.js';
-import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest/runner-source.js';
+import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import type { PackageSet } from './packages.js';
 import { wasmModuleTransfer, type PyodideRuntime } from './pyodide-runtime.js';
 
-/** How to create a {@link PyodideSandbox}. */
-export interface PyodideSandboxOptions {
+/** How to create a {@link PyodideIsolate}. */
+export interface PyodideIsolateOptions {
   runtime: PyodideRuntime;
   /** Memory snapshot to start from (made by us, never by a tenant). */
   snapshot?: ivm.ExternalCopy<ArrayBuffer>;
-  /** Boot cold in "snapshot maker" mode: only {@link PyodideSandbox.makeSnapshot} may be called. */
+  /** Boot cold in "snapshot maker" mode: only {@link PyodideIsolate.makeSnapshot} may be called. */
   makeSnapshot?: boolean;
   /** Wheels the scripts may import. */
   packages?: PackageSet;
@@ -45,7 +45,7 @@ export interface GuestRunLimits {
 }
 
 /** The outcome of one run and whether the isolate must be discarded. */
-export interface SandboxRunResult {
+export interface IsolateRunResult {
   outcome: ScriptOutcome;
   discard: boolean;
 }
@@ -86,8 +86,11 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A Pyodide interpreter inside its own isolated-vm isolate. */
-export class PyodideSandbox {
+/**
+ * A Pyodide interpreter inside its own isolated-vm isolate. (Not the tenant sandbox of `src/sandbox/`,
+ * which runs custom nodes.)
+ */
+export class PyodideIsolate {
   readonly #isolate: ivm.Isolate;
   readonly #refs: GuestRefs;
   #busy = false;
@@ -107,7 +110,7 @@ export class PyodideSandbox {
   }
 
   /** Creates an isolate, evaluates the bundle and boots Pyodide in it. */
-  static async create(options: PyodideSandboxOptions): Promise<PyodideSandbox> {
+  static async create(options: PyodideIsolateOptions): Promise<PyodideIsolate> {
     const started = performance.now();
     const { runtime } = options;
     const isolate = new (isolatedVm().Isolate)({ memoryLimit: options.jsHeapLimitMb });
@@ -166,7 +169,7 @@ export class PyodideSandbox {
         Date.now() + options.bootTimeoutMs,
       );
       const { heapBytes } = JSON.parse(String(info)) as { heapBytes: number };
-      return new PyodideSandbox(isolate, refs, performance.now() - started, heapBytes);
+      return new PyodideIsolate(isolate, refs, performance.now() - started, heapBytes);
     } catch (cause) {
       let console = '';
       try {
@@ -205,9 +208,9 @@ export class PyodideSandbox {
     limits: GuestRunLimits,
     timeoutMs: number,
     signal?: AbortSignal,
-  ): Promise<SandboxRunResult> {
-    if (!this.usable) throw new Error('PyodideSandbox.run on a discarded sandbox');
-    if (this.#busy) throw new Error('PyodideSandbox.run while another run is in flight');
+  ): Promise<IsolateRunResult> {
+    if (!this.usable) throw new Error('PyodideIsolate.run on a discarded isolate');
+    if (this.#busy) throw new Error('PyodideIsolate.run while another run is in flight');
     this.#busy = true;
     const deadline = Date.now() + timeoutMs;
     const onAbort = () => this.#kill('aborted');
@@ -269,7 +272,7 @@ export class PyodideSandbox {
     this.dispose();
   }
 
-  #decode(text: string, limits: GuestRunLimits): SandboxRunResult {
+  #decode(text: string, limits: GuestRunLimits): IsolateRunResult {
     // Guest output is untrusted (a script can tamper with the harness): check its shape and size.
     const budget = limits.maxResultChars + limits.maxOutputChars * 2 + limits.maxOutputLines * 4 + 4096;
     if (text.length > budget) return this.#failure('result', 'the interpreter returned more data than the limits allow', [], false, true);
@@ -298,12 +301,12 @@ export class PyodideSandbox {
     return { outcome: { ok: false, error, output, ...(truncated ? { truncatedOutput: true } : {}) }, discard };
   }
 
-  #failure(kind: ScriptErrorKind, message: string, output: string[], truncated: boolean, discard: boolean): SandboxRunResult {
+  #failure(kind: ScriptErrorKind, message: string, output: string[], truncated: boolean, discard: boolean): IsolateRunResult {
     if (discard) this.dispose();
     return { outcome: { ok: false, error: { kind, message }, output, ...(truncated ? { truncatedOutput: true } : {}) }, discard };
   }
 
-  #hostSideFailure(e: unknown, timeoutMs: number): SandboxRunResult {
+  #hostSideFailure(e: unknown, timeoutMs: number): IsolateRunResult {
     const message = messageOf(e);
     const reason = this.#killReason;
     this.dispose();

@@ -1,34 +1,14 @@
-/**
- * Python that runs tenant scripts inside the isolate, and the imports baked into the snapshot.
- *
- * Per run: builtins, `sys.stdout`/`stderr`/`stdin` and the recursion limit are restored to their
- * boot state (so one run cannot booby-trap the next), the script gets a fresh globals dict holding
- * only the inputs, `result` is converted to JSON inside Python with strict checks, and errors are
- * reported with the script's own line number (frames of `<script>`), never the runner's.
- *
- * @module
- */
+# Runs tenant scripts inside the Pyodide isolate (evaluated once per isolate by boot.js).
+#
+# Defines `_btp_run(code, inputs_json, max_chars, max_depth) -> str` and `_btp_imports(code) -> str`.
+# The returned string is a JSON object: `{"ok":true,"value":…}` or
+# `{"ok":false,"kind":…,"message":…,"line":…,"fatal":…}`.
+#
+# Per run: builtins, `sys.stdout`/`stderr`/`stdin` and the recursion limit are restored to their
+# boot state (so one run cannot booby-trap the next), the script gets a fresh globals dict holding
+# only the inputs, `result` is converted to JSON inside Python with strict checks, and errors are
+# reported with the script's own line number (frames of `<script>`), never the runner's.
 
-/** Modules imported in the clean isolate before its memory snapshot is taken (warm for every script). */
-export const SNAPSHOT_WARM_IMPORTS_PY = `
-import json, math, statistics, re, datetime, collections, itertools, functools, random, decimal, fractions
-import string, textwrap, ast, copy, operator, heapq, bisect
-import pyodide.code
-`;
-
-/** Reseeds Python-level PRNGs after a snapshot restore (the snapshot holds one shared state). */
-export const RESEED_PY = `
-import random as _btp_random
-_btp_random.seed()
-del _btp_random
-`;
-
-/**
- * Defines `_btp_run(code, inputs_json, max_chars, max_depth) -> str` and `_btp_imports(code) -> list`.
- * The returned string is a JSON object: `{"ok":true,"value":…}` or
- * `{"ok":false,"kind":…,"message":…,"line":…,"fatal":…}`.
- */
-export const RUNNER_PY = String.raw`
 import builtins as _b, sys as _sys, json as _json, math as _math
 
 _BTP_BUILTINS = dict(_b.__dict__)
@@ -167,4 +147,3 @@ def _btp_imports(code):
         return _json.dumps(find_imports(code))
     except BaseException:
         return '[]'
-`;

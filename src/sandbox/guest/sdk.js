@@ -1,50 +1,6 @@
-/**
- * Guest sources (run INSIDE the isolate): the public modules a tenant bundle may import.
- *
- * - `@wayfarer-ai/btree`: node base classes and `NodeStatus`, with btree's semantics (see
- *   btree-contract.md §2).
- * - `@temporalio/workflow`: `proxyActivities` (each method calls a host capability of that name)
- *   and `sleep` (a host timer bounded by the tick's wall time). Nothing else: importing any other
- *   name fails at link time.
- * - `@wayfarer-ai/btree-plugins/sdk`: `defineNode`, `z` (zod 4, bundled into the isolate) and
- *   `NodeStatus`.
- *
- * Sources are `String.raw` literals without interpolation: sent to the isolate verbatim.
- * @module
- */
+// @ts-check
+/** The public module `@wayfarer-ai/btree-plugins/sdk` inside the isolate: `defineNode`, `z` (zod 4, bundled into the isolate) and `NodeStatus`. */
 
-/** Specifier of the internal runtime module; only runtime modules may import it. */
-export const INTERNAL_SPECIFIER = 'wf:internal';
-/** Specifier of the bundled zod module; only runtime modules may import it. */
-export const ZOD_SPECIFIER = 'wf:zod';
-
-export const BTREE_SPECIFIER = '@wayfarer-ai/btree';
-export const TEMPORAL_SPECIFIER = '@temporalio/workflow';
-export const SDK_SPECIFIER = '@wayfarer-ai/btree-plugins/sdk';
-
-export const BTREE_SOURCE = String.raw`
-export { BaseNode, ActionNode, ConditionNode, NodeStatus, ConfigurationError } from 'wf:internal';
-`;
-
-export const TEMPORAL_SOURCE = String.raw`
-export { proxyActivities, sleep } from 'wf:internal';
-const c = globalThis.console;
-/** Temporal's workflow logger, routed to the guest console. */
-export const log = Object.freeze({ debug: c.debug, info: c.info, warn: c.warn, error: c.error });
-`;
-// The ESM modules above are what V8 links a bundle against (so that an unknown import fails
-// with V8's own message); at tick time the bundle runs as a factory that gets the same values
-// through the internal module's require() (see bundle-factory.ts).
-
-/** The `wf:zod` module: re-exports what the zod factory script produced (see zod-bundle.ts). */
-export const ZOD_MODULE_SOURCE = String.raw`
-import { __zodExports } from 'wf:internal';
-const ns = __zodExports();
-export const z = ns.z;
-export const __zodGlobals = ns.__zodGlobals;
-`;
-
-export const SDK_SOURCE = String.raw`
 import { ActionNode, ConditionNode, NodeStatus, ConfigurationError, __setModule } from 'wf:internal';
 import { z, __zodGlobals } from 'wf:zod';
 export { z, NodeStatus };
@@ -56,9 +12,10 @@ void __zodGlobals;
 (function hardenZod() {
   const seen = new Set();
   // Namespaces (z, z.core, z.iso, …) are esbuild export objects: their members are getters.
+  /** @type {Record<string, unknown>[]} */
   const namespaces = [z];
   while (namespaces.length) {
-    const ns = namespaces.pop();
+    const ns = /** @type {Record<string, unknown>} */ (namespaces.pop());
     if (seen.has(ns)) continue;
     seen.add(ns);
     for (const k of Object.keys(ns)) {
@@ -68,9 +25,13 @@ void __zodGlobals;
     }
     Object.freeze(ns);
   }
+  /**
+   * @param {object} o
+   * @returns {o is Record<string, unknown>}
+   */
   function isNamespace(o) {
     const keys = Object.keys(o);
-    return keys.length > 0 && keys.every((k) => typeof Object.getOwnPropertyDescriptor(o, k).get === 'function');
+    return keys.length > 0 && keys.every((k) => typeof /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(o, k)).get === 'function');
   }
   function hardenFunction(f) {
     if (seen.has(f)) return;
@@ -156,4 +117,3 @@ export function defineNode(def) {
 }
 
 __setModule('@wayfarer-ai/btree-plugins/sdk', { defineNode, z, NodeStatus });
-`;

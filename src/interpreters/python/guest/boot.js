@@ -1,7 +1,8 @@
+// @ts-check
 /**
- * JavaScript that runs inside the isolate after the prelude, the emscripten glue and the Pyodide
- * loader. It exposes the host-facing functions on `globalThis.__btpHost`; the host takes
- * `Reference`s to them and deletes the global before any tenant code runs.
+ * Runs inside the Pyodide isolate after the prelude, the emscripten glue and the Pyodide loader.
+ * It exposes the host-facing functions on `globalThis.__btpHost`; the host takes `Reference`s to
+ * them and deletes the global before any tenant code runs.
  *
  * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib, ...packageFiles)` → Promise<info JSON>
  * - `run(code, inputsJson, limitsJson)` → envelope JSON (or `{"needPackages":[…]}`)
@@ -10,10 +11,8 @@
  * - `runTimers()`, `drainConsole()`
  *
  * Script output is captured from Pyodide's raw stdout/stderr into a capped line buffer.
- *
- * @module
  */
-export const BOOT_SOURCE = String.raw`
+
 (function () {
   'use strict';
   var G = globalThis;
@@ -22,6 +21,7 @@ export const BOOT_SOURCE = String.raw`
   var createModule = G._createPyodideModule;
   var py = null, run = null, findImports = null, imports = null, makeSnapshotAllowed = false;
   var available = Object.create(null), loaded = Object.create(null), pendingCount = 0;
+  /** @type {{ lines: string[], partial: string, chars: number, maxLines: number, maxChars: number, truncated: boolean, dropped: number }} */
   var out = { lines: [], partial: '', chars: 0, maxLines: 0, maxChars: 0, truncated: false, dropped: 0 };
 
   function resetOutput(maxLines, maxChars) {
@@ -41,7 +41,7 @@ export const BOOT_SOURCE = String.raw`
     var text = P.utf8Decode(n > room ? bytes.subarray(0, Math.max(0, room)) : bytes);
     if (n > room) { out.truncated = true; out.dropped += newlines(bytes, Math.max(0, room)); }
     var parts = (out.partial + text).split('\n');
-    out.partial = parts.pop();
+    out.partial = /** @type {string} */ (parts.pop());
     for (var i = 0; i < parts.length; i++) pushLine(parts[i]);
     if (out.partial.length > out.maxChars) { pushLine(out.partial); out.partial = ''; }
     return n;
@@ -150,4 +150,3 @@ export const BOOT_SOURCE = String.raw`
     drainConsole: function () { return JSON.stringify(P.drainConsole()); },
   };
 })();
-`;

@@ -1,38 +1,15 @@
+// @ts-check
 /**
- * Source of the worker thread that hosts QuickJS (private helper of `javascript.ts`).
- *
- * Why a worker: some QuickJS builtins never poll the interrupt handler — a catastrophic regex
- * (`/(a+)+$/`), `new Array(1e9).join()` (whose string buffer fails quietly and keeps looping),
- * `new Array(1e9).includes(1)` — and would block the thread for tens of seconds. In a worker they
- * block only the worker, and the host terminates it at the hard deadline. The host's event loop
- * (Temporal heartbeats, other tenants) never waits on a script.
- *
- * The worker is started with `eval: true` from this string, so it needs no separate build entry and
- * runs the same from `src/` under tests and from `dist/`. It `require`s quickjs-emscripten from the
- * absolute path the host resolved, and receives the prelude and its lazily compiled helpers
- * (`javascript-prelude.ts`) in `workerData`.
- *
- * Protocol: host → worker `{ id, script, inputsJson, timeoutMs, memoryLimitBytes, maxResult, maxLines,
- * maxChars, maxDepth }`; worker → host `{ ready: true }` once, then per job `{ id, envelope }` (a
- * successful run: the prelude's envelope text, length-checked here and parsed and checked on the host),
- * `{ id, outcome }` (a failure, described here) or `{ id, crash }` (plus `leak` in debug mode), or
- * `{ fatal }` when QuickJS cannot load. `{ id, crash, notRun: true }` means the worker is broken and did
- * not start the job (the host retires it and queues the job again); `{ broken }` says so unprompted.
- * The host sets `abort[0] = 1` (a SharedArrayBuffer) to cancel the current job; the interrupt handler reads it.
- *
- * Every run gets a fresh runtime and context, memory and stack limits, an interrupt handler for the
- * deadline; every handle is disposed in reverse order, and a failure to dispose never hides the
- * original failure. To keep setup off the critical path, the worker prepares the next run's runtime
- * and context (created, prelude evaluated, nothing of any tenant in them) right after it has replied,
- * and disposes the finished run's after replying too. With `debug: true` it does neither: every
- * runtime is created when its job arrives and disposed before the leak check and the reply, so the
- * leak sanitizer sees every path.
- *
- * @module
+ * The worker thread that hosts QuickJS (CommonJS, started by javascript-worker-pool.ts with
+ * `new Worker(source, { eval: true })`, so it needs no build entry of its own). The protocol is
+ * described in javascript-worker-pool.ts; the prelude and its helpers arrive in `workerData`.
  */
-
-export const WORKER_SOURCE = String.raw`'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+'use strict';
+const threads = require('node:worker_threads');
+// Started by the pool, so the port to the host is there.
+const parentPort = /** @type {import('node:worker_threads').MessagePort} */ (threads.parentPort);
+const workerData = threads.workerData;
+/** @type {typeof import('quickjs-emscripten')} */
 const q = require(workerData.quickjsPath);
 const PRELUDE = workerData.prelude;
 const CHECKER = workerData.checker;
@@ -132,7 +109,10 @@ class Fresh {
       runtime.setInterruptHandler(() => this.clock.shouldInterrupt());
       const context = (this.context = runtime.newContext(CONTEXT_OPTIONS));
       const factory = context.evalCode(PRELUDE, PRELUDE_FILE);
-      if (factory.error) return void (this.failure = this.describeTrusted(factory.error));
+      if (factory.error) {
+        this.failure = this.describeTrusted(factory.error);
+        return;
+      }
       const args = [context.newString(CONSOLE)];
       const byPath = new Map();
       try {
@@ -147,7 +127,10 @@ class Fresh {
       for (const h of byPath.values()) h.dispose();
       args[0].dispose();
       factory.value.dispose();
-      if (made.error) return void (this.failure = this.describeTrusted(made.error));
+      if (made.error) {
+        this.failure = this.describeTrusted(made.error);
+        return;
+      }
       this.control = made.value;
       this.handles.push(made.value);
     } catch (e) {
@@ -354,6 +337,7 @@ async function main() {
     if (broken !== undefined) return void parentPort.postMessage({ id: job.id, crash: broken, notRun: true });
     let fresh = next;
     next = undefined;
+    /** @type {{ id: number, envelope?: string, outcome?: object, crash?: string, stackOverflow?: boolean, leak?: string | null }} */
     let reply;
     try {
       if (!fresh) fresh = new Fresh(mod);
@@ -391,4 +375,3 @@ async function main() {
   parentPort.postMessage({ ready: true });
 }
 main().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));
-`;

@@ -1,35 +1,22 @@
 /**
- * Book-keeping of one tick on the host side (budgets, CPU charged, timers, wake-ups) and the small
- * helpers that turn guest answers into outcomes.
+ * The host's book-keeping of one tick: wall and CPU budgets, CPU charged per isolate call, timers
+ * (`sleep`), wake-ups when a capability settles, and what the tick has logged so far.
  * @module
  */
 import type ivm from 'isolated-vm';
 import type { BundleFactory } from './bundle-factory.js';
+import { Breach } from './guest-errors.js';
 import type { SandboxLimits } from './limits.js';
-import type { GuestIdentity, GuestLogLine, TickOutcome } from './types.js';
-
-const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
-
-/** A limit breach detected by the host or reported by the guest. */
-export class Breach extends Error {
-  constructor(readonly limit: string, readonly detail?: string) {
-    super(limit);
-  }
-}
-
-/** A bundle could not be loaded into an isolate (link error, factory build error). */
-export class LinkFailure extends Error {}
-
-
+import type { GuestIdentity, GuestLogLine } from './types.js';
 
 /**
- * Options of {@link Run.call}, reused: isolated-vm reads them during `applySync`, and calls are
+ * Options of {@link TickState.call}, reused: isolated-vm reads them during `applySync`, and calls are
  * synchronous, so one object per process is enough.
  */
 const CALL_OPTIONS: { timeout: number } = { timeout: 1 };
 
-/** Book-keeping of one tick: budgets, CPU used, timers, wake-ups. */
-export class Run {
+/** Book-keeping of one tick on the host: budgets, CPU used, timers, wake-ups, the logs so far. */
+export class TickState {
   private readonly started = performance.now();
   private cpuNs = 0n;
   lastBudget: 'wallTimeMs' | 'cpuTimeMs' = 'wallTimeMs';
@@ -138,62 +125,4 @@ export class Run {
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
-}
-
-/** Splits a NUL-separated poll answer into `n` fields; the last one keeps any further NULs. */
-export function fields(s: string, n: number): string[] {
-  const out: string[] = [];
-  let from = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const at = s.indexOf('\0', from);
-    if (at < 0) break;
-    out.push(s.slice(from, at));
-    from = at + 1;
-  }
-  out.push(s.slice(from));
-  return out;
-}
-
-export function failure(error: string, logs: GuestLogLine[] = []): TickOutcome {
-  return { status: 'FAILURE', writes: {}, deletes: [], error, logs };
-}
-
-export function parseLogs(json: string | undefined, L: SandboxLimits): GuestLogLine[] {
-  if (!json) return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(raw)) return [];
-  const out: GuestLogLine[] = [];
-  let bytes = 0;
-  for (const item of raw.slice(0, L.logLines)) {
-    if (!Array.isArray(item) || typeof item[1] !== 'string') continue;
-    const level = LEVELS.has(item[0]) ? (item[0] as GuestLogLine['level']) : 'info';
-    const message = item[1].slice(0, L.logLineBytes + 32);
-    bytes += message.length;
-    if (bytes > L.logBytes) break;
-    out.push({ level, message });
-  }
-  return out;
-}
-
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return typeof e.stack === 'string' && e.stack.includes(e.message) ? e.stack : `${e.name}: ${e.message}`;
-  return String(e);
-}
-
-/** Keeps the message and the tenant-bundle frames; drops isolated-vm's boundary and host frames. */
-export function guestFrames(stack: string): string {
-  return stack
-    .split('\n')
-    .filter((l) => !/^\s+at /.test(l) || l.includes('wf-bundle:'))
-    .join('\n');
-}
-
-export function capabilityErrorMessage(err: unknown): string {
-  const m = err instanceof Error ? err.message : typeof err === 'string' ? err : 'capability failed';
-  return m.length > 1000 ? `${m.slice(0, 1000)}…` : m;
 }

@@ -1,21 +1,21 @@
+// @ts-check
 /**
- * Guest source (runs INSIDE the isolate): the internal runtime module `wf:internal`.
+ * The internal runtime module `wf:internal` (runs INSIDE the tenant's isolate, never in the host).
  *
  * It holds the btree node base classes, the blackboard copy, the capability queue, the guest
  * console and the entry points the host drives (`configure`, `startTick`, `poll`, `resume`,
  * `abandon`, `inspect`). Only the runtime's own modules may import it; tenant bundles get the
- * public modules (see `public-modules-source.ts`).
+ * public modules (`btree.js`, `temporal.js`, `sdk.js`).
  *
  * Protocol: every host call passes and returns strings or arrays of strings (copied), so no
  * host object, function or Reference ever reaches guest code. Capability calls are queued here
  * and reported by `poll`; the host performs them and hands results back through `resume`.
  *
- * The source is a `String.raw` literal without interpolation: it is sent to the isolate verbatim.
- * @module
+ * The host sends this file to the isolate as it is (src/guest-source.ts); it ends by freezing
+ * the realm (`wf:lockdown`, lockdown.js).
  */
-import { LOCKDOWN_SOURCE } from './lockdown-source.js';
+import { lockdown } from 'wf:lockdown';
 
-const CORE_BODY = String.raw`
 const G = globalThis;
 const stringify = JSON.stringify, parse = JSON.parse;
 const freeze = Object.freeze, defineProperty = Object.defineProperty;
@@ -32,6 +32,23 @@ let epilogue = null;
 function armEpilogue() { epilogue = PromiseReject.call(Promise, EPILOGUE_MARKER); }
 
 let limits = { writesOutBytes: 1048576, logLines: 100, logBytes: 65536, logLineBytes: 4096, capabilityArgBytes: 262144, capabilityCallsPerTick: 64, concurrentCapabilityCalls: 8, errorBytes: 8192 };
+/**
+ * One tick in flight, from startTick until poll reports its end.
+ * @typedef {object} TickState
+ * @property {number} id
+ * @property {Array<[number, string, string]>} pending capability calls not reported yet: [call id, name, arguments JSON]
+ * @property {Map<number, [(value: unknown) => void, (error: Error) => void]>} waiters
+ * @property {number} nextCallId
+ * @property {number} calls
+ * @property {Array<[string, string]>} logs [level, line]
+ * @property {number} logLines
+ * @property {number} logBytes
+ * @property {[string, string?] | null} breach [limit, detail]
+ * @property {string[] | null} outcome ['done', status, writes, deletes, error] or ['fail', kind, message]
+ * @property {{ executeTick?: unknown, _lastError?: unknown } | null} node
+ * @property {Blackboard | null} bb
+ */
+/** @type {Map<number, TickState>} */
 const ticks = new Map();
 let current = null;
 
@@ -158,7 +175,9 @@ export class BaseNode {
     this.name = config.name || config.id;
     this.type = new.target.name;
     this.config = config;
+    /** @type {string} */
     this._status = NodeStatus.IDLE;
+    /** @type {string | undefined} */
     this._lastError = undefined;
   }
   get lastError() { return this._lastError; }
@@ -171,11 +190,12 @@ export class BaseNode {
   reset() { this._status = NodeStatus.IDLE; this._lastError = undefined; this.onReset(); }
   onHalt() {}
   onReset() {}
-  clone() { return new this.constructor({ ...this.config }); }
+  clone() { return new /** @type {new (config: object) => BaseNode} */ (this.constructor)({ ...this.config }); }
   async tick(context) {
-    try { const status = await this.executeTick(context); this._status = status; return status; }
+    try { const status = await /** @type {(context: unknown) => Promise<string>} */ (this.executeTick)(context); this._status = status; return status; }
     catch (e) { this._lastError = errorMessage(e); this._status = NodeStatus.FAILURE; return NodeStatus.FAILURE; }
   }
+  /** @returns {Promise<string>} */
   async executeTick() { throw new Error(this.type + ' does not implement executeTick(context)'); }
 }
 export class ActionNode extends BaseNode {}
@@ -227,6 +247,13 @@ function instantiate(sha) {
   return module.exports;
 }
 
+/**
+ * What the runtime reads from a tenant's node class (its default export): a BaseNode subclass,
+ * possibly made by defineNode (`definition`) or carrying btree-style static metadata.
+ * @typedef {{ new (config: object): TenantNode, prototype: object, name: string, definition?: any, metadata?: any, description?: unknown, ports?: unknown }} TenantNodeClass
+ * @typedef {{ executeTick?: unknown, _lastError?: unknown, providedPorts(): unknown }} TenantNode
+ */
+/** @returns {TenantNodeClass} */
 function nodeClassOf(ns) {
   let C;
   try { C = ns.default; } catch (e) { throw new TypeError('the bundle has no usable default export: ' + errorMessage(e)); }
@@ -282,6 +309,7 @@ export function registerZod(factory) {
   factory(m, m.exports);
   zodExports = m.exports;
 }
+/** @returns {{ z: typeof import('zod').z, __zodGlobals: object }} */
 export function __zodExports() {
   if (!zodExports) throw new Error('zod is not loaded in this isolate');
   return zodExports;
@@ -300,6 +328,7 @@ export function startTick(sha, json, bbJson) {
   armEpilogue();
   const input = parse(json);
   const bbData = parse(bbJson);
+  /** @type {TickState} */
   const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null };
   ticks.set(st.id, st);
   current = st;
@@ -394,7 +423,5 @@ MODULES.set('@temporalio/workflow', freeze({
 
 export const __capability = callCapability;
 export const __describe = describe;
-`;
 
-/** Source of the `wf:internal` module: the runtime core followed by the realm lockdown. */
-export const CORE_SOURCE = `${CORE_BODY}\n${LOCKDOWN_SOURCE}\n__wfLockdown([BaseNode, ActionNode, ConditionNode, ConfigurationError, Blackboard, NodeStatus, proxyHandler, guestConsole, limits, requireModule]);\n`;
+lockdown([BaseNode, ActionNode, ConditionNode, ConfigurationError, Blackboard, NodeStatus, proxyHandler, guestConsole, limits, requireModule]);

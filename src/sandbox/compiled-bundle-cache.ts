@@ -1,5 +1,6 @@
 /**
- * Host-side cache of loaded bundles, keyed by sha256 and bounded by count and bytes (lru-cache).
+ * Host-side cache of compiled bundles, keyed by sha256 and bounded by count and bytes (lru-cache).
+ * (Not `BundleMemo`, btree/bundle-memo.ts, which memoises bundles fetched from the registry.)
  *
  * An entry holds the integrity-checked code, the V8 code cache this process produced the first
  * time it compiled the bundle (reused by every isolate that runs it: the module is re-evaluated
@@ -32,19 +33,22 @@ export interface CachedBundle {
   map: SourceMapConsumer | null | undefined;
 }
 
-/** Bounds of the bundle cache. */
-export interface BundleCacheOptions {
+/** Bounds of the compiled-bundle cache. */
+export interface CompiledBundleCacheOptions {
   /** Most bundles kept (default 500). */
   maxEntries?: number;
   /** Most bytes of code + source map kept (default 64 MiB). */
   maxBytes?: number;
 }
 
-/** LRU of {@link CachedBundle} by sha256. */
-export class BundleCache {
+/** @deprecated The former name of {@link CompiledBundleCacheOptions}, kept for the public API. */
+export type BundleCacheOptions = CompiledBundleCacheOptions;
+
+/** LRU of {@link CachedBundle} by sha256: what each isolate compiles a bundle from. */
+export class CompiledBundleCache {
   private readonly lru: LRUCache<string, CachedBundle>;
 
-  constructor(options: BundleCacheOptions = {}) {
+  constructor(options: CompiledBundleCacheOptions = {}) {
     this.lru = new LRUCache<string, CachedBundle>({
       max: options.maxEntries ?? 500,
       maxSize: options.maxBytes ?? 64 * 1024 * 1024,

@@ -1,0 +1,47 @@
+/**
+ * The host side of one JavaScript run, before and after QuickJS (private helper of the QuickJS
+ * worker pool): checking a request and serialising its inputs, and re-checking a failure outcome
+ * the worker described.
+ * @module
+ */
+import { InvalidInputError } from '../errors.js';
+import { toJsonSafe } from '../binding-core/json-copy.js';
+import { isExposableName, JAVASCRIPT_LIMITS } from '../binding-core/interpreter-props.js';
+import type { ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
+
+/** Re-checks a result on the host: the value must be JSON-safe and within the caps. */
+export function finalizeOutcome(outcome: ScriptOutcome, request: ScriptRequest): ScriptOutcome {
+  if (!outcome.ok) return outcome;
+  const safe = toJsonSafe(outcome.value, {
+    root: 'result',
+    maxDepth: request.maxResultDepth ?? JAVASCRIPT_LIMITS.maxDepth,
+    maxBytes: request.maxResultBytes ?? JAVASCRIPT_LIMITS.maxResultBytes,
+  });
+  if (safe.ok) return { ...outcome, value: safe.value };
+  return failure('result', safe.message, outcome.output, outcome.truncatedOutput === true);
+}
+
+export function failure(kind: ScriptErrorKind, message: string, output: string[], truncated = false, line?: number): ScriptOutcome {
+  const error: ScriptError = line !== undefined ? { kind, message, line } : { kind, message };
+  return truncated ? { ok: false, error, output, truncatedOutput: true } : { ok: false, error, output };
+}
+
+/** Validates a request from any caller (node, activity, host) and returns the inputs as JSON text. */
+export function checkRequest(request: ScriptRequest): string {
+  const bad = (detail: string): never => {
+    throw new InvalidInputError('JavaScript run rejected', detail, { hint: 'build requests with the interpreter node or check them with checkInterpreterProps' });
+  };
+  if (typeof request.script !== 'string' || request.script.trim() === '') bad('script must be a non-empty string');
+  if (!(Number.isFinite(request.timeoutMs) && request.timeoutMs > 0)) bad(`timeoutMs must be a positive number, got ${String(request.timeoutMs)}`);
+  if (!(Number.isFinite(request.memoryLimitBytes) && request.memoryLimitBytes > 0)) bad(`memoryLimitBytes must be a positive number, got ${String(request.memoryLimitBytes)}`);
+  for (const cap of ['maxResultBytes', 'maxOutputLines', 'maxOutputBytes', 'maxResultDepth'] as const) {
+    const v = request[cap];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) bad(`${cap} must be a positive integer, got ${String(v)}`);
+  }
+  const inputs = request.inputs ?? {};
+  for (const name of Object.keys(inputs)) if (!isExposableName(name)) bad(`input name ${JSON.stringify(name)} cannot be a script variable`);
+  // The one JSON walk (binding-core/json-copy.ts) decides, and names the offending path.
+  const safe = toJsonSafe(inputs, { root: 'inputs' });
+  if (!safe.ok) bad(safe.message);
+  return JSON.stringify(safe.ok ? safe.value : {});
+}
