@@ -252,3 +252,24 @@ export class RuntimeCompatibilityError extends BtreePluginsError {
     this.runtime = runtime;
   }
 }
+
+/**
+ * A node's configuration (its props) is invalid. Named like btree's own `ConfigurationError`, so
+ * code that matches btree's by name matches it too: `defineNode` classes throw it when they are
+ * built outside btree (node authors' unit tests).
+ */
+export class ConfigurationError extends BtreePluginsError {
+  constructor(message: string, options: BtreePluginsErrorOptions = {}) {
+    super('INVALID_CONFIGURATION', message, '', options);
+  }
+}
+
+/**
+ * Something this library relies on did not hold: a bug in btree-plugins, a broken install or a
+ * runtime (Pyodide, QuickJS) that is not the build it was checked against. Never the caller's input.
+ */
+export class InternalError extends BtreePluginsError {
+  constructor(summary: string, detail: string, options: BtreePluginsErrorOptions = {}) {
+    super('INTERNAL', summary, detail, { hint: 'this is a bug or a broken install of @wayfarer-ai/btree-plugins; report it with this message', ...options });
+  }
+}

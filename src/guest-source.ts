@@ -15,6 +15,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { InternalError } from './errors.js';
 
 /** Every guest file, by its path relative to `src/`. */
 export const GUEST_FILES = Object.freeze([
@@ -56,7 +57,7 @@ const INLINED: GuestSources | undefined = undefined;
 export function guestSource(file: GuestFile): string {
   if (INLINED) {
     const text = (INLINED as Partial<GuestSources>)[file];
-    if (text === undefined) throw new Error(`guest file ${file} was not inlined by the build`);
+    if (text === undefined) throw new InternalError('loading guest code failed', `guest file ${file} was not inlined by the build`);
     return text;
   }
   return readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');

@@ -23,7 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { DisposedError, MissingDependencyError } from '../errors.js';
+import { DisposedError, InternalError, MissingDependencyError } from '../errors.js';
 import { guestSource } from '../guest-source.js';
 import { CHECKER_SOURCE, CONSOLE_SOURCE, DESCRIBE_SOURCE, PRELUDE_FILENAME, PRELUDE_INTRINSICS, PRELUDE_SOURCE, SCRIPT_FILENAME } from './javascript-prelude.js';
 import { outcomeFromEnvelope } from './javascript-envelope.js';
@@ -139,7 +139,7 @@ class Slot {
       onExit(this, `the QuickJS worker failed: ${e.message}`);
     });
     this.worker.on('exit', (code) => {
-      settle(new Error(`the QuickJS worker exited with code ${code}`));
+      settle(new InternalError('QuickJS worker failed', `the QuickJS worker exited with code ${code}`));
       onExit(this, `the QuickJS worker exited with code ${code}`);
     });
   }

@@ -12,6 +12,7 @@ import type { StorageAdapter } from '../storage-adapters/types.js';
 import { decodeJson, encodeJson, isPreconditionFailed } from './documents.js';
 import { auditKey, auditKeyTime, auditPrefix } from './layout.js';
 import type { AuditEvent } from './types.js';
+import { InvalidInputError } from '../errors.js';
 
 /** Writes an event create-only; an existing event with the same id is the same event. */
 export async function writeAuditEvent(storage: StorageAdapter, event: AuditEvent): Promise<void> {
@@ -34,7 +35,7 @@ export interface AuditQuery {
 export function sinceMs(since: AuditQuery['since']): number {
   if (since === undefined) return 0;
   const ms = since instanceof Date ? since.getTime() : typeof since === 'number' ? since : Date.parse(since);
-  if (!Number.isFinite(ms)) throw new TypeError(`audit({ since }): ${String(since)} is not a date; pass a Date, an ISO string or ms since epoch`);
+  if (!Number.isFinite(ms)) throw new InvalidInputError('audit query rejected', `since: ${String(since)} is not a date`, { hint: 'pass a Date, an ISO string or milliseconds since the epoch' });
   return ms;
 }
 

@@ -6,6 +6,7 @@
 import type ivm from 'isolated-vm';
 import { BASE_MODULES, BTREE_SPECIFIER, INTERNAL_SPECIFIER, SDK_MODULES, SDK_SPECIFIER, TEMPORAL_SPECIFIER, type RuntimeModuleSource } from './guest/modules.js';
 import { zodGuestSource } from './guest/zod-bundle.js';
+import { InternalError, InvalidInputError } from '../errors.js';
 
 /** The specifiers a tenant bundle may import. */
 export const PUBLIC_SPECIFIERS: readonly string[] = Object.freeze([BTREE_SPECIFIER, TEMPORAL_SPECIFIER, SDK_SPECIFIER]);
@@ -94,7 +95,8 @@ export class RuntimeModules {
   readonly resolveForBundle = (specifier: string): ivm.Module => {
     const m = PUBLIC_SPECIFIERS.includes(specifier) ? this.byName.get(specifier) : undefined;
     if (!m) {
-      throw new Error(
+      throw new InvalidInputError(
+        'bundle link failed',
         `the sandbox does not provide module ${JSON.stringify(specifier)}; a bundle may import only ${PUBLIC_SPECIFIERS.join(', ')}`,
       );
     }
@@ -105,7 +107,7 @@ export class RuntimeModules {
     const module = compileCached(this.isolate, name, source);
     module.instantiateSync(this.context, (spec: string) => {
       const dep = this.byName.get(spec);
-      if (!dep || !this.own.has(dep)) throw new Error(`runtime module ${name} cannot import ${spec}`);
+      if (!dep || !this.own.has(dep)) throw new InternalError('sandbox runtime link failed', `runtime module ${name} cannot import ${spec}`);
       return dep;
     });
     module.evaluateSync({ timeout: timeoutMs });

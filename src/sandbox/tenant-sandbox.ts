@@ -16,7 +16,7 @@
  */
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
-import { DisposedError, InvalidInputError } from '../errors.js';
+import { DisposedError, InternalError, InvalidInputError } from '../errors.js';
 import { BundleFactoryError } from './bundle-factory.js';
 import { CapabilityCalls, type CapabilityLookup, type GuestCall } from './capability-dispatch.js';
 import type { CompiledBundleCache, CachedBundle } from './compiled-bundle-cache.js';
@@ -233,7 +233,7 @@ export class TenantSandbox {
       throw e;
     }
     this.tainted = true;
-    throw new Error('the sandbox runtime ended a call without its epilogue marker');
+    throw new InternalError('sandbox call failed', 'the sandbox runtime ended a call without its epilogue marker');
   }
 
   private end(run: TickState): void {

@@ -23,6 +23,7 @@
  * @module
  */
 import { z } from 'zod';
+import { ConfigurationError, InvalidInputError } from '../errors.js';
 
 export { z };
 
@@ -130,20 +131,20 @@ export function defineNode<Schema extends z.ZodType | undefined = undefined>(
   def: NodeDefinition<Schema>,
 ): DefinedNodeClass<Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>> {
   type Props = Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>;
-  if (def === null || typeof def !== 'object') throw new TypeError('defineNode(definition): the definition must be an object');
+  if (def === null || typeof def !== 'object') throw new InvalidInputError('defineNode rejected', 'defineNode(definition): the definition must be an object');
   const { name, tick } = def;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new TypeError('defineNode(definition): name must start with a letter and hold only letters, digits and _');
-  if (typeof tick !== 'function') throw new TypeError(`defineNode(${name}): tick(ctx) must be a function`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidInputError('defineNode rejected', 'defineNode(definition): name must start with a letter and hold only letters, digits and _');
+  if (typeof tick !== 'function') throw new InvalidInputError('defineNode rejected', `defineNode(${name}): tick(ctx) must be a function`);
   const category = def.category ?? 'action';
-  if (category !== 'action' && category !== 'condition') throw new TypeError(`defineNode(${name}): category must be "action" or "condition"`);
+  if (category !== 'action' && category !== 'condition') throw new InvalidInputError('defineNode rejected', `defineNode(${name}): category must be "action" or "condition"`);
   const schema = def.props as z.ZodType | undefined;
   if (schema !== undefined && (schema === null || typeof (schema as { safeParse?: unknown }).safeParse !== 'function')) {
-    throw new TypeError(`defineNode(${name}): props must be a zod schema such as z.object({ ... })`);
+    throw new InvalidInputError('defineNode rejected', `defineNode(${name}): props must be a zod schema such as z.object({ ... })`);
   }
   const ports = Object.freeze(
     (def.ports ?? []).map((p, i) => {
       if (!p || typeof p.name !== 'string' || !PORT_TYPES.has(p.type)) {
-        throw new TypeError(`defineNode(${name}): ports[${i}] must be { name: string, type: "input" | "output" | "inout" }`);
+        throw new InvalidInputError('defineNode rejected', `defineNode(${name}): ports[${i}] must be { name: string, type: "input" | "output" | "inout" }`);
       }
       return Object.freeze({ ...p });
     }),
@@ -169,7 +170,7 @@ export function defineNode<Schema extends z.ZodType | undefined = undefined>(
         const r = schema.safeParse(rest);
         if (!r.success) {
           const lines = r.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-          throw Object.assign(new Error(`Invalid configuration for ${name}:${config.id}:\n${lines}`), { name: 'ConfigurationError' });
+          throw new ConfigurationError(`Invalid configuration for ${name}:${config.id}:\n${lines}`);
         }
         this.props = r.data as Props;
       } else {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { DisposedError, isBtreePluginsError, PreconditionFailedError, StorageError } from '../errors.js';
+import { DisposedError, InvalidInputError, isBtreePluginsError, PreconditionFailedError, StorageError } from '../errors.js';
 import { bucketAdapterSettings, type BucketAdapterOptions } from './bucket-options.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import { isNetworkError } from './network-errors.js';
@@ -148,7 +148,7 @@ export abstract class BucketAdapter<Client> implements StorageAdapter {
 
   async put(key: string, body: Uint8Array, condition?: WriteCondition): Promise<PutResult> {
     const full = this.#key(key);
-    if (!(body instanceof Uint8Array)) throw new TypeError('put(key, body): body must be a Uint8Array');
+    if (!(body instanceof Uint8Array)) throw new InvalidInputError('put rejected', 'body must be a Uint8Array', { context: { key }, hint: 'encode text with new TextEncoder().encode(text)' });
     this.refuseImpossible?.(key, condition);
     const writeId = crypto.randomUUID();
     let ambiguous = false;

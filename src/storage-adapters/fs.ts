@@ -159,7 +159,7 @@ export class FsStorage implements StorageAdapter {
 
   async put(key: string, body: Uint8Array, condition?: WriteCondition): Promise<PutResult> {
     const loc = this.#locate(key);
-    if (!(body instanceof Uint8Array)) throw new TypeError('put(key, body): body must be a Uint8Array');
+    if (!(body instanceof Uint8Array)) throw new InvalidInputError('put rejected', 'body must be a Uint8Array', { context: { key }, hint: 'encode text with new TextEncoder().encode(text)' });
     const kind = conditionKind(condition);
     const ifMatch = kind === 'match' ? (condition as { ifMatch: string }).ifMatch : undefined;
     let scratch: string | undefined;

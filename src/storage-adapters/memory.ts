@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DisposedError, PreconditionFailedError } from '../errors.js';
+import { DisposedError, InvalidInputError, PreconditionFailedError } from '../errors.js';
 import { assertValidKey, assertValidPrefix, normalizeAdapterPrefix, utf8Length } from './keys.js';
 import type {
   DeleteCondition,
@@ -61,7 +61,7 @@ export class MemoryStorage implements StorageAdapter {
 
   async put(key: string, body: Uint8Array, condition?: WriteCondition): Promise<PutResult> {
     const full = this.#key(key);
-    if (!(body instanceof Uint8Array)) throw new TypeError('put(key, body): body must be a Uint8Array');
+    if (!(body instanceof Uint8Array)) throw new InvalidInputError('put rejected', 'body must be a Uint8Array', { context: { key }, hint: 'encode text with new TextEncoder().encode(text)' });
     const current = this.#backend.objects.get(full);
     if (condition?.ifNoneMatch === '*' && current) {
       throw new PreconditionFailedError(this.name, key, 'the key already exists (ifNoneMatch: *)');

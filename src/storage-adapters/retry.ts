@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InvalidInputError } from '../errors.js';
 import type { RetryOptions } from './types.js';
 
 /** Resolved retry settings. */
@@ -21,10 +22,10 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
     maxDelayMs: options.maxDelayMs ?? 2_000,
   };
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
-    throw new RangeError(`retry.attempts must be an integer >= 1, got ${options.attempts}`);
+    throw new InvalidInputError('storage options rejected', `retry.attempts must be an integer >= 1, got ${options.attempts}`);
   }
   if (!(policy.baseDelayMs >= 0) || !(policy.maxDelayMs >= 0)) {
-    throw new RangeError('retry.baseDelayMs and retry.maxDelayMs must be >= 0');
+    throw new InvalidInputError('storage options rejected', 'retry.baseDelayMs and retry.maxDelayMs must be >= 0');
   }
   return policy;
 }

@@ -430,7 +430,7 @@ describe('usages and audit', () => {
     expect(events[1]).toMatchObject({ tenantId: T, node: 'Aud', version: '1.0.0', note: 'ok' });
     expect(Date.parse(events[0]!.at)).toBeLessThan(Date.parse(events[3]!.at));
     expect((await registry.audit(T, { since: events[2]!.at })).map((e) => e.action)).toEqual(['activate', 'deprecate']);
-    await expect(registry.audit(T, { since: 'yesterday-ish' })).rejects.toThrow(TypeError);
+    await expect(registry.audit(T, { since: 'yesterday-ish' })).rejects.toThrow(InvalidInputError);
   });
 
   it('an event lost between the index CAS and its write is restored (roll-forward)', async () => {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import type { FsStorageOptions } from '../../src/storage-adapters/fs.js';
 import { classifyName, decodeSegment, encodeSegment, isHashedName, MAX_PLAIN_NAME } from '../../src/storage-adapters/fs-names.js';
@@ -333,7 +334,7 @@ describe('FsStorage', () => {
     const s = open();
     await expect(s.put('k', enc.encode('x'), { ifNoneMatch: 'x' } as never)).rejects.toMatchObject({ name: 'InvalidInputError' });
     await expect(s.put('k', enc.encode('x'), { ifNoneMatch: '*', ifMatch: 'e' } as never)).rejects.toMatchObject({ name: 'InvalidInputError' });
-    await expect(s.put('k', 'text' as never)).rejects.toThrow(TypeError);
+    await expect(s.put('k', 'text' as never)).rejects.toThrow(InvalidInputError);
     expect(await s.get('k')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DisposedError, InvalidInputError } from '../../errors.js';
 
 /** What the pool needs from a sandbox. */
 export interface Poolable {
@@ -33,7 +34,7 @@ export class TenantPool<T extends Poolable> {
 
   constructor(create: (tenant: string) => Promise<T>, options: TenantPoolOptions) {
     if (!(options.maxLive >= 1) || !(options.maxIdlePerTenant >= 0)) {
-      throw new RangeError('TenantPool needs maxLive >= 1 and maxIdlePerTenant >= 0');
+      throw new InvalidInputError('Python engine options rejected', 'the pool needs maxLive >= 1 and maxIdlePerTenant >= 0');
     }
     this.#create = create;
     this.#options = options;
@@ -52,7 +53,7 @@ export class TenantPool<T extends Poolable> {
   /** A warm sandbox of `tenant`, or a new one. Waits when every live sandbox is busy. */
   async acquire(tenant: string): Promise<T> {
     for (;;) {
-      if (this.#closed) throw new Error('TenantPool is closed');
+      if (this.#closed) throw new DisposedError('the Python interpreter pool');
       const warm = this.#takeIdle(tenant);
       if (warm) return warm;
       if (this.#live >= this.#options.maxLive) this.#evictLeastRecentlyUsed();

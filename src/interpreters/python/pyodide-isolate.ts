@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
-import { BtreePluginsError } from '../../errors.js';
+import { BtreePluginsError, InternalError, LimitExceededError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../../binding-core/interpreter-types.js';
 import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import type { PackageSet } from './packages.js';
@@ -209,8 +209,8 @@ export class PyodideIsolate {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<IsolateRunResult> {
-    if (!this.usable) throw new Error('PyodideIsolate.run on a discarded isolate');
-    if (this.#busy) throw new Error('PyodideIsolate.run while another run is in flight');
+    if (!this.usable) throw new InternalError('Python run refused', 'PyodideIsolate.run on a discarded isolate');
+    if (this.#busy) throw new InternalError('Python run refused', 'PyodideIsolate.run while another run is in flight');
     this.#busy = true;
     const deadline = Date.now() + timeoutMs;
     const onAbort = () => this.#kill('aborted');
@@ -339,7 +339,7 @@ async function pumpUntilSettled(promise: Promise<unknown>, runTimers: GuestFn, d
   while (!settled) {
     await new Promise((resolve) => setTimeout(resolve, 1));
     if (settled) break;
-    if (Date.now() > deadline) throw new Error('timed out while waiting for the isolate');
+    if (Date.now() > deadline) throw new LimitExceededError('wallTime', 'Python run stopped', 'timed out while waiting for the isolate');
     await runTimers.apply(undefined, [], { timeout: Math.max(1, deadline - Date.now()) });
   }
   return done;

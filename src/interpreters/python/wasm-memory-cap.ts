@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { InvalidInputError, RuntimeCompatibilityError } from '../../errors.js';
 
 /** Bytes per wasm page. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -27,7 +28,7 @@ function readU32Leb(b: Uint8Array, pos: number): [value: number, next: number] {
   let shift = 0;
   for (;;) {
     const byte = b[pos++];
-    if (byte === undefined || shift > 35) throw new Error('malformed LEB128 in wasm binary');
+    if (byte === undefined || shift > 35) throw new RuntimeCompatibilityError('pyodide', 'malformed LEB128 in wasm binary');
     result += (byte & 0x7f) * 2 ** shift;
     if (!(byte & 0x80)) return [result, pos];
     shift += 7;
@@ -52,7 +53,7 @@ function u32Leb(n: number): number[] {
  */
 export function capWasmMemory(wasm: Uint8Array, maxPages: number): WasmMemoryCap {
   if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 65_536) {
-    throw new RangeError(`wasm memory cap must be 1..65536 pages, got ${maxPages}`);
+    throw new InvalidInputError('capping wasm memory failed', `the cap must be 1..65536 pages, got ${maxPages}`);
   }
   let pos = 8; // magic + version
   while (pos < wasm.length) {
@@ -61,16 +62,16 @@ export function capWasmMemory(wasm: Uint8Array, maxPages: number): WasmMemoryCap
     const end = bodyStart + size;
     if (id === 5) {
       let [count, p] = readU32Leb(wasm, bodyStart);
-      if (count !== 1) throw new Error(`expected exactly one defined wasm memory, found ${count}`);
+      if (count !== 1) throw new RuntimeCompatibilityError('pyodide', `expected exactly one defined wasm memory, found ${count}`);
       const flags = wasm[p++]!;
-      if (flags & 0x04) throw new Error('memory64 is not supported');
-      if (flags & 0x02) throw new Error('shared memory is not supported');
+      if (flags & 0x04) throw new RuntimeCompatibilityError('pyodide', 'memory64 is not supported');
+      if (flags & 0x02) throw new RuntimeCompatibilityError('pyodide', 'shared memory is not supported');
       let initialPages: number;
       let previousMaxPages: number | undefined;
       [initialPages, p] = readU32Leb(wasm, p);
       if (flags & 0x01) [previousMaxPages, p] = readU32Leb(wasm, p);
       if (initialPages > maxPages) {
-        throw new Error(`the binary needs ${initialPages} pages initially, more than the cap of ${maxPages}`);
+        throw new InvalidInputError('capping wasm memory failed', `the binary needs ${initialPages} pages initially, more than the cap of ${maxPages}`, { hint: 'raise the memory limit' });
       }
       const body = [...u32Leb(1), flags | 0x01, ...u32Leb(initialPages), ...u32Leb(maxPages), ...wasm.subarray(p, end)];
       const section = [5, ...u32Leb(body.length), ...body];
@@ -82,5 +83,5 @@ export function capWasmMemory(wasm: Uint8Array, maxPages: number): WasmMemoryCap
     }
     pos = end;
   }
-  throw new Error('the wasm binary defines no memory (imported memory cannot be capped here)');
+  throw new RuntimeCompatibilityError('pyodide', 'the wasm binary defines no memory (imported memory cannot be capped here)');
 }

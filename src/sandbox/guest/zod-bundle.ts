@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { InternalError } from '../../errors.js';
 
 let pending: Promise<string> | undefined;
 
@@ -57,6 +58,6 @@ async function build(): Promise<string> {
     ],
   });
   const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output for the guest zod bundle');
+  if (!file) throw new InternalError('building the sandbox zod failed', 'esbuild produced no output for the guest zod bundle');
   return `(function (module, exports) {\n${file.text}\n})`;
 }
