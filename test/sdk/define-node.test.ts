@@ -1,3 +1,4 @@
+import { ConfigurationError, InvalidInputError } from '../../src/errors.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { defineNode, NodeStatus, z, type NodeBlackboard } from '../../src/sdk/index.js';
 import { bundleOf, trackedPool } from '../sandbox/helpers.js';
@@ -57,6 +58,8 @@ describe('defineNode (host side)', () => {
 
   it('refuses bad props with a ConfigurationError listing every problem', () => {
     expect(() => new Greet({ id: 'g2', greeting: '', who: 3 })).toThrow(/Invalid configuration for Greet:g2:\n {2}- greeting: .*\n {2}- who: /);
+    expect(() => new Greet({ id: 'g2', greeting: '' })).toThrow(ConfigurationError);
+    expect(() => defineNode({ name: 'bad name', tick: () => 'SUCCESS' } as never)).toThrow(InvalidInputError);
   });
 
   it('turns a thrown error into FAILURE with lastError, as btree does', async () => {
