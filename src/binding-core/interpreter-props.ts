@@ -31,13 +31,8 @@ import { isReservedBlackboardKey } from './reserved-keys.js';
 const KB = 1024;
 const MB = 1024 * KB;
 
-/** Limits of `JavaScriptInterpreter` unless the host overrides them. QuickJS runs block the calling thread, so timeouts are short. */
-export const JAVASCRIPT_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
-  defaultTimeoutMs: 5_000,
-  maxTimeoutMs: 30_000,
-  defaultMemoryBytes: 32 * MB,
-  maxMemoryBytes: 256 * MB,
-  minMemoryBytes: 1 * MB,
+/** The caps both languages share: sizes of scripts, inputs, results and output, and the log rate. */
+const SHARED_CAPS = {
   maxScriptBytes: 256 * KB,
   maxInputKeys: 256,
   maxInputBytes: 1 * MB,
@@ -46,6 +41,16 @@ export const JAVASCRIPT_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
   maxOutputLines: 1_000,
   maxOutputBytes: 64 * KB,
   logRatePerSecond: 50,
+} as const;
+
+/** Limits of `JavaScriptInterpreter` unless the host overrides them. QuickJS runs block the calling thread, so timeouts are short. */
+export const JAVASCRIPT_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
+  defaultTimeoutMs: 5_000,
+  maxTimeoutMs: 30_000,
+  defaultMemoryBytes: 32 * MB,
+  maxMemoryBytes: 256 * MB,
+  minMemoryBytes: 1 * MB,
+  ...SHARED_CAPS,
 });
 
 /** Limits of `PythonInterpreter` unless the host overrides them (the seed's 30 s default, 5 min maximum). */
@@ -55,14 +60,7 @@ export const PYTHON_LIMITS: Readonly<InterpreterLimits> = Object.freeze({
   defaultMemoryBytes: 256 * MB,
   maxMemoryBytes: 1024 * MB,
   minMemoryBytes: 64 * MB,
-  maxScriptBytes: 256 * KB,
-  maxInputKeys: 256,
-  maxInputBytes: 1 * MB,
-  maxResultBytes: 1 * MB,
-  maxDepth: 64,
-  maxOutputLines: 1_000,
-  maxOutputBytes: 64 * KB,
-  logRatePerSecond: 50,
+  ...SHARED_CAPS,
 });
 
 /** What an interpreter node of one language is: its registry type, default `outputKey` and default limits. */
