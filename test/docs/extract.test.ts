@@ -35,10 +35,10 @@ describe('doc example extractor', () => {
     expect(fixture[4]!.marker).toBeUndefined();
   });
 
-  it('reports unmarked blocks, unknown kinds, reasonless skips and duplicate ids', () => {
+  it('reports unmarked blocks, unknown kinds (skip is not one: every block is checked) and duplicate ids', () => {
     expect(markerProblems(fixture).map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([
       expect.stringMatching(/^markers\.md:10 fenced block \(ts\) has no <!-- example: … --> marker/),
-      expect.stringMatching(/^markers\.md:15 a skip needs a reason/),
+      expect.stringMatching(/^markers\.md:15 unknown example kind "skip"/),
       expect.stringMatching(/^markers\.md:28 fenced block \(no language\) has no/),
       expect.stringMatching(/^markers\.md:35 unknown example kind "frobnicate"/),
       expect.stringMatching(/^markers\.md:40 id=demo is also used at markers\.md:22/),

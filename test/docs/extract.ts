@@ -5,13 +5,13 @@
  * A marker is an HTML comment that ends on the line right above the fence (invisible on GitHub):
  *
  *     <!-- example: run -->
- *     <!-- example: skip — installs packages -->
+ *     <!-- example: shell — installs packages; parsed, never run -->
  *     <!-- example: tree
  *     input: { values: [1, 2, 3] }
  *     -->
  *
- * The first word after `example:` is the kind; text after it on that line is the note (the reason
- * for `skip`, or `id=<name>` to name the block for another block's `files`); further lines up to
+ * The first word after `example:` is the kind; text after it on that line is the note (free text,
+ * or `id=<name>` to name the block for another block's `files`); further lines up to
  * `-->` are YAML options for the checker (hidden context, as rustdoc's `# ` lines). The vocabulary
  * is documented in docs/testing.md ("Examples in the docs are tests").
  *
@@ -33,7 +33,6 @@ export const EXAMPLE_KINDS = [
   'shell',
   'output',
   'text',
-  'skip',
   'temporal-workflow',
 ] as const;
 export type ExampleKind = (typeof EXAMPLE_KINDS)[number];
@@ -41,7 +40,7 @@ export type ExampleKind = (typeof EXAMPLE_KINDS)[number];
 /** The marker above a fence. */
 export interface ExampleMarker {
   kind: string;
-  /** Text after the kind on the marker's first line (the reason of a `skip`), trimmed; '' when none. */
+  /** Text after the kind on the marker's first line (free text), trimmed; '' when none. */
   note: string;
   /** `id=<name>` from the note, if any. */
   id?: string;
@@ -139,8 +138,8 @@ function markerAbove(lines: string[], fenceIndex: number): ExampleMarker | undef
 }
 
 /**
- * What is wrong with the markers of `blocks`: a block with no marker, an unknown kind, a `skip`
- * with no reason, a duplicate `id`. An empty list means every block says how it is checked.
+ * What is wrong with the markers of `blocks`: a block with no marker, an unknown kind (there is no
+ * kind that skips a block), a duplicate `id`. An empty list means every block says how it is checked.
  */
 export function markerProblems(blocks: readonly CodeBlock[]): MarkerProblem[] {
   const problems: MarkerProblem[] = [];
@@ -157,9 +156,6 @@ export function markerProblems(blocks: readonly CodeBlock[]): MarkerProblem[] {
     }
     if (!(EXAMPLE_KINDS as readonly string[]).includes(marker.kind)) {
       problems.push({ ...where, message: `unknown example kind "${marker.kind}"; known: ${EXAMPLE_KINDS.join(', ')}` });
-    }
-    if (marker.kind === 'skip' && marker.note.length < 8) {
-      problems.push({ ...where, message: 'a skip needs a reason: <!-- example: skip — why it cannot run -->' });
     }
     if (marker.id) {
       const other = ids.get(marker.id);
