@@ -72,9 +72,10 @@ export function checkGuestWrites(outcome: Pick<TickOutcome, 'writes' | 'deletes'
   const entries = outcome.writes && typeof outcome.writes === 'object' ? Object.entries(outcome.writes) : [];
   for (const [key, value] of entries) {
     if (isReservedBlackboardKey(key)) return { ok: false, message: `it wrote the reserved blackboard key ${JSON.stringify(key)}` };
-    const copy = toJsonSafe(value, { root: key });
+    // One walk checks JSON-safety and nested `__proto__` keys together.
+    const copy = toJsonSafe(value, { root: key, protoKeys: 'reject' });
+    if (!copy.ok && copy.reason === 'reserved') return { ok: false, message: `it wrote a value with a nested "__proto__" key under ${JSON.stringify(key)}` };
     if (!copy.ok) return { ok: false, message: `it wrote a value that is not JSON data under ${JSON.stringify(key)} (${copy.message})` };
-    if (hasNestedProtoKey(copy.value)) return { ok: false, message: `it wrote a value with a nested "__proto__" key under ${JSON.stringify(key)}` };
     writes.push([key, copy.value]);
   }
   const deletes: string[] = [];
@@ -83,12 +84,6 @@ export function checkGuestWrites(outcome: Pick<TickOutcome, 'writes' | 'deletes'
     deletes.push(key);
   }
   return { ok: true, writes, deletes };
-}
-
-function hasNestedProtoKey(value: JsonValue): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasNestedProtoKey);
-  return Object.keys(value).some((k) => k === '__proto__' || hasNestedProtoKey(value[k]!));
 }
 
 /** Applies checked writes (first) and deletes to the host blackboard. */

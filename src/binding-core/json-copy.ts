@@ -48,6 +48,12 @@ export interface JsonSafeOptions {
    * traps may run while it is checked.
    */
   isProxy?: (value: object) => boolean;
+  /**
+   * What an object key `__proto__` means: `copy` (default) copies it as an own data property;
+   * `reject` refuses it as `reserved`, at any depth (values host code may `Object.assign`, where
+   * such a key would swap a prototype).
+   */
+  protoKeys?: 'copy' | 'reject';
 }
 
 /** Outcome of {@link toJsonSafe}. `bytes` is the length of the value's JSON text. */
@@ -128,6 +134,7 @@ export function toJsonSafe(value: unknown, options: JsonSafeOptions = {}): JsonS
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const omitUndefined = options.undefinedMembers === 'omit';
+  const rejectProtoKeys = options.protoKeys === 'reject';
   const isProxy = options.isProxy;
   const path: Array<string | number> = [];
   const ancestors = new Set<object>();
@@ -201,6 +208,9 @@ export function toJsonSafe(value: unknown, options: JsonSafeOptions = {}): JsonS
       add(2);
       for (const key of Object.keys(obj)) {
         path.push(key);
+        if (key === '__proto__' && rejectProtoKeys) {
+          throw new Unsafe('reserved', 'is a "__proto__" key, which would swap a prototype where host code merges this value into an object');
+        }
         const member = dataOf(Object.getOwnPropertyDescriptor(obj, key));
         if (member === undefined && omitUndefined) {
           path.pop();

@@ -197,3 +197,11 @@ describe('copyJsonRecord', () => {
     expect(copyJsonRecord(['a', 'missing'], get, { onUnsafe: 'reject' })).toMatchObject({ ok: false, key: 'missing', reason: 'type' });
   });
 });
+
+describe("toJsonSafe protoKeys: 'reject'", () => {
+  it('refuses a __proto__ key at any depth as reserved, naming its path; the default copies it as data', () => {
+    const value = JSON.parse('{"a": [{"b": {"__proto__": {"polluted": 1}}}]}') as unknown;
+    expect(problem(value, { protoKeys: 'reject' })).toMatchObject({ path: 'result.a[0].b.__proto__', reason: 'reserved' });
+    expect(toJsonSafe(value)).toMatchObject({ ok: true });
+  });
+});
