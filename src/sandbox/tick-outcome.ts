@@ -5,6 +5,7 @@
  * the tenant's TypeScript.
  * @module
  */
+import { isReservedBlackboardKey } from '../binding-core/reserved-keys.js';
 import type { CachedBundle, CompiledBundleCache } from './compiled-bundle-cache.js';
 import { Breach, guestFrames } from './guest-errors.js';
 import type { SandboxLimits } from './limits.js';
@@ -15,10 +16,6 @@ import type { GuestIdentity, GuestLogLine, JsonValue, TickOutcome } from './type
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
-const FORBIDDEN_KEYS = new Set([
-  '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf',
-  'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-]);
 
 /** Splits a NUL-separated poll answer into `n` fields; the last one keeps any further NULs. */
 export function fields(s: string, n: number): string[] {
@@ -98,10 +95,11 @@ function doneOutcome(r: string[], entry: CachedBundle, who: GuestIdentity, tick:
     return failure(`${who.node}@${who.version} produced writes the host cannot read: ${e instanceof Error ? e.message : String(e)}`, logs);
   }
   if (writes === null || typeof writes !== 'object' || Array.isArray(writes)) return failure(`${who.node}@${who.version} produced malformed writes`, logs);
-  for (const k of Object.keys(writes)) {
-    if (FORBIDDEN_KEYS.has(k)) return failure(`${who.node}@${who.version}: blackboard key ${JSON.stringify(k)} is reserved`, logs);
+  const deletes = deletesJson === '[]' ? [] : (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string');
+  // The binding's rule (binding-core/reserved-keys.ts), all or nothing: a reserved key written or deleted fails the tick.
+  for (const k of [...Object.keys(writes), ...deletes]) {
+    if (isReservedBlackboardKey(k)) return failure(`${who.node}@${who.version}: blackboard key ${JSON.stringify(k)} is reserved`, logs);
   }
-  const deletes = deletesJson === '[]' ? [] : (JSON.parse(deletesJson) as unknown[]).filter((k): k is string => typeof k === 'string' && !FORBIDDEN_KEYS.has(k));
   const out: TickOutcome = { status, writes, deletes, logs };
   if (error) out.error = mapStack(guestFrames(error), bundles.sourceMapOf(entry), tick.factory?.map);
   return out;
