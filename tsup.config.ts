@@ -46,6 +46,7 @@ export const entries: Record<string, string> = {
   workflow: 'src/temporal/workflow.ts',
   'interpreters/javascript': 'src/interpreters/javascript.ts',
   'interpreters/python': 'src/interpreters/python.ts',
+  fastify: 'src/http/index.ts',
 };
 
 export default defineConfig({

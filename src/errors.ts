@@ -209,7 +209,7 @@ export interface CompileDiagnostic {
   column?: number;
   message: string;
   /** A few source lines around the location with a caret under it, ready to print. */
-  codeFrame?: string;
+  frame?: string;
   /** For `import`: the import specifier as written. */
   importPath?: string;
   /** For `scan`: the rule id of the finding. For `limit`: the limit's name. */

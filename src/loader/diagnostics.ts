@@ -39,7 +39,7 @@ export function codeFrame(text: string, line: number, column: number, length = 1
 /** Builds a diagnostic located in a tenant file (`line` 1-based, `column` 0-based). */
 export function locatedDiagnostic(
   files: Record<string, string>,
-  base: Omit<CompileDiagnostic, 'file' | 'line' | 'column' | 'codeFrame'>,
+  base: Omit<CompileDiagnostic, 'file' | 'line' | 'column' | 'frame'>,
   file: string | undefined,
   line: number | undefined,
   column: number | undefined,
@@ -50,7 +50,7 @@ export function locatedDiagnostic(
   if (line !== undefined) d.line = line;
   if (column !== undefined) d.column = column + 1;
   if (file !== undefined && line !== undefined && Object.hasOwn(files, file)) {
-    d.codeFrame = codeFrame(files[file]!, line, column ?? 0, length);
+    d.frame = codeFrame(files[file]!, line, column ?? 0, length);
   }
   return d;
 }
@@ -74,7 +74,7 @@ export function fromEsbuildMessage(files: Record<string, string>, message: Messa
   const file = loc ? stripNamespace(loc.file) : undefined;
   const kind: CompileDiagnostic['kind'] =
     fromPlugin?.kind ?? (file !== undefined && Object.hasOwn(files, file) ? 'syntax' : 'build');
-  const base: Omit<CompileDiagnostic, 'file' | 'line' | 'column' | 'codeFrame'> = { kind, message: message.text };
+  const base: Omit<CompileDiagnostic, 'file' | 'line' | 'column' | 'frame'> = { kind, message: message.text };
   if (fromPlugin?.importPath !== undefined) base.importPath = fromPlugin.importPath;
   if (fromPlugin?.hint !== undefined) base.hint = fromPlugin.hint;
   else if (kind === 'syntax') base.hint = 'fix the syntax error at the marked position';

@@ -10,16 +10,21 @@
  */
 import type { StorageAdapter } from '../storage-adapters/types.js';
 import { decodeJson, encodeJson, isPreconditionFailed } from './documents.js';
-import { auditKey, auditKeyTime, auditPrefix } from './layout.js';
+import { auditKey, auditKeyNode, auditKeyTime, auditPrefix } from './layout.js';
 import type { AuditEvent } from './types.js';
 import { InvalidInputError } from '../errors.js';
 
-/** Writes an event create-only; an existing event with the same id is the same event. */
-export async function writeAuditEvent(storage: StorageAdapter, event: AuditEvent): Promise<void> {
+/**
+ * Writes an event create-only; an existing event with the same id is the same event.
+ * @returns true when this call wrote it, false when it was already there.
+ */
+export async function writeAuditEvent(storage: StorageAdapter, event: AuditEvent): Promise<boolean> {
   try {
     await storage.put(auditKey(event.tenantId, event.id), encodeJson(event), { ifNoneMatch: '*' });
+    return true;
   } catch (e) {
     if (!isPreconditionFailed(e)) throw e;
+    return false;
   }
 }
 
@@ -27,6 +32,10 @@ export async function writeAuditEvent(storage: StorageAdapter, event: AuditEvent
 export interface AuditQuery {
   /** Only events at or after this time. */
   since?: Date | string | number;
+  /** Only events after this event id (the last id of the previous page). */
+  after?: string;
+  /** Only events of this node. */
+  node?: string;
   /** Most events returned, oldest first (default 10,000). */
   limit?: number;
 }
@@ -43,10 +52,13 @@ export function sinceMs(since: AuditQuery['since']): number {
 export async function readAuditLog(storage: StorageAdapter, tenant: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
   const from = sinceMs(query.since);
   const limit = query.limit ?? 10_000;
+  const after = query.after === undefined ? undefined : auditKey(tenant, query.after);
   const keys: string[] = [];
   for await (const entry of storage.list(auditPrefix(tenant))) {
     const t = auditKeyTime(tenant, entry.key);
-    if (t !== undefined && t >= from) keys.push(entry.key);
+    if (t === undefined || t < from || (after !== undefined && entry.key <= after)) continue;
+    if (query.node !== undefined && auditKeyNode(tenant, entry.key) !== query.node) continue;
+    keys.push(entry.key);
   }
   keys.sort();
   const chosen = keys.slice(0, limit);

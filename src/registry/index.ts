@@ -2,7 +2,7 @@
  * The versioned per-tenant registry: public surface. See docs/registry.md.
  * @module
  */
-export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ReviewOptions, type DeprecateOptions } from './tenant-registry.js';
+export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ActivateOptions, type ListOptions, type ReviewOptions, type DeprecateOptions } from './tenant-registry.js';
 export type { AuditQuery } from './audit-log.js';
 export type { CasOptions } from './index-store.js';
 export {

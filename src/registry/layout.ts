@@ -76,6 +76,12 @@ export function auditKeyTime(tenant: string, key: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Node name encoded in an audit key (`<ms>-<Name>-<revision>.json`), or `undefined`. */
+export function auditKeyNode(tenant: string, key: string): string | undefined {
+  const m = /^\d{15}-([A-Za-z0-9]+)-\d{10}\.json$/.exec(key.slice(auditPrefix(tenant).length));
+  return m ? m[1] : undefined;
+}
+
 /** Folder of usage markers of a node (or of one version). */
 export function usagePrefix(tenant: string, name: string, version?: string): string {
   return `${tenantPrefix(tenant)}usages/${name}/${version === undefined ? '' : `${version}/`}`;

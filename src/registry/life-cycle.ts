@@ -107,10 +107,17 @@ export function reject(tenant: string, name: string, version: string, by: string
   };
 }
 
-/** Makes `version` the active one and pushes it on the activation stack. */
-export function activate(tenant: string, name: string, version: string, by: string, requireApproval: boolean): IndexChange {
+/**
+ * Makes `version` the active one and pushes it on the activation stack. With `expectedActive`
+ * (a version, or `null` for none), the change happens only when that is the active version now.
+ */
+export function activate(tenant: string, name: string, version: string, by: string, requireApproval: boolean, expectedActive?: string | null): IndexChange {
   return (current, now) => {
     const [doc, e] = entryOf(current, tenant, name, version);
+    if (expectedActive !== undefined && doc.active !== expectedActive && doc.active !== version) {
+      const actual = doc.active === null ? 'no version is active' : `the active version is ${doc.active}`;
+      throw conflict('activate failed', `expected ${expectedActive === null ? 'no active version' : `${expectedActive} to be active`}, but ${actual}`, { tenant, name, version }, 'someone else changed the active version; read the node again and decide whether to activate with the new `expectedActive`');
+    }
     if (doc.active === version) return null;
     if (e.review === 'rejected') {
       throw conflict('activate failed', `${name}@${version} was rejected`, { tenant, name, version }, 'publish a fixed version and activate that');

@@ -73,6 +73,25 @@ export interface ActorOptions {
   by?: string;
 }
 
+/** Who activates, and (optionally) which version they expect to replace. */
+export interface ActivateOptions extends ActorOptions {
+  /**
+   * Compare-and-swap: the version the caller believes is active now (`null`: none). When the
+   * node's active version is another one at the moment of the change, nothing changes and
+   * `activate` throws `ConflictError` naming the actual active version. Omit it to activate
+   * unconditionally.
+   */
+  expectedActive?: string | null;
+}
+
+/** Paging of {@link TenantRegistry.list}. */
+export interface ListOptions {
+  /** Only nodes whose name sorts after this one (the last name of the previous page). */
+  after?: string;
+  /** Most nodes returned (default: all). */
+  limit?: number;
+}
+
 /** Who reviewed, and why. */
 export interface ReviewOptions {
   by: string;
@@ -86,6 +105,8 @@ export interface DeprecateOptions {
 }
 
 const MAX_USAGES_PER_CALL = 1000;
+/** `auditEventId` output: `<ms:15>-<Name>-<revision:10>`. */
+const AUDIT_EVENT_ID = /^\d{15}-[A-Z][A-Za-z0-9]{0,63}-\d{10}$/;
 const MAX_NAMES_IN_HINT = 20;
 
 /**
@@ -191,11 +212,17 @@ export class TenantRegistry {
     return this.#change(tenant, name, version, lifeCycle.reject(tenant, name, version, by, note));
   }
 
-  /** Makes `version` the active one (approved first, when approval is required). */
-  async activate(tenant: string, name: string, version: string, options: ActorOptions = {}): Promise<VersionInfo> {
+  /**
+   * Makes `version` the active one (approved first, when approval is required). With
+   * `expectedActive`, a compare-and-swap: see {@link ActivateOptions.expectedActive}.
+   * @throws ConflictError (rejected, deprecated, unapproved, or another version active than expected).
+   */
+  async activate(tenant: string, name: string, version: string, options: ActivateOptions = {}): Promise<VersionInfo> {
     this.#assertIds(tenant, name, version);
     const by = optionalText('by', options.by, 200) ?? 'unknown';
-    return this.#change(tenant, name, version, lifeCycle.activate(tenant, name, version, by, this.#requireApproval));
+    const { expectedActive } = options;
+    if (expectedActive !== undefined && expectedActive !== null) assertVersion(expectedActive);
+    return this.#change(tenant, name, version, lifeCycle.activate(tenant, name, version, by, this.#requireApproval, expectedActive));
   }
 
   /** Marks a version deprecated: it still resolves, with a warning. */
@@ -218,10 +245,17 @@ export class TenantRegistry {
     return lifeCycle.versionInfo(doc!, doc!.active!);
   }
 
-  /** The tenant's nodes, sorted by name. */
-  async list(tenant: string): Promise<NodeSummary[]> {
+  /** The tenant's nodes, sorted by name; `options` pages through them. */
+  async list(tenant: string, options: ListOptions = {}): Promise<NodeSummary[]> {
     assertTenantId(tenant);
-    const names = await this.#names(tenant);
+    const { after, limit } = options;
+    if (after !== undefined) assertNodeName(after);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      throw new InvalidInputError('list failed', `limit: ${printable(limit)} is not a positive integer`, { context: { tenant }, hint: 'pass a whole number of nodes, e.g. `{ limit: 50 }`' });
+    }
+    let names = await this.#names(tenant);
+    if (after !== undefined) names = names.filter((n) => n > after);
+    if (limit !== undefined) names = names.slice(0, limit);
     const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
     return docs
       .filter((d): d is IndexDocument => d !== undefined)
@@ -248,6 +282,29 @@ export class TenantRegistry {
     if (!manifest) throw this.#missingObject(tenant, name, version, 'manifest.json');
     assertManifestIdentity(manifest, tenant, name, version, info.sha256);
     return { ...info, manifest };
+  }
+
+  /**
+   * The uploaded source files of a version (path → text), each checked against the sha256 its
+   * manifest recorded. Rejected versions are readable too: reviewers need to see why.
+   * @throws NotFoundError, IntegrityError (a file is missing or was modified).
+   */
+  async sources(tenant: string, name: string, version: string): Promise<{ entry: string; files: Record<string, string> }> {
+    const { manifest } = await this.get(tenant, name, version);
+    const keys = versionKeys(tenant, name, version);
+    const decoder = new TextDecoder();
+    const texts = await mapBounded(manifest.files, 8, async (file) => {
+      const found = await this.#storage.get(keys.source(file.path));
+      if (!found) throw this.#missingObject(tenant, name, version, `source/${file.path}`);
+      const actual = sha256Hex(found.body);
+      if (actual !== file.sha256) {
+        throw new IntegrityError('stored source does not match its manifest', file.sha256, actual, { context: { tenant, node: name, version, file: file.path } });
+      }
+      return decoder.decode(found.body);
+    });
+    const files: Record<string, string> = {};
+    manifest.files.forEach((file, i) => (files[file.path] = texts[i]!));
+    return { entry: manifest.entry, files };
   }
 
   /**
@@ -341,16 +398,20 @@ export class TenantRegistry {
    */
   async audit(tenant: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
     assertTenantId(tenant);
+    if (query.node !== undefined) assertNodeName(query.node);
+    if (query.after !== undefined && !AUDIT_EVENT_ID.test(query.after)) {
+      throw new InvalidInputError('audit query rejected', `after: ${printable(query.after)} is not an audit event id`, { context: { tenant }, hint: 'pass the `id` of the last event of the previous page' });
+    }
     const events = await readAuditLog(this.#storage, tenant, query);
     const ids = new Set(events.map((e) => e.id));
-    const names = await this.#names(tenant);
+    const names = query.node !== undefined ? [query.node] : await this.#names(tenant);
     const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
     let repaired = false;
     for (const doc of docs) {
       const last = doc?.lastEvent;
       if (!last || ids.has(last.id)) continue;
-      await writeAuditEvent(this.#storage, last);
-      repaired = true;
+      // Outside this page (`after`, `since`, `limit`) the event is usually there already.
+      if (await writeAuditEvent(this.#storage, last)) repaired = true;
     }
     return repaired ? readAuditLog(this.#storage, tenant, query) : events;
   }

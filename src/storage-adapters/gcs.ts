@@ -14,7 +14,7 @@
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { StorageError, type PreconditionFailedError } from '../errors.js';
 import { BucketAdapter, bucketHint, MISSING_BUCKET_HINT, unlessAbsent, WRITE_ID, type BucketPage, type FailureReport } from './bucket-adapter.js';
-import { importOptional } from './optional-import.js';
+import { importOptional } from '../platform/optional-import.js';
 import type { BucketAdapterOptions } from './bucket-options.js';
 import type { DeleteCondition, PutResult, StoredObject, WriteCondition } from './types.js';
 

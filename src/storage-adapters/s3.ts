@@ -13,7 +13,7 @@
 import type { S3Client, S3ClientConfig, GetObjectCommandOutput, HeadObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { StorageError, type PreconditionFailedError } from '../errors.js';
 import { BucketAdapter, bucketHint, unlessAbsent, WRITE_ID, type BucketPage, type FailureReport } from './bucket-adapter.js';
-import { importOptional } from './optional-import.js';
+import { importOptional } from '../platform/optional-import.js';
 import type { BucketAdapterOptions } from './bucket-options.js';
 import type { DeleteCondition, PutResult, StoredObject, WriteCondition } from './types.js';
 

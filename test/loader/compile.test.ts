@@ -83,7 +83,7 @@ describe('compileNode', () => {
     expect(e.diagnostics).toHaveLength(1);
     expect(e.diagnostics[0]).toMatchObject({ kind: 'import', importPath: spec, file: 'index.ts', line: 2 });
     expect(e.diagnostics[0]!.column).toBeGreaterThan(1);
-    expect(e.diagnostics[0]!.codeFrame).toContain(`> 2 | ${code.split('\n')[0]}`);
+    expect(e.diagnostics[0]!.frame).toContain(`> 2 | ${code.split('\n')[0]}`);
     expect(e.message).toMatch(new RegExp(`compile failed \\[node=N, version=1\\.0\\.0\\]: index\\.ts:2:\\d+: import of the Node built-in "${spec}"`));
     expect(e.hint).toContain('proxyActivities');
   });
@@ -139,7 +139,7 @@ describe('compileNode', () => {
       },
     });
     expect(e.diagnostics[0]).toMatchObject({ kind: 'syntax', file: 'helper.ts', line: 1, column: 34, message: 'Expected ")" but found "{"' });
-    expect(e.diagnostics[0]!.codeFrame).toBe(
+    expect(e.diagnostics[0]!.frame).toBe(
       ['> 1 | export function helper(a: number {', `    | ${' '.repeat(33)}^`, '  2 |   return a;', '  3 | }'].join('\n'),
     );
     expect(e.stack).toBeDefined();

@@ -66,6 +66,6 @@ describe('compileNode with source-map pragmas in the upload', () => {
     expect(error).toBeInstanceOf(CompileError);
     const d = (error as CompileError).diagnostics[0]!;
     expect(d).toMatchObject({ kind: 'syntax', file: 'index.ts', line: 2, column: line.indexOf(';') + 1 });
-    expect(d.codeFrame).toContain(line);
+    expect(d.frame).toContain(line);
   });
 });

@@ -63,8 +63,26 @@ describe('package exports', () => {
       }
     };
     visit(join(root, 'dist', 'index.js'));
-    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten'];
+    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten', 'fastify', '@fastify/', '@sinclair/typebox'];
     expect([...bare].filter((b) => peers.some((p) => b.startsWith(p)))).toEqual([]);
+  });
+
+  it('serves the HTTP API from dist (the ./fastify subpath with its peers)', async () => {
+    const { customNodesApi } = (await import(pathToFileURL(join(root, 'dist', 'fastify.js')).href)) as typeof import('../../src/http/index.js');
+    const { default: Fastify } = await import('fastify');
+    const { TenantRegistry } = (await import(pathToFileURL(join(root, 'dist', 'index.js')).href)) as typeof import('../../src/index.js');
+    const { MemoryStorage } = (await import(pathToFileURL(join(root, 'dist', 'storage', 'memory.js')).href)) as typeof import('../../src/storage-adapters/memory.js');
+    const app = Fastify();
+    const registry = new TenantRegistry({ storage: new MemoryStorage() });
+    await app.register(customNodesApi, { host: registry, authenticate: () => ({ tenantId: 'acme', userId: 'ana', roles: [] }) });
+    try {
+      const list = await app.inject({ method: 'GET', url: '/custom-nodes' });
+      expect(list.json()).toEqual({ nodes: [], nextCursor: null });
+      const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
+      expect(Object.keys(doc.json().paths)).toContain('/custom-nodes/{id}/activate');
+    } finally {
+      await app.close();
+    }
   });
 
   it('inlines every guest file, so dist reads none at run time', () => {

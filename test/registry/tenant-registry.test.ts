@@ -126,7 +126,7 @@ describe('publish', () => {
     const error = (await registry.publish(T, { name: 'Broken', version: '1.0.0', source }).catch((e) => e)) as CompileError;
     expect(error).toBeInstanceOf(CompileError);
     expect(error.diagnostics[0]).toMatchObject({ kind: 'syntax', file: 'index.ts', line: 3, column: 29, message: 'Unexpected ";"' });
-    expect(error.diagnostics[0]!.codeFrame).toContain('> 3 |   run() { const x: number = ; return x; }');
+    expect(error.diagnostics[0]!.frame).toContain('> 3 |   run() { const x: number = ; return x; }');
     expect(error.message).toContain('index.ts:3:29: Unexpected ";"');
     expect(await keys(storage)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
- * Lazy imports of optional peer dependencies (cloud SDKs). The package root never loads them;
- * an adapter imports its SDK on first use, and a missing SDK fails with a
+ * Lazy imports of optional peer dependencies (cloud SDKs, the HTTP plugin's Fastify plugins). The package root never loads them;
+ * an adapter or subpath imports its package on first use, and a missing SDK fails with a
  * {@link MissingDependencyError} that names the package to install.
  *
  * @module

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MissingDependencyError } from '../../src/errors.js';
-import { importOptional } from '../../src/storage-adapters/optional-import.js';
+import { importOptional } from '../../src/platform/optional-import.js';
 
 describe('importOptional', () => {
   it('names the package to install when an optional SDK is missing', async () => {

@@ -1,0 +1,242 @@
+/**
+ * `customNodesApi`: the Fastify plugin. It is wrapped with `fastify-plugin` (so a host mounts it
+ * with one `register` call), and keeps everything it sets inside one encapsulated context under
+ * its own `prefix`: the JSON-only body parser, the error handler, the validator, the
+ * authentication hook, the rate limiter and the OpenAPI generator touch none of the host's routes.
+ *
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+// Types only: `schema.hide` and the swagger options (the package itself is imported lazily).
+import type {} from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import { InvalidInputError } from '../errors.js';
+import { importOptional } from '../platform/optional-import.js';
+import { printable } from '../registry/ids.js';
+import type { TenantRegistry } from '../registry/tenant-registry.js';
+import { ApiError, errorReply } from './api-error.js';
+import { authenticateRequest, DEFAULT_ROLES, requirePermission, type ApiPrincipal, type ApiRoles, type Authenticate, type Permission, type RoleRequirement } from './principal.js';
+import { ROUTES, type RouteContext } from './routes.js';
+import { sharedSchemas } from './schemas.js';
+
+/** What the plugin serves: a `PluginHost` (its registry publishes through its sandbox) or a `TenantRegistry`. */
+export type CustomNodesSource = { readonly registry: TenantRegistry } | TenantRegistry;
+
+/** Options of {@link customNodesApi}. */
+export interface CustomNodesApiOptions {
+  /** A `PluginHost`, or a `TenantRegistry` made with an `inspector` (publishing needs one). */
+  host: CustomNodesSource;
+  /** The host's authentication: `(request) => { tenantId, userId, roles } | null`. */
+  authenticate: Authenticate;
+  /**
+   * Where the routes live, e.g. `/api/v1` (default: none, so `/custom-nodes`, `/audit`,
+   * `/openapi.json`). Fastify's own `prefix` register option does not apply to this plugin.
+   */
+  prefix?: string;
+  /** Roles per permission, over {@link DEFAULT_ROLES}. */
+  roles?: Partial<ApiRoles>;
+  /** When true, the author of a version cannot approve it (403). Default false. */
+  requireDistinctApprover?: boolean;
+  /** Largest upload body in bytes (default 1 MiB; other routes take 16 KiB). */
+  uploadBodyLimit?: number;
+  /**
+   * Uploads per tenant per window (default `{ max: 30, timeWindow: 60_000 }`, counted per
+   * process), or `false` for none. Every authenticated upload request counts, accepted or refused.
+   */
+  uploadRateLimit?: { max: number; timeWindow: number } | false;
+  /** Title and version of the OpenAPI document. */
+  openapi?: { title?: string; version?: string; description?: string };
+}
+
+/** Default of `uploadBodyLimit`: the compiler's 512 KiB of source, JSON-escaped. */
+export const DEFAULT_UPLOAD_BODY_LIMIT = 1024 * 1024;
+/** Body limit of every route but the upload. */
+export const SMALL_BODY_LIMIT = 16 * 1024;
+/** Default of `uploadRateLimit`. */
+export const DEFAULT_UPLOAD_RATE_LIMIT = Object.freeze({ max: 30, timeWindow: 60_000 });
+
+/** Name of the OpenAPI generator's decorator in the plugin's context. */
+const OPENAPI_DECORATOR = 'customNodesOpenApiDocument';
+/** Methods the unknown-route answer covers (not OPTIONS and HEAD: a host's CORS plugin answers those). */
+const FALLBACK_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+interface Resolved {
+  context: RouteContext;
+  authenticate: Authenticate;
+  prefix: string;
+  roles: ApiRoles;
+  uploadBodyLimit: number;
+  uploadRateLimit: { max: number; timeWindow: number } | false;
+  openapi: { title: string; version: string; description: string };
+}
+
+function invalid(detail: string, hint: string): InvalidInputError {
+  return new InvalidInputError('invalid customNodesApi options', detail, { hint });
+}
+
+function registryOf(host: CustomNodesSource): () => TenantRegistry {
+  if (host && typeof (host as TenantRegistry).publish === 'function' && typeof (host as TenantRegistry).resolve === 'function') return () => host as TenantRegistry;
+  if (host && 'registry' in host) return () => host.registry;
+  throw invalid('`host` is neither a PluginHost nor a TenantRegistry', 'pass `{ host: pluginHost }` (or `pluginHost.registry`)');
+}
+
+function roleOk(value: RoleRequirement | undefined): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value.length > 0;
+  return Array.isArray(value) && value.length > 0 && value.every((r) => typeof r === 'string' && r.length > 0);
+}
+
+function resolveOptions(options: CustomNodesApiOptions): Resolved {
+  if (!options || typeof options !== 'object') throw invalid('options are required', 'pass `{ host, authenticate }`');
+  const registry = registryOf(options.host);
+  if (typeof options.authenticate !== 'function') {
+    throw invalid('`authenticate` is not a function', 'pass `authenticate: async (request) => ({ tenantId, userId, roles }) or null`');
+  }
+  const prefix = options.prefix ?? '';
+  if (typeof prefix !== 'string' || (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix))) {
+    throw invalid(`prefix ${printable(prefix)} is not a path`, 'use "" or a path like "/api/v1": segments of letters, digits and ._~-, no trailing slash');
+  }
+  const roles: ApiRoles = { ...DEFAULT_ROLES };
+  for (const [key, value] of Object.entries(options.roles ?? {})) {
+    if (!Object.hasOwn(DEFAULT_ROLES, key)) throw invalid(`roles.${key} is not a permission`, `the permissions are ${Object.keys(DEFAULT_ROLES).join(', ')}`);
+    if (!roleOk(value)) throw invalid(`roles.${key} is ${printable(value)}`, 'give a role name, a non-empty list of role names, or null for every authenticated user');
+    roles[key as Permission] = value ?? null;
+  }
+  const uploadBodyLimit = options.uploadBodyLimit ?? DEFAULT_UPLOAD_BODY_LIMIT;
+  if (!Number.isInteger(uploadBodyLimit) || uploadBodyLimit < 1024) throw invalid(`uploadBodyLimit ${printable(uploadBodyLimit)} is not a whole number of bytes ≥ 1024`, 'e.g. `uploadBodyLimit: 2 * 1024 * 1024`');
+  const limit = options.uploadRateLimit ?? DEFAULT_UPLOAD_RATE_LIMIT;
+  if (limit !== false && !(Number.isInteger(limit.max) && limit.max > 0 && Number.isInteger(limit.timeWindow) && limit.timeWindow > 0)) {
+    throw invalid('uploadRateLimit needs a positive whole `max` and `timeWindow` (milliseconds)', 'e.g. `{ max: 30, timeWindow: 60_000 }`, or `false` for no limit');
+  }
+  return {
+    context: { registry, requireDistinctApprover: options.requireDistinctApprover === true },
+    authenticate: options.authenticate,
+    prefix,
+    roles,
+    uploadBodyLimit,
+    uploadRateLimit: limit === false ? false : { max: limit.max, timeWindow: limit.timeWindow },
+    openapi: {
+      title: options.openapi?.title ?? 'Custom nodes API',
+      version: options.openapi?.version ?? '1',
+      description: options.openapi?.description ?? 'Upload, review and release tenant-authored nodes (@wayfarer-ai/btree-plugins). docs/http-api.md describes authentication, roles, limits and errors.',
+    },
+  };
+}
+
+/** Request bodies: no extra fields, no type coercion. Query strings and params: numbers from text. */
+function validatorCompiler(): (route: { schema: object; httpPart?: string }) => (data: unknown) => boolean {
+  const strict = new Ajv({ strict: false, allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false });
+  const coercing = new Ajv({ strict: false, allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false });
+  return ({ schema, httpPart }) => {
+    if (httpPart !== 'body') return coercing.compile(schema);
+    const validate = strict.compile(schema);
+    // A POST without a body (Fastify passes null) is an empty object: `activate` and `approve` need none.
+    const check = (data: unknown): boolean => validate(data === undefined || data === null ? {} : data);
+    return Object.defineProperty(check, 'errors', { get: () => validate.errors });
+  };
+}
+
+async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
+  const principals = new WeakMap<FastifyRequest, ApiPrincipal>();
+
+  // JSON only: Fastify also parses text/plain by default, which this API does not accept (415).
+  api.removeContentTypeParser('text/plain');
+  api.setValidatorCompiler(validatorCompiler());
+  api.setErrorHandler((error, request, reply) => {
+    const answer = errorReply(error, request.id);
+    if (answer.log) request.log.error({ err: error }, 'custom-nodes API request failed');
+    if (answer.headers) void reply.headers(answer.headers);
+    return reply.code(answer.status).send(answer.body);
+  });
+  for (const schema of sharedSchemas) api.addSchema(schema);
+
+  const swagger = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/swagger', 'customNodesApi (OpenAPI)');
+  await api.register(swagger.default as never, {
+    decorator: OPENAPI_DECORATOR,
+    openapi: { openapi: '3.0.3', info: options.openapi },
+    refResolver: { buildLocalReference: (json: { $id?: string }, _base: unknown, _fragment: unknown, i: number) => json.$id ?? `def-${i}` },
+  });
+  if (options.uploadRateLimit !== false) {
+    const rateLimit = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/rate-limit', 'customNodesApi (upload rate limit)');
+    await api.register(rateLimit.default as never, { global: false });
+  }
+
+  // Authentication and permission, before the body is read: a refused caller costs no parsing.
+  api.addHook('onRequest', async (request) => {
+    const permission = (request.routeOptions.config as { customNodesPermission?: Permission }).customNodesPermission;
+    if (permission === undefined) return;
+    const principal = await authenticateRequest(options.authenticate, request);
+    requirePermission(principal, permission, options.roles);
+    principals.set(request, principal);
+  });
+
+  for (const route of ROUTES) {
+    const upload = route.kind === 'upload';
+    const config: Record<string, unknown> = { customNodesPermission: route.permission };
+    if (upload && options.uploadRateLimit !== false) {
+      config.rateLimit = {
+        max: options.uploadRateLimit.max,
+        timeWindow: options.uploadRateLimit.timeWindow,
+        keyGenerator: (request: FastifyRequest) => `custom-nodes-upload:${principals.get(request)?.tenantId ?? ''}`,
+        errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
+          new ApiError(429, 'RATE_LIMITED', 'too many uploads', `this tenant may upload ${context.max} times per window`, { hint: `retry after ${context.after} (see the Retry-After header)` }),
+      };
+    }
+    const definition: RouteOptions = {
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      bodyLimit: upload ? options.uploadBodyLimit : SMALL_BODY_LIMIT,
+      config,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => route.handler(options.context, principals.get(request)!, request, reply),
+    };
+    api.route(definition);
+  }
+
+  api.get('/openapi.json', { schema: { hide: true } }, async () => (api as unknown as Record<string, () => unknown>)[OPENAPI_DECORATOR]!());
+  registerFallbacks(api);
+}
+
+/** Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's shape. */
+function registerFallbacks(api: FastifyInstance): void {
+  const maxParamLength = (api.initialConfig as { maxParamLength?: number }).maxParamLength ?? 100;
+  const notFound = async (request: FastifyRequest): Promise<never> => {
+    const path = request.url.split('?')[0]!;
+    if (path.split('/').some((segment) => segment.length > maxParamLength)) {
+      throw new ApiError(414, 'URI_TOO_LONG', 'path segment too long', `a segment of the path is longer than this server's ${maxParamLength} characters`, {
+        hint: 'version ids are at most 129 characters; the server operator can raise Fastify\'s `maxParamLength` (docs/http-api.md)',
+      });
+    }
+    throw new ApiError(404, 'NOT_FOUND', 'no such route', `${request.method} ${printable(path)} is not a route of this API`, { hint: 'see <prefix>/openapi.json for the routes' });
+  };
+  const defined = new Map<string, string[]>();
+  for (const r of ROUTES) defined.set(r.url, [...(defined.get(r.url) ?? []), r.method]);
+  defined.set('/openapi.json', ['GET']);
+  for (const [url, methods] of defined) {
+    if (url.includes(':')) continue;
+    const others = FALLBACK_METHODS.filter((m) => !methods.includes(m));
+    if (others.length) api.route({ method: others, url, schema: { hide: true }, handler: notFound });
+  }
+  for (const url of ['/custom-nodes/*', '/audit/*']) api.route({ method: [...FALLBACK_METHODS], url, schema: { hide: true }, handler: notFound });
+}
+
+async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesApiOptions): Promise<void> {
+  const resolved = resolveOptions(options);
+  await app.register(async (api) => mount(api, resolved), { prefix: resolved.prefix });
+}
+
+/**
+ * The custom-nodes HTTP API as a Fastify 5 plugin: upload, list, read, approve, reject,
+ * activate, deprecate, roll back, usages, audit, and `<prefix>/openapi.json`. See docs/http-api.md.
+ *
+ * @example
+ * ```ts
+ * await app.register(customNodesApi, {
+ *   host,
+ *   prefix: '/api',
+ *   authenticate: async (request) => sessions.principal(request.headers.authorization),
+ * });
+ * ```
+ */
+export const customNodesApi = fp(customNodesApiPlugin, { fastify: '5.x', name: '@wayfarer-ai/btree-plugins/fastify' });

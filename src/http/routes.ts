@@ -1,0 +1,240 @@
+/**
+ * The routes of the custom-nodes API, as one table: method, path, the permission it needs, its
+ * schema (validation, serialization, OpenAPI) and its handler. Handlers translate between HTTP
+ * and the registry; every rule (grammar, life cycle, idempotency) is the registry's.
+ *
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TenantRegistry } from '../registry/tenant-registry.js';
+import type { PublishInput, VersionStatus } from '../registry/types.js';
+import { assertNodeName } from '../registry/ids.js';
+import { ApiError } from './api-error.js';
+import { decodeCursor, encodeCursor, pageOf } from './paging.js';
+import type { ApiPrincipal, Permission } from './principal.js';
+import { customNodeRecord, nodeListing, parseVersionId, versionId } from './records.js';
+import * as schemas from './schemas.js';
+
+/** What a handler gets besides the request. */
+export interface RouteContext {
+  /** The registry (read per request: a disposed host answers 503). */
+  registry(): TenantRegistry;
+  /** With true, the author of a version cannot approve it. */
+  requireDistinctApprover: boolean;
+}
+
+/** One route of the table. */
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  permission: Permission;
+  schema: Record<string, unknown>;
+  /** `upload` routes get the upload body limit and rate limit; the rest small bodies and no rate limit. */
+  kind: 'upload' | 'other';
+  handler(this: void, ctx: RouteContext, who: ApiPrincipal, request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+}
+
+type Query = { limit?: number; cursor?: string };
+
+async function oneNode(registry: TenantRegistry, tenant: string, name: string, version: string) {
+  const details = await registry.get(tenant, name, version);
+  return { customNode: customNodeRecord(details, details.manifest) };
+}
+
+/** The version named by `:id`, parsed with the registry's grammar. */
+function idParam(request: FastifyRequest) {
+  return parseVersionId((request.params as { id: string }).id);
+}
+
+function nameParam(request: FastifyRequest): string {
+  const { name } = request.params as { name: string };
+  assertNodeName(name);
+  return name;
+}
+
+/** Every route, in the order the OpenAPI document lists them. */
+export const ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'POST',
+    url: '/custom-nodes',
+    permission: 'upload',
+    schema: schemas.uploadSchema,
+    kind: 'upload',
+    async handler(ctx, who, request, reply) {
+      const body = request.body as { name: string; version: string; description?: string; sourceCode?: string; files?: Record<string, string>; entry?: string };
+      const input: PublishInput = { name: body.name, version: body.version, author: who.userId };
+      if (body.sourceCode !== undefined) input.source = body.sourceCode;
+      if (body.files !== undefined) input.files = body.files;
+      if (body.entry !== undefined) input.entry = body.entry;
+      if (body.description !== undefined) input.description = body.description;
+      const result = await ctx.registry().publish(who.tenantId, input);
+      reply.code(result.created ? 201 : 200);
+      return { customNode: customNodeRecord(result.info, result.manifest) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/custom-nodes',
+    permission: 'read',
+    schema: schemas.listSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { status, limit = schemas.DEFAULT_PAGE_SIZE, cursor } = request.query as Query & { status?: VersionStatus };
+      const registry = ctx.registry();
+      const nodes: Array<NonNullable<ReturnType<typeof nodeListing>>> = [];
+      let after = decodeCursor('nodes', cursor);
+      // Reads `limit + 1` nodes at a time: with a status filter, pages may need several reads.
+      for (;;) {
+        const chunk = await registry.list(who.tenantId, after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 });
+        for (const node of chunk) {
+          const listing = nodeListing(node, status);
+          if (listing === null) continue;
+          if (nodes.length === limit) return { nodes, nextCursor: encodeCursor('nodes', nodes[nodes.length - 1]!.name) };
+          nodes.push(listing);
+        }
+        if (chunk.length <= limit) return { nodes, nextCursor: null };
+        after = chunk[chunk.length - 1]!.name;
+      }
+    },
+  },
+  {
+    method: 'GET',
+    url: '/custom-nodes/:id',
+    permission: 'read',
+    schema: schemas.getSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { name, version } = idParam(request);
+      const registry = ctx.registry();
+      const details = await registry.get(who.tenantId, name, version);
+      const [source, events, usages] = await Promise.all([
+        registry.sources(who.tenantId, name, version),
+        registry.audit(who.tenantId, { node: name }),
+        registry.usages(who.tenantId, name, version),
+      ]);
+      return {
+        customNode: {
+          ...customNodeRecord(details, details.manifest),
+          source,
+          audit: events.filter((e) => e.version === version),
+          usages: usages.slice(0, schemas.DEFAULT_PAGE_SIZE),
+          usageCount: usages.length,
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/custom-nodes/:id/approve',
+    permission: 'review',
+    schema: schemas.approveSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { name, version } = idParam(request);
+      const registry = ctx.registry();
+      if (ctx.requireDistinctApprover) {
+        const [info] = (await registry.versions(who.tenantId, name)).filter((v) => v.version === version);
+        if (info?.publishedBy === who.userId) {
+          throw new ApiError(403, 'FORBIDDEN', 'not allowed', `${versionId(name, version)} was uploaded by you, and this platform requires another approver`, {
+            hint: 'ask another user with the approver role to approve it',
+          });
+        }
+      }
+      const { note } = (request.body ?? {}) as { note?: string };
+      await registry.approve(who.tenantId, name, version, note === undefined ? { by: who.userId } : { by: who.userId, note });
+      return oneNode(registry, who.tenantId, name, version);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/custom-nodes/:id/reject',
+    permission: 'review',
+    schema: schemas.rejectSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { name, version } = idParam(request);
+      const { reason } = request.body as { reason: string };
+      const registry = ctx.registry();
+      await registry.reject(who.tenantId, name, version, { by: who.userId, note: reason });
+      return oneNode(registry, who.tenantId, name, version);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/custom-nodes/:id/activate',
+    permission: 'activate',
+    schema: schemas.activateSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { name, version } = idParam(request);
+      const { expectedActive } = (request.body ?? {}) as { expectedActive?: string | null };
+      const registry = ctx.registry();
+      await registry.activate(who.tenantId, name, version, expectedActive === undefined ? { by: who.userId } : { by: who.userId, expectedActive });
+      return oneNode(registry, who.tenantId, name, version);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/custom-nodes/:id/deprecate',
+    permission: 'deprecate',
+    schema: schemas.deprecateSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { name, version } = idParam(request);
+      const { message } = request.body as { message: string };
+      const registry = ctx.registry();
+      await registry.deprecate(who.tenantId, name, version, { reason: message, by: who.userId });
+      return oneNode(registry, who.tenantId, name, version);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/custom-nodes/:name/rollback',
+    permission: 'rollback',
+    schema: schemas.rollbackSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const name = nameParam(request);
+      const registry = ctx.registry();
+      const now = await registry.rollback(who.tenantId, name, { by: who.userId });
+      return oneNode(registry, who.tenantId, name, now.version);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/custom-nodes/:name/usages',
+    permission: 'read',
+    schema: schemas.usagesSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const name = nameParam(request);
+      const { version, limit = schemas.DEFAULT_PAGE_SIZE, cursor } = request.query as Query & { version?: string };
+      const after = decodeCursor('usages', cursor);
+      const registry = ctx.registry();
+      // An unknown node is 404, like every other route (another tenant's node is unknown here).
+      const known = await registry.versions(who.tenantId, name);
+      if (version !== undefined && !known.some((v) => v.version === version)) await registry.get(who.tenantId, name, version);
+      const usages = await registry.usages(who.tenantId, name, version);
+      const { page, nextCursor } = pageOf('usages', usages, (u) => `${u.version}\u0000${u.workflowId}`, after, limit);
+      return { usages: page, nextCursor };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/audit',
+    permission: 'audit',
+    schema: schemas.auditSchema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const { node, since, limit = schemas.DEFAULT_PAGE_SIZE, cursor } = request.query as Query & { node?: string; since?: string };
+      const after = decodeCursor('audit', cursor);
+      const query: Parameters<TenantRegistry['audit']>[1] = { limit: limit + 1 };
+      if (node !== undefined) query.node = node;
+      if (since !== undefined) query.since = since;
+      if (after !== undefined) query.after = after;
+      const events = await ctx.registry().audit(who.tenantId, query);
+      const page = events.slice(0, limit);
+      return { events: page, nextCursor: events.length > limit ? encodeCursor('audit', page[page.length - 1]!.id) : null };
+    },
+  },
+];
