@@ -9,11 +9,13 @@
  *   3. custom nodes  the seed's notification tree, run in sandboxes, capabilities print their calls
  *   4. interpreters  the seed's data-processing tree (HttpRequest → PythonInterpreter → HttpRequest)
  *                    against a local HTTP server, and a one-line JavaScriptInterpreter tree
- *   5. temporal      only when TEMPORAL_ADDRESS is set: the same trees as workflows on that server
- *   5/6. dispose     everything; exit 0 (any failure prints the error and exits 1)
+ *   5. api           the upload API over HTTP: the example server (examples/api-server) on a free
+ *                    port; upload GreetCustomer, approve, activate and list with fetch
+ *   6. temporal      only when TEMPORAL_ADDRESS is set: the same trees as workflows on that server
+ *   6/7. dispose     everything; exit 0 (any failure prints the error and exits 1)
  *
- * Re-running is safe: publishing identical content is idempotent, activation of the active
- * version is a no-op. Delete the data directory to start over.
+ * Re-running is safe: publishing identical content is idempotent (the API answers 200 instead of
+ * 201), activation of the active version is a no-op. Delete the data directory to start over.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PluginHost, type PluginLogger } from '../src/index.js';
 import { FsStorage } from '../src/storage-adapters/fs.js';
+import { apiStep } from './demo/api-step.js';
 import { loadDemoBtree } from './demo/btree.js';
 import { customNodesStep, demoCapabilities } from './demo/custom-nodes-step.js';
 import { dataProcessingStep, javascriptStep } from './demo/interpreters-step.js';
@@ -96,15 +99,19 @@ async function main(): Promise<void> {
     }
     say('  -- JavaScriptInterpreter one-liner --');
     await javascriptStep(host, btree, TENANT);
+
+    step(5, `api: upload, approve, activate and list a node of tenant ${TENANT} over HTTP`);
+    await apiStep(dataDir, btree);
+
     if (process.env.TEMPORAL_ADDRESS) {
-      step(5, `temporal: the same trees as workflows on the Temporal server at ${process.env.TEMPORAL_ADDRESS}`);
+      step(6, `temporal: the same trees as workflows on the Temporal server at ${process.env.TEMPORAL_ADDRESS}`);
       const { runTemporalDemo } = await import('./temporal/demo.js');
       await runTemporalDemo(process.env.TEMPORAL_ADDRESS, say);
     } else {
       say('  (set TEMPORAL_ADDRESS=host:port to also run the trees as workflows on a Temporal server)');
     }
   } finally {
-    step(process.env.TEMPORAL_ADDRESS ? 6 : 5, 'dispose');
+    step(process.env.TEMPORAL_ADDRESS ? 7 : 6, 'dispose');
     await host.dispose();
     await storage.dispose();
     say(`  disposed the plugin host (sandboxes, interpreter engines) and the fs store`);

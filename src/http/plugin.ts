@@ -200,7 +200,10 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
 
 /** Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's shape. */
 function registerFallbacks(api: FastifyInstance): void {
-  const maxParamLength = (api.initialConfig as { maxParamLength?: number }).maxParamLength ?? 100;
+  // Fastify 5 takes it as `routerOptions.maxParamLength`; its default (and the deprecated top-level
+  // option, which cannot be read without a warning) count as 100: a longer segment that reached
+  // this fallback was too long for the router.
+  const maxParamLength = (api.initialConfig as { routerOptions?: { maxParamLength?: number } }).routerOptions?.maxParamLength ?? 100;
   const notFound = async (request: FastifyRequest): Promise<never> => {
     const path = request.url.split('?')[0]!;
     if (path.split('/').some((segment) => segment.length > maxParamLength)) {

@@ -251,7 +251,7 @@ export class TenantRegistry {
     const { after, limit } = options;
     if (after !== undefined) assertNodeName(after);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-      throw new InvalidInputError('list failed', `limit: ${printable(limit)} is not a positive integer`, { context: { tenant }, hint: 'pass a whole number of nodes, e.g. `{ limit: 50 }`' });
+      throw new InvalidInputError('list failed', `limit: ${typeof limit === 'number' ? limit : printable(limit)} is not a positive integer`, { context: { tenant }, hint: 'pass a whole number of nodes, e.g. `{ limit: 50 }`' });
     }
     let names = await this.#names(tenant);
     if (after !== undefined) names = names.filter((n) => n > after);

@@ -56,7 +56,7 @@ describe('npm run demo', () => {
   it('runs every step and exits 0', () => {
     expect(first.stderr).toBe('');
     expect(first.code, first.stdout).toBe(0);
-    for (const header of ['== 1. storage', '== 2. registry', '== 3. custom nodes', '== 4. interpreters', '== 5. dispose']) {
+    for (const header of ['== 1. storage', '== 2. registry', '== 3. custom nodes', '== 4. interpreters', '== 5. api', '== 6. dispose']) {
       expect(first.stdout).toContain(header);
     }
     expect(first.stdout).toContain(`data directory: ${join(dir, 'data')}`);
@@ -92,12 +92,24 @@ describe('npm run demo', () => {
     expect(first.stdout).toContain('total: 40');
   });
 
+  it('step 5: uploads GreetCustomer over HTTP to the example API server, approves, activates and lists it', () => {
+    expect(first.stdout).toMatch(/server: http:\/\/127\.0\.0\.1:\d+\/api \(OpenAPI: http:\/\/127\.0\.0\.1:\d+\/api\/openapi\.json\)/);
+    expect(first.stdout).toContain('POST /custom-nodes (ana)  -> 201 Created: a new draft');
+    expect(first.stdout).toContain('POST /custom-nodes/GreetCustomer@1.0.0/approve (rita)  -> 200, status approved');
+    expect(first.stdout).toContain('POST /custom-nodes/GreetCustomer@1.0.0/activate (ana)  -> 200, status active');
+    expect(first.stdout).toMatch(/record: \{ id: 'GreetCustomer@1\.0\.0', .*status: 'active', active: true, .*createdBy: 'ana', .*reviewedBy: 'rita'/);
+    expect(first.stdout).toContain("GET /custom-nodes  -> 200: [ 'GreetCustomer@1.0.0' ]");
+    expect(first.stdout).toContain('closed the API server');
+  });
+
   it('a second run over the same data directory is idempotent and still exits 0', () => {
     expect(second.code, second.stdout).toBe(0);
     expect(second.stdout).toContain('this store has seen 2 demo run(s)');
     expect(second.stdout.match(/already published with identical content \(idempotent\)/g)).toHaveLength(2);
     expect(second.stdout.match(/approve: already approved \(no-op\)/g)).toHaveLength(2);
     expect(second.stdout.match(/activate: already active \(no-op\)/g)).toHaveLength(2);
+    expect(second.stdout).toContain('POST /custom-nodes (ana)  -> 200 OK: already uploaded with identical content (idempotent)');
+    expect(second.stdout).toContain('POST /custom-nodes/GreetCustomer@1.0.0/activate (ana)  -> 200, status active');
     expect(second.stdout).toContain('server received POST /results: [ { stats: { mean: 5, std: 2, count: 8 } } ]');
   });
 
@@ -106,10 +118,10 @@ describe('npm run demo', () => {
     expect(address, 'the test setup starts a Temporal dev server and exports TEMPORAL_ADDRESS').toBeTruthy();
     const run = await runDemo(join(dir, 'temporal'), address);
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain(`== 5. temporal: the same trees as workflows on the Temporal server at ${address}`);
+    expect(run.stdout).toContain(`== 6. temporal: the same trees as workflows on the Temporal server at ${address}`);
     expect(run.stdout).toMatch(/notification workflow → \{"status":"SUCCESS".*"ticketKey":"OPS-1"/);
     expect(run.stdout).toContain('python workflow → {"mean":5,"std":2,"count":8}');
-    expect(run.stdout).toContain('== 6. dispose');
+    expect(run.stdout).toContain('== 7. dispose');
   }, 240_000);
 
   it('prints the error and exits non-zero when a step fails', async () => {
@@ -133,6 +145,6 @@ describe('npm run demo', () => {
     const failed = await runDemo(dataDir);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^demo FAILED: .*version already exists with different content.*delete the data directory printed above and run again$/m);
-    expect(failed.stdout).toContain('== 5. dispose');
+    expect(failed.stdout).toContain('== 6. dispose');
   });
 });
