@@ -260,10 +260,10 @@ export class TenantRegistry {
     return docs
       .filter((d): d is IndexDocument => d !== undefined)
       .map((doc) => {
-        const versions = Object.keys(doc.versions);
+        const newestFirst = semver.rsort(Object.keys(doc.versions));
         const statuses: NodeSummary['statuses'] = {};
-        for (const v of semver.rsort([...versions])) statuses[v] = lifeCycle.statusOf(doc, v);
-        return { name: doc.name, active: doc.active, latest: semver.rsort([...versions])[0]!, versionCount: versions.length, statuses };
+        for (const v of newestFirst) statuses[v] = lifeCycle.statusOf(doc, v);
+        return { name: doc.name, active: doc.active, latest: newestFirst[0]!, versionCount: newestFirst.length, statuses };
       });
   }
 
