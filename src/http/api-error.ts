@@ -142,14 +142,33 @@ export function errorReply(error: unknown, requestId: string): ErrorReply {
   const e = error as { code?: unknown; statusCode?: unknown; validation?: unknown; message?: unknown } | null;
   const known = typeof e?.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
   if (known) return { status: known.status, body: body(known.code, known.message, known.hint), log: false };
-  if (e?.validation !== undefined && typeof e.message === 'string') {
-    return { status: 400, body: body('INVALID_REQUEST', `the request does not match the route's schema: ${e.message}`, 'docs/http-api.md and <prefix>/openapi.json describe every route'), log: false };
+  if (Array.isArray(e?.validation)) {
+    const where = (e as { validationContext?: unknown }).validationContext;
+    const problems = (e.validation as ValidationProblem[]).map((v) => describeProblem(typeof where === 'string' ? where : 'request', v));
+    return { status: 400, body: body('INVALID_REQUEST', `the request does not match the route's schema: ${problems.join('; ')}`, 'docs/http-api.md and <prefix>/openapi.json describe every route'), log: false };
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500 && typeof e?.message === 'string') {
     return { status, body: body('INVALID_REQUEST', e.message), log: false };
   }
   return serverFailure(requestId);
+}
+
+/** One Ajv error, as Fastify passes it. */
+interface ValidationProblem {
+  instancePath?: string;
+  message?: string;
+  params?: { additionalProperty?: unknown; missingProperty?: unknown; allowedValues?: unknown };
+}
+
+/** `body.sourcecode is not a field of this route` rather than Ajv's `must NOT have additional properties`. */
+function describeProblem(part: string, v: ValidationProblem): string {
+  const at = `${part}${(v.instancePath ?? '').replace(/\//g, '.')}`;
+  const extra = v.params?.additionalProperty;
+  if (typeof extra === 'string') return `${at}.${JSON.stringify(extra).slice(1, -1).slice(0, 64)} is not a field of this route`;
+  const allowed = v.params?.allowedValues;
+  if (Array.isArray(allowed)) return `${at} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+  return `${at} ${v.message ?? 'is invalid'}`;
 }
 
 function diagnosticsOf(error: BtreePluginsError): ApiDiagnostic[] {

@@ -7,12 +7,16 @@
  * @module
  */
 import { Type, type TSchema } from '@sinclair/typebox';
+import type { VersionStatus } from '../registry/types.js';
 
 /** Most nodes, versions, events or usages on one page, and the default. */
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
 
-const VERSION_STATUS = Type.Union(['draft', 'approved', 'active', 'deprecated', 'rejected'].map((s) => Type.Literal(s)), {
+/** One `enum` (not a union of constants): one clear validation error naming the allowed values. */
+const VERSION_STATUS = Type.Unsafe<VersionStatus>({
+  type: 'string',
+  enum: ['draft', 'approved', 'active', 'deprecated', 'rejected'] satisfies VersionStatus[],
   description: 'draft → approved → active; deprecated versions still resolve with a warning; rejected ones never run',
 });
 

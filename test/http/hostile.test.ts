@@ -228,6 +228,15 @@ describe('bodies', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it('names the field a schema error is about', async () => {
+    const typo = await api.call('POST', '/custom-nodes', { raw: '{"name":"X","version":"1.0.0","sourcecode":"x"}' });
+    expect(typo.json.error.message).toContain('body.sourcecode is not a field of this route');
+    const status = await api.call('GET', '/custom-nodes?status=live');
+    expect(status.json.error.message).toContain('querystring.status must be one of "draft", "approved", "active", "deprecated", "rejected"');
+    const missing = await api.call('POST', '/custom-nodes/Secret@1.0.0/reject', { token: RITA, body: {} });
+    expect(missing.json.error.message).toContain("body must have required property 'reason'");
+  });
+
   it('answers an upload without source with 400 saying what to send', async () => {
     const answer = await api.call('POST', '/custom-nodes', { body: { name: 'Empty', version: '1.0.0' } });
     expect(answer.status).toBe(400);
