@@ -6,8 +6,13 @@
  */
 import { homedir, tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PluginHost } from '../../src/plugin-host.js';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
+import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
+import { loadBtree } from '../setup/btree-module.js';
 import { fixedInspector } from '../registry/helpers.js';
 import { ANA, EVE, RITA, startApiServer, token, type ApiServer } from './api-server.js';
 import { plainSource } from './nodes.js';
@@ -269,5 +274,40 @@ describe('routes', () => {
     const answer = await api.call(method, path);
     expect(answer.status).toBe(404);
     expect(answer.json.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('server-side failures', () => {
+  it('answers a broken store with 500 and a request id, never the path of its files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'api-broken-store-'));
+    // The store's root is a file: every read and write fails inside the filesystem adapter.
+    await writeFile(join(dir, 'not-a-directory'), 'x');
+    const broken = await startApiServer({ host: new TenantRegistry({ storage: new FsStorage({ root: join(dir, 'not-a-directory') }), inspector: fixedInspector() }) });
+    try {
+      for (const [method, path, body] of [['GET', '/custom-nodes'], ['POST', '/custom-nodes', { name: 'Secret', version: '1.0.0', sourceCode: plainSource('Secret') }]] as const) {
+        const answer = await broken.call(method, path, { body });
+        expect(answer.status).toBeGreaterThanOrEqual(500);
+        expect(answer.json.error).toMatchObject({ requestId: expect.any(String) });
+        expect(answer.text).not.toContain(dir);
+        expect(answer.text).not.toContain('not-a-directory');
+      }
+    } finally {
+      await broken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 SHUTTING_DOWN once the host is disposed', async () => {
+    const host = new PluginHost({ btree: await loadBtree(), storage: new MemoryStorage() });
+    const server = await startApiServer({ host });
+    try {
+      expect((await server.call('GET', '/custom-nodes')).status).toBe(200);
+      await host.dispose();
+      const answer = await server.call('GET', '/custom-nodes');
+      expect(answer.status).toBe(503);
+      expect(answer.json.error.code).toBe('SHUTTING_DOWN');
+    } finally {
+      await server.close();
+    }
   });
 });
