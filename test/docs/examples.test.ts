@@ -1,9 +1,10 @@
 /**
- * Every fenced block of README.md and docs/*.md is checked as its marker says (docs/testing.md,
- * "Examples in the docs are tests"): TypeScript runs in a real Node or vitest, fragments are
- * typechecked against the sources, trees and tenant nodes run on the test host and the real
- * sandboxes, JSON is parsed (and compared with the file it quotes), shell commands are parsed and
- * the scripts and paths they name must exist. A block without a marker fails the first test.
+ * Every fenced block of README.md, docs/*.md and each examples/<folder>/README.md is checked as
+ * its marker says (docs/testing.md, "Examples in the docs are tests"): TypeScript runs in a real
+ * Node or vitest, fragments are typechecked against the sources, trees and tenant nodes run on the
+ * test host and the real sandboxes, JSON is parsed (and compared with the file it quotes), shell
+ * commands are parsed and the scripts and paths they name must exist. A block without a marker
+ * fails the first test.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,11 @@ import {
   type SourceOptions,
 } from './example-workspace.js';
 
-const docFiles = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const exampleReadmes = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join(repoRoot, 'examples', e.name, 'README.md')))
+  .map((e) => `examples/${e.name}/README.md`)
+  .sort();
+const docFiles = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`), ...exampleReadmes];
 const blocks = docFiles.flatMap((f) => extractFile(join(repoRoot, f), f));
 const byKind = (kind: string): CodeBlock[] => blocks.filter((b) => b.marker?.kind === kind);
 const title = (b: CodeBlock): string => `${b.file}:${b.line}${b.marker?.note ? ` (${b.marker.note})` : ''}`;
@@ -51,9 +56,10 @@ function report(result: ChildResult): string {
 }
 
 describe('doc examples: markers', () => {
-  it('finds the blocks of README.md and every docs/*.md', () => {
+  it('finds the blocks of README.md, every docs/*.md and every examples/*/README.md', () => {
     expect(docFiles).toContain('README.md');
     expect(docFiles).toContain('docs/writing-nodes.md');
+    expect(docFiles).toContain('examples/api-server/README.md');
     expect(blocks.length).toBeGreaterThan(30);
   });
 

@@ -1,6 +1,7 @@
 /**
- * Finds the fenced code blocks of the README and `docs/*.md`, each with the marker that says how
- * `test/docs/examples.test.ts` checks it, so that no example in the documentation goes unchecked.
+ * Finds the fenced code blocks of the README, `docs/*.md` and `examples/<folder>/README.md`,
+ * each with the marker that says how `test/docs/examples.test.ts` checks it, so that no example
+ * in the documentation goes unchecked.
  *
  * A marker is an HTML comment that ends on the line right above the fence (invisible on GitHub):
  *
