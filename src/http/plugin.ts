@@ -235,10 +235,12 @@ async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesAp
  *
  * @example
  * ```ts
+ * import type { FastifyRequest } from 'fastify';
+ *
  * await app.register(customNodesApi, {
  *   host,
  *   prefix: '/api',
- *   authenticate: async (request) => sessions.principal(request.headers.authorization),
+ *   authenticate: async (request: FastifyRequest) => sessions.principal(request.headers.authorization),
  * });
  * ```
  */
