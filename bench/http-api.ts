@@ -23,6 +23,7 @@ import { PluginHost } from '../src/plugin-host.js';
 import { TenantRegistry } from '../src/registry/tenant-registry.js';
 import { FsStorage } from '../src/storage-adapters/fs.js';
 import * as testHost from '../src/testing/index.js';
+import { stats, type LatencyStats } from './stats.js';
 
 const args = process.argv.slice(2);
 const iterations = Number(args[args.indexOf('--iterations') + 1]) || 100;
@@ -30,16 +31,7 @@ const asJson = args.includes('--json');
 const SOURCE = readFileSync(new URL('../test/fixtures/nodes/sync-orders.ts', import.meta.url), 'utf8');
 const NAME = 'SyncOrders';
 
-interface Stats {
-  p50: number;
-  p95: number;
-}
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { p50: at(0.5), p95: at(0.95) };
-}
+type Stats = LatencyStats;
 
 /**
  * Measures a baseline and a candidate in alternation (baseline, candidate, baseline, …), so that

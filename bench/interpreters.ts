@@ -17,6 +17,7 @@ import os from 'node:os';
 import type { BtreeModule } from '../src/binding-core/host-btree.js';
 import { createJavaScriptInterpreterClass, QuickJsEngine } from '../src/interpreters/javascript.js';
 import * as testHost from '../src/testing/index.js';
+import { stats } from './stats.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared: report and the 1 KB context both languages use.
@@ -50,12 +51,6 @@ export function oneKbContext(): { orders: Array<{ id: string; value: number; qty
   return { orders, customer: { name: 'Ada Lovelace', tier: 'gold' } };
 }
 
-/** Mean, median and p95 of a list of durations in ms. */
-export function stats(samples: number[]): { mean: number; p50: number; p95: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return { mean: samples.reduce((a, b) => a + b, 0) / samples.length, p50: at(0.5), p95: at(0.95) };
-}
 
 const ms = (v: number): string => `${v.toFixed(3)} ms`;
 const us = (v: number): string => `${(v * 1000).toFixed(1)} µs`;

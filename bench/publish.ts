@@ -22,6 +22,7 @@ import { TenantRegistry } from '../src/registry/tenant-registry.js';
 import { FsStorage } from '../src/storage-adapters/fs.js';
 import { MemoryStorage } from '../src/storage-adapters/memory.js';
 import type { StorageAdapter } from '../src/storage-adapters/types.js';
+import { stats, type LatencyStats } from './stats.js';
 
 const args = process.argv.slice(2);
 const iterations = Number(args[args.indexOf('--iterations') + 1]) || 200;
@@ -29,17 +30,7 @@ const asJson = args.includes('--json');
 const SOURCE = readFileSync(new URL('../test/fixtures/nodes/sync-orders.ts', import.meta.url), 'utf8');
 const NAME = 'SyncOrders';
 
-interface Stats {
-  p50: number;
-  p95: number;
-  mean: number;
-}
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
+type Stats = LatencyStats;
 
 async function measure(label: string, n: number, fn: (i: number) => Promise<unknown>): Promise<Stats> {
   const warmup = Math.max(5, Math.floor(n / 10));

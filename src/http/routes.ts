@@ -52,6 +52,31 @@ function nameParam(request: FastifyRequest): string {
   return name;
 }
 
+/**
+ * `POST /custom-nodes/:id/<action>`: changes one version through the registry, then answers with
+ * the version's record. The body was validated against `schema` (an absent body is `{}`).
+ */
+function versionAction<Body>(
+  action: string,
+  permission: Permission,
+  schema: Record<string, unknown>,
+  change: (ctx: RouteContext, registry: TenantRegistry, who: ApiPrincipal, id: { name: string; version: string }, body: Body) => Promise<unknown>,
+): ApiRoute {
+  return {
+    method: 'POST',
+    url: `/custom-nodes/:id/${action}`,
+    permission,
+    schema,
+    kind: 'other',
+    async handler(ctx, who, request) {
+      const id = idParam(request);
+      const registry = ctx.registry();
+      await change(ctx, registry, who, id, (request.body ?? {}) as Body);
+      return oneNode(registry, who.tenantId, id.name, id.version);
+    },
+  };
+}
+
 /** Every route, in the order the OpenAPI document lists them. */
 export const ROUTES: readonly ApiRoute[] = [
   {
@@ -123,70 +148,26 @@ export const ROUTES: readonly ApiRoute[] = [
       };
     },
   },
-  {
-    method: 'POST',
-    url: '/custom-nodes/:id/approve',
-    permission: 'review',
-    schema: schemas.approveSchema,
-    kind: 'other',
-    async handler(ctx, who, request) {
-      const { name, version } = idParam(request);
-      const registry = ctx.registry();
-      if (ctx.requireDistinctApprover) {
-        const [info] = (await registry.versions(who.tenantId, name)).filter((v) => v.version === version);
-        if (info?.publishedBy === who.userId) {
-          throw new ApiError(403, 'FORBIDDEN', 'not allowed', `${versionId(name, version)} was uploaded by you, and this platform requires another approver`, {
-            hint: 'ask another user with the approver role to approve it',
-          });
-        }
+  versionAction('approve', 'review', schemas.approveSchema, async (ctx, registry, who, { name, version }, body: { note?: string }) => {
+    if (ctx.requireDistinctApprover) {
+      const [info] = (await registry.versions(who.tenantId, name)).filter((v) => v.version === version);
+      if (info?.publishedBy === who.userId) {
+        throw new ApiError(403, 'FORBIDDEN', 'not allowed', `${versionId(name, version)} was uploaded by you, and this platform requires another approver`, {
+          hint: 'ask another user with the approver role to approve it',
+        });
       }
-      const { note } = (request.body ?? {}) as { note?: string };
-      await registry.approve(who.tenantId, name, version, note === undefined ? { by: who.userId } : { by: who.userId, note });
-      return oneNode(registry, who.tenantId, name, version);
-    },
-  },
-  {
-    method: 'POST',
-    url: '/custom-nodes/:id/reject',
-    permission: 'review',
-    schema: schemas.rejectSchema,
-    kind: 'other',
-    async handler(ctx, who, request) {
-      const { name, version } = idParam(request);
-      const { reason } = request.body as { reason: string };
-      const registry = ctx.registry();
-      await registry.reject(who.tenantId, name, version, { by: who.userId, note: reason });
-      return oneNode(registry, who.tenantId, name, version);
-    },
-  },
-  {
-    method: 'POST',
-    url: '/custom-nodes/:id/activate',
-    permission: 'activate',
-    schema: schemas.activateSchema,
-    kind: 'other',
-    async handler(ctx, who, request) {
-      const { name, version } = idParam(request);
-      const { expectedActive } = (request.body ?? {}) as { expectedActive?: string | null };
-      const registry = ctx.registry();
-      await registry.activate(who.tenantId, name, version, expectedActive === undefined ? { by: who.userId } : { by: who.userId, expectedActive });
-      return oneNode(registry, who.tenantId, name, version);
-    },
-  },
-  {
-    method: 'POST',
-    url: '/custom-nodes/:id/deprecate',
-    permission: 'deprecate',
-    schema: schemas.deprecateSchema,
-    kind: 'other',
-    async handler(ctx, who, request) {
-      const { name, version } = idParam(request);
-      const { message } = request.body as { message: string };
-      const registry = ctx.registry();
-      await registry.deprecate(who.tenantId, name, version, { reason: message, by: who.userId });
-      return oneNode(registry, who.tenantId, name, version);
-    },
-  },
+    }
+    await registry.approve(who.tenantId, name, version, body.note === undefined ? { by: who.userId } : { by: who.userId, note: body.note });
+  }),
+  versionAction('reject', 'review', schemas.rejectSchema, (_ctx, registry, who, { name, version }, body: { reason: string }) =>
+    registry.reject(who.tenantId, name, version, { by: who.userId, note: body.reason }),
+  ),
+  versionAction('activate', 'activate', schemas.activateSchema, (_ctx, registry, who, { name, version }, body: { expectedActive?: string | null }) =>
+    registry.activate(who.tenantId, name, version, body.expectedActive === undefined ? { by: who.userId } : { by: who.userId, expectedActive: body.expectedActive }),
+  ),
+  versionAction('deprecate', 'deprecate', schemas.deprecateSchema, (_ctx, registry, who, { name, version }, body: { message: string }) =>
+    registry.deprecate(who.tenantId, name, version, { reason: body.message, by: who.userId }),
+  ),
   {
     method: 'POST',
     url: '/custom-nodes/:name/rollback',
