@@ -186,7 +186,7 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
     const definition: RouteOptions = {
       method: route.method,
       url: route.url,
-      schema: route.schema,
+      schema: { ...route.schema, description: describeRoute(route.schema.description, route.permission, upload, options) },
       bodyLimit: upload ? options.uploadBodyLimit : SMALL_BODY_LIMIT,
       config,
       handler: async (request: FastifyRequest, reply: FastifyReply) => route.handler(options.context, principals.get(request)!, request, reply),
@@ -196,6 +196,20 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
 
   api.get('/openapi.json', { schema: { hide: true } }, async () => (api as unknown as Record<string, () => unknown>)[OPENAPI_DECORATOR]!());
   registerFallbacks(api);
+}
+
+/** A route's OpenAPI description: what it does, who may call it and, for uploads, the limits — as configured. */
+function describeRoute(what: unknown, permission: Permission, upload: boolean, options: Resolved): string {
+  const needed = options.roles[permission];
+  const who =
+    needed === null ? `Permission \`${permission}\`: every authenticated user of the tenant.`
+    : `Permission \`${permission}\`: the role ${(typeof needed === 'string' ? [needed] : needed).map((r) => `\`${r}\``).join(' or ')}.`;
+  const parts = typeof what === 'string' ? [what, who] : [who];
+  if (upload) {
+    const rate = options.uploadRateLimit === false ? 'no upload rate limit' : `at most ${options.uploadRateLimit.max} uploads per tenant per ${options.uploadRateLimit.timeWindow} ms, refused ones included (429 with Retry-After)`;
+    parts.push(`Body limit ${options.uploadBodyLimit} bytes (413); ${rate}.`);
+  }
+  return parts.join('\n\n');
 }
 
 /** Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's shape. */

@@ -52,6 +52,10 @@ describe('OpenAPI document', () => {
     const activate = doc.paths['/api/v1/custom-nodes/{id}/activate'].post;
     expect(activate.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     expect(activate.requestBody.content['application/json'].schema.properties.expectedActive).toBeDefined();
+    // Who may call each route, and the upload limits, as configured.
+    expect(doc.paths['/api/v1/custom-nodes/{id}/approve'].post.description).toContain('Permission `review`: the role `approver`.');
+    expect(doc.paths['/api/v1/custom-nodes/{id}'].get.description).toContain('Permission `read`: every authenticated user of the tenant.');
+    expect(upload.description).toContain('Body limit 1048576 bytes (413); at most 30 uploads per tenant per 60000 ms');
     const list = doc.paths['/api/v1/custom-nodes'].get;
     expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'limit', 'status']);
   });
