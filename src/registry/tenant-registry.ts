@@ -18,11 +18,13 @@ import type { BlockOn } from '../loader/scan.js';
 import type { CompiledNode } from '../loader/types.js';
 import type { RunnableBundle } from '../sandbox/types.js';
 import type { StorageAdapter } from '../storage-adapters/types.js';
-import { mapBounded, readAuditLog, writeAuditEvent, type AuditQuery } from './audit-log.js';
-import { encodeJson, putImmutable, readJson } from './documents.js';
+import { mapBounded, type AuditQuery } from './audit-log.js';
+import { putImmutable } from './documents.js';
 import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseNodeSpec, printable } from './ids.js';
-import { readIndex, updateIndex, type CasOptions, type IndexChange } from './index-store.js';
-import { indexPrefix, nameFromIndexKey, versionKeys } from './layout.js';
+import type { CasOptions, IndexChange } from './index-store.js';
+import { versionKeys } from './layout.js';
+import type { MetadataStore } from './metadata-store.js';
+import { ObjectStoreMetadata } from './object-store-metadata.js';
 import * as lifeCycle from './life-cycle.js';
 import { assertManifestIdentity, buildManifest, optionalText, requiredText } from './manifest.js';
 import { resolveInIndex } from './resolve.js';
@@ -39,12 +41,16 @@ import type {
   VersionDetails,
   VersionInfo,
 } from './types.js';
-import { readUsages, writeUsage } from './usages.js';
 
 /** Options of {@link TenantRegistry}. */
 export interface TenantRegistryOptions {
-  /** Where everything is kept. Several registries (processes) may share one store. */
+  /** Where the bytes (sources, bundles, source maps) are kept, and by default the metadata too. Several registries (processes) may share one store. */
   storage: StorageAdapter;
+  /**
+   * Where the metadata (manifests, index, audit, usages) is kept. Default: documents in `storage`
+   * ({@link ObjectStoreMetadata}).
+   */
+  metadata?: MetadataStore;
   /** When true (default), a draft must be approved before it can be activated or resolved. */
   requireApproval?: boolean;
   /** Compile limits (and a default `blockOn`). */
@@ -62,7 +68,7 @@ export interface TenantRegistryOptions {
   clock?: () => number;
   /** Node names tenants may not use, in addition to btree's built-ins and the interpreter nodes. */
   reservedNames?: string[];
-  /** Retry policy of index compare-and-swap. */
+  /** Retry policy of index compare-and-swap (of the default metadata store). */
   cas?: CasOptions;
   /** How many immutable manifests to keep in memory (default 1,000). */
   manifestCacheSize?: number;
@@ -125,18 +131,19 @@ const MAX_NAMES_IN_HINT = 20;
  */
 export class TenantRegistry {
   readonly #storage: StorageAdapter;
+  readonly #metadata: MetadataStore;
   readonly #requireApproval: boolean;
   readonly #compile: CompileOptions;
   readonly #inspector: NodeInspector | undefined;
   readonly #clock: () => number;
   readonly #reserved: ReadonlySet<string>;
-  readonly #cas: CasOptions;
   // Manifests are immutable, so caching them can never serve stale data.
   readonly #manifests: LRUCache<string, NodeManifest>;
 
   constructor(options: TenantRegistryOptions) {
     if (!options?.storage) throw new InvalidInputError('invalid registry options', '`storage` is required', { hint: 'pass `{ storage: new MemoryStorage() }` or another adapter' });
     this.#storage = options.storage;
+    this.#metadata = options.metadata ?? new ObjectStoreMetadata(options.storage, options.cas ? { cas: options.cas } : {});
     this.#requireApproval = options.requireApproval ?? true;
     this.#compile = { ...options.compile, ...(options.blockOn ? { blockOn: options.blockOn } : {}) };
     if ('inspect' in options) {
@@ -150,7 +157,6 @@ export class TenantRegistry {
     this.#inspector = options.inspector;
     this.#clock = options.clock ?? Date.now;
     this.#reserved = new Set(options.reservedNames ?? []);
-    this.#cas = options.cas ?? {};
     this.#manifests = new LRUCache({ max: options.manifestCacheSize ?? 1000 });
   }
 
@@ -253,10 +259,10 @@ export class TenantRegistry {
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
       throw new InvalidInputError('list failed', `limit: ${typeof limit === 'number' ? limit : printable(limit)} is not a positive integer`, { context: { tenant }, hint: 'pass a whole number of nodes, e.g. `{ limit: 50 }`' });
     }
-    let names = await this.#names(tenant);
+    let names = await this.#metadata.listNames(tenant);
     if (after !== undefined) names = names.filter((n) => n > after);
     if (limit !== undefined) names = names.slice(0, limit);
-    const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
+    const docs = await mapBounded(names, 16, (name) => this.#metadata.readIndex(tenant, name));
     return docs
       .filter((d): d is IndexDocument => d !== undefined)
       .map((doc) => {
@@ -315,19 +321,19 @@ export class TenantRegistry {
   async resolve(tenant: string, spec: string): Promise<ResolvedNode> {
     assertTenantId(tenant);
     const parsed = parseNodeSpec(spec, this.#reserved);
-    const found = await readIndex(this.#storage, tenant, parsed.name);
-    if (!found) throw await this.#unknownNode(tenant, parsed.name);
-    const { version, warning } = resolveInIndex(found.doc, parsed, this.#requireApproval);
+    const doc = await this.#metadata.readIndex(tenant, parsed.name);
+    if (!doc) throw await this.#unknownNode(tenant, parsed.name);
+    const { version, warning } = resolveInIndex(doc, parsed, this.#requireApproval);
     const manifest = await this.#readManifest(tenant, parsed.name, version);
     if (!manifest) throw this.#missingObject(tenant, parsed.name, version, 'manifest.json');
-    const entry = found.doc.versions[version]!;
+    const entry = doc.versions[version]!;
     assertManifestIdentity(manifest, tenant, parsed.name, version, entry.sha256);
     const resolved: ResolvedNode = {
       tenantId: tenant,
       name: parsed.name,
       version,
       sha256: entry.sha256,
-      status: lifeCycle.statusOf(found.doc, version),
+      status: lifeCycle.statusOf(doc, version),
       metadata: manifest.metadata,
       metadataSource: manifest.metadataSource,
     };
@@ -344,13 +350,13 @@ export class TenantRegistry {
     this.#assertIds(tenant, name, version);
     const keys = versionKeys(tenant, name, version);
     const [index, manifest, bundle, map] = await Promise.all([
-      readIndex(this.#storage, tenant, name),
+      this.#metadata.readIndex(tenant, name),
       this.#readManifest(tenant, name, version),
       this.#storage.get(keys.bundle),
       this.#storage.get(keys.sourceMap),
     ]);
     if (!index) throw await this.#unknownNode(tenant, name);
-    const info = this.#infoOrThrow(index.doc, version);
+    const info = this.#infoOrThrow(index, version);
     if (info.status === 'rejected') {
       throw new ConflictError('load failed', `${name}@${version} was rejected`, { context: { tenant, node: name, version }, hint: 'use another version' });
     }
@@ -381,7 +387,7 @@ export class TenantRegistry {
       assertVersion(n.version);
     }
     const at = new Date(this.#clock()).toISOString();
-    await mapBounded(nodes, 16, (n) => writeUsage(this.#storage, tenant, workflowId, n.name, n.version, at));
+    await mapBounded(nodes, 16, (n) => this.#metadata.recordUsage(tenant, workflowId, n.name, n.version, at));
   }
 
   /** Workflows recorded as using a node (or one version of it). */
@@ -389,7 +395,7 @@ export class TenantRegistry {
     assertTenantId(tenant);
     assertNodeName(name, this.#reserved);
     if (version !== undefined) assertVersion(version);
-    return readUsages(this.#storage, tenant, name, version);
+    return this.#metadata.readUsages(tenant, name, version);
   }
 
   /**
@@ -402,18 +408,7 @@ export class TenantRegistry {
     if (query.after !== undefined && !AUDIT_EVENT_ID.test(query.after)) {
       throw new InvalidInputError('audit query rejected', `after: ${printable(query.after)} is not an audit event id`, { context: { tenant }, hint: 'pass the `id` of the last event of the previous page' });
     }
-    const events = await readAuditLog(this.#storage, tenant, query);
-    const ids = new Set(events.map((e) => e.id));
-    const names = query.node !== undefined ? [query.node] : await this.#names(tenant);
-    const docs = await mapBounded(names, 16, async (name) => (await readIndex(this.#storage, tenant, name))?.doc);
-    let repaired = false;
-    for (const doc of docs) {
-      const last = doc?.lastEvent;
-      if (!last || ids.has(last.id)) continue;
-      // Outside this page (`after`, `since`, `limit`) the event is usually there already.
-      if (await writeAuditEvent(this.#storage, last)) repaired = true;
-    }
-    return repaired ? readAuditLog(this.#storage, tenant, query) : events;
+    return this.#metadata.readAudit(tenant, query);
   }
 
   #requireInspector(tenant: string, name: string, version: string): NodeInspector {
@@ -428,11 +423,10 @@ export class TenantRegistry {
   async #store(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled: CompiledNode): Promise<PublishResult> {
     const { name, version } = manifest;
     // A concurrent publisher of the same version either sees our manifest (and compares) or we see theirs.
-    try {
-      await this.#storage.put(versionKeys(tenant, name, version).manifest, encodeJson(manifest), { ifNoneMatch: '*' });
-    } catch (e) {
-      const raced = await this.#readManifest(tenant, name, version);
-      if (!raced) throw e;
+    const raced = await this.#metadata.claimVersion(manifest);
+    if (raced) {
+      assertManifestIdentity(raced, tenant, name, version);
+      this.#manifests.set(cacheKey(tenant, name, version), raced);
       return this.#republish(tenant, raced, upload, compiled);
     }
     this.#manifests.set(cacheKey(tenant, name, version), manifest);
@@ -454,15 +448,15 @@ export class TenantRegistry {
   }
 
   async #update(tenant: string, name: string, change: IndexChange) {
-    return updateIndex(this.#storage, tenant, name, change, this.#clock, this.#cas);
+    return this.#metadata.updateIndex(tenant, name, change, this.#clock);
   }
 
   async #requireIndex(tenant: string, name: string): Promise<IndexDocument> {
     assertTenantId(tenant);
     assertNodeName(name, this.#reserved);
-    const found = await readIndex(this.#storage, tenant, name);
-    if (!found) throw await this.#unknownNode(tenant, name);
-    return found.doc;
+    const doc = await this.#metadata.readIndex(tenant, name);
+    if (!doc) throw await this.#unknownNode(tenant, name);
+    return doc;
   }
 
   #infoOrThrow(doc: IndexDocument, version: string): VersionInfo {
@@ -475,17 +469,8 @@ export class TenantRegistry {
     return lifeCycle.versionInfo(doc, version);
   }
 
-  async #names(tenant: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const entry of this.#storage.list(indexPrefix(tenant))) {
-      const name = nameFromIndexKey(tenant, entry.key);
-      if (name !== undefined) names.push(name);
-    }
-    return names.sort();
-  }
-
   async #unknownNode(tenant: string, name: string): Promise<NotFoundError> {
-    const names = await this.#names(tenant);
+    const names = await this.#metadata.listNames(tenant);
     const shown = names.slice(0, MAX_NAMES_IN_HINT).join(', ') + (names.length > MAX_NAMES_IN_HINT ? ` (and ${names.length - MAX_NAMES_IN_HINT} more)` : '');
     return new NotFoundError('node not found', `tenant has no node ${printable(name)}`, {
       context: { tenant, node: name },
@@ -501,11 +486,11 @@ export class TenantRegistry {
     const key = cacheKey(tenant, name, version);
     const cached = this.#manifests.get(key);
     if (cached) return cached;
-    const found = await readJson<NodeManifest>(this.#storage, versionKeys(tenant, name, version).manifest);
+    const found = await this.#metadata.readManifest(tenant, name, version);
     if (!found) return undefined;
-    assertManifestIdentity(found.value, tenant, name, version);
-    this.#manifests.set(key, found.value);
-    return found.value;
+    assertManifestIdentity(found, tenant, name, version);
+    this.#manifests.set(key, found);
+    return found;
   }
 
   /** The version's manifest exists: same upload → make sure every object and the index entry exist. */
