@@ -52,6 +52,12 @@ function clock(start = Date.UTC(2026, 0, 1)): () => number {
 
 const publishEntry = (version: string, sha = 'a'.repeat(64)) => ({ version, sha256: sha, publishedAt: '2026-01-01T00:00:00.000Z', publishedBy: 'ana' });
 
+/** What the registry does to publish: claim the version with its manifest, then list it in the index. */
+async function publish(store: MetadataStore, tenant: string, name: string, version: string, tick: () => number) {
+  await store.claimVersion(manifest(tenant, name, version));
+  return store.updateIndex(tenant, name, lifeCycle.addVersion(tenant, name, publishEntry(version)), tick);
+}
+
 let spaces = 0;
 
 export function describeMetadataConformance(target: MetadataTarget): void {
@@ -84,7 +90,7 @@ export function describeMetadataConformance(target: MetadataTarget): void {
       const store = await fresh();
       const tick = clock();
       expect(await store.readIndex('acme', 'Greeter')).toBeUndefined();
-      const first = await store.updateIndex('acme', 'Greeter', lifeCycle.addVersion('acme', 'Greeter', publishEntry('1.0.0')), tick);
+      const first = await publish(store, 'acme', 'Greeter', '1.0.0', tick);
       expect(first.doc).toMatchObject({ schema: 1, tenantId: 'acme', name: 'Greeter', revision: 1, active: null, versions: { '1.0.0': { review: 'draft' } } });
       expect(first.event).toMatchObject({ tenantId: 'acme', node: 'Greeter', version: '1.0.0', action: 'publish', revision: 1, by: 'ana' });
       expect(first.doc!.lastEvent).toEqual(first.event);
@@ -100,7 +106,7 @@ export function describeMetadataConformance(target: MetadataTarget): void {
     it('lets an error thrown by a change through, changing nothing', async () => {
       const store = await fresh();
       const tick = clock();
-      await store.updateIndex('acme', 'Greeter', lifeCycle.addVersion('acme', 'Greeter', publishEntry('1.0.0')), tick);
+      await publish(store, 'acme', 'Greeter', '1.0.0', tick);
       await expect(store.updateIndex('acme', 'Greeter', lifeCycle.activate('acme', 'Greeter', '1.0.0', 'ana', true), tick)).rejects.toThrow(/requires approval/);
       expect((await store.readIndex('acme', 'Greeter'))!.revision).toBe(1);
       expect(await store.readAudit('acme', {})).toHaveLength(1);
@@ -109,7 +115,7 @@ export function describeMetadataConformance(target: MetadataTarget): void {
     it('serialises 20 concurrent changes of one node: none lost, revisions 1..20, one event each', async () => {
       const store = await fresh();
       const tick = clock();
-      await Promise.all(Array.from({ length: 20 }, (_, i) => store.updateIndex('acme', 'Greeter', lifeCycle.addVersion('acme', 'Greeter', publishEntry(`1.0.${i}`)), tick)));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => publish(store, 'acme', 'Greeter', `1.0.${i}`, tick)));
       const doc = (await store.readIndex('acme', 'Greeter'))!;
       expect(doc.revision).toBe(20);
       expect(Object.keys(doc.versions)).toHaveLength(20);
@@ -120,8 +126,8 @@ export function describeMetadataConformance(target: MetadataTarget): void {
     it('lists node names sorted, per tenant', async () => {
       const store = await fresh();
       const tick = clock();
-      for (const name of ['Charlie', 'Alpha', 'Bravo']) await store.updateIndex('acme', name, lifeCycle.addVersion('acme', name, publishEntry('1.0.0')), tick);
-      await store.updateIndex('other', 'Zulu', lifeCycle.addVersion('other', 'Zulu', publishEntry('1.0.0')), tick);
+      for (const name of ['Charlie', 'Alpha', 'Bravo']) await publish(store, 'acme', name, '1.0.0', tick);
+      await publish(store, 'other', 'Zulu', '1.0.0', tick);
       expect(await store.listNames('acme')).toEqual(['Alpha', 'Bravo', 'Charlie']);
       expect(await store.listNames('other')).toEqual(['Zulu']);
       expect(await store.listNames('nobody')).toEqual([]);
@@ -131,9 +137,9 @@ export function describeMetadataConformance(target: MetadataTarget): void {
       const store = await fresh();
       const tick = clock();
       for (const [name, version] of [['Alpha', '1.0.0'], ['Bravo', '1.0.0'], ['Alpha', '1.0.1']] as const) {
-        await store.updateIndex('acme', name, lifeCycle.addVersion('acme', name, publishEntry(version)), tick);
+        await publish(store, 'acme', name, version, tick);
       }
-      await store.updateIndex('other', 'Alpha', lifeCycle.addVersion('other', 'Alpha', publishEntry('9.0.0')), tick);
+      await publish(store, 'other', 'Alpha', '9.0.0', tick);
       const all = await store.readAudit('acme', {});
       expect(all.map((e) => `${e.node}@${e.version}`)).toEqual(['Alpha@1.0.0', 'Bravo@1.0.0', 'Alpha@1.0.1']);
       expect(all.every((e) => e.tenantId === 'acme')).toBe(true);
@@ -145,6 +151,8 @@ export function describeMetadataConformance(target: MetadataTarget): void {
 
     it('records usages idempotently and lists them by version, then workflow id', async () => {
       const store = await fresh();
+      const tick = clock();
+      for (const version of ['0.9.0', '1.0.0']) await publish(store, 'acme', 'Greeter', version, tick);
       for (const [wf, v] of [['wf-b', '1.0.0'], ['wf-a', '1.0.0'], ['wf-a', '0.9.0'], ['wf-a', '1.0.0']] as const) {
         await store.recordUsage('acme', wf, 'Greeter', v, '2026-01-01T00:00:00.000Z');
       }
