@@ -18,7 +18,7 @@ describeMetadataConformance({
   },
 });
 
-const url = process.env.BTREE_PLUGINS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
+const url = process.env.BTREE_PLUGINS_POSTGRES_URL!;
 const pools: pg.Pool[] = [];
 describeMetadataConformance({
   name: 'postgres on a real server',
