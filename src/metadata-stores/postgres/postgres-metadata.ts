@@ -16,6 +16,7 @@ import pg from 'pg';
 import { ConfigurationError } from '../../errors.js';
 import type { AuditQuery } from '../../registry/audit-log.js';
 import { migratePostgres, type MigrationReport } from './migrations.js';
+import { postgresError } from './postgres-errors.js';
 import { sinceMs } from '../../registry/audit-log.js';
 import type { IndexChange } from '../../registry/index-store.js';
 import { auditEventId, versionKeys } from '../../registry/layout.js';
@@ -104,14 +105,24 @@ export class PostgresMetadataStore implements MetadataStore {
       throw new ConfigurationError('PostgresMetadataStore needs one of `pool` and `connectionString`', { hint: 'pass `{ pool }` (your pg Pool) or `{ connectionString: process.env.DATABASE_URL }`' });
     }
     this.#t = postgresTables(options);
-    const pool = given ?? new pg.Pool({ connectionString: options.connectionString });
-    this.#db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: pool as never }) });
+    let pool = given;
+    if (pool === undefined) {
+      const own = new pg.Pool({ connectionString: options.connectionString });
+      // An idle connection the server closed is dropped by the pool; the next query opens another.
+      own.on('error', () => {});
+      pool = own;
+    }
+    this.#db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: listeningPool(pool) as never }) });
     this.#bundleUrl = options.bundleUrl ?? ((key) => `object:///${key}`);
   }
 
   /** Creates or updates the tables (see migrations.ts); safe from many workers at once. */
-  migrate(): Promise<MigrationReport> {
-    return migratePostgres(this.#db, this.#t);
+  async migrate(): Promise<MigrationReport> {
+    try {
+      return await migratePostgres(this.#db, this.#t);
+    } catch (e) {
+      return postgresError('migrate', e);
+    }
   }
 
   /** Where the tables are. */
@@ -124,19 +135,23 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async claimVersion(manifest: NodeManifest): Promise<NodeManifest | undefined> {
-    const { tenantId, name, version } = manifest;
-    const inserted = await sql<{ id: string }>`
-      INSERT INTO ${this.#table('custom_nodes')}
-        (tenant_id, name, version, description, source_code, bundle_url, schema, status, created_by, created_at, sha256, manifest)
-      VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${''}, ${this.#bundleUrl(versionKeys(tenantId, name, version).bundle)},
-        ${manifest.metadata.propsSchema === undefined ? null : JSON.stringify(manifest.metadata.propsSchema)}::jsonb, 'draft',
-        ${manifest.author ?? null}, ${manifest.publishedAt}, ${manifest.sha256}, ${JSON.stringify(manifest)}::jsonb)
-      ON CONFLICT (tenant_id, name, version) DO NOTHING
-      RETURNING id`.execute(this.#db);
-    if (inserted.rows.length === 1) return undefined;
-    const existing = await this.readManifest(tenantId, name, version);
-    if (!existing) throw new ConfigurationError('claimVersion: the version row vanished between the insert and the read');
-    return existing;
+    try {
+      const { tenantId, name, version } = manifest;
+      const inserted = await sql<{ id: string }>`
+        INSERT INTO ${this.#table('custom_nodes')}
+          (tenant_id, name, version, description, source_code, bundle_url, schema, status, created_by, created_at, sha256, manifest)
+        VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${''}, ${this.#bundleUrl(versionKeys(tenantId, name, version).bundle)},
+          ${manifest.metadata.propsSchema === undefined ? null : JSON.stringify(manifest.metadata.propsSchema)}::jsonb, 'draft',
+          ${manifest.author ?? null}, ${manifest.publishedAt}, ${manifest.sha256}, ${JSON.stringify(manifest)}::jsonb)
+        ON CONFLICT (tenant_id, name, version) DO NOTHING
+        RETURNING id`.execute(this.#db);
+      if (inserted.rows.length === 1) return undefined;
+      const existing = await this.readManifest(tenantId, name, version);
+      if (!existing) throw new ConfigurationError('claimVersion: the version row vanished between the insert and the read');
+      return existing;
+    } catch (e) {
+      return postgresError('claimVersion', e);
+    }
   }
 
   /** Records the entry file's source text in `source_code` (the registry calls it after claiming). */
@@ -145,13 +160,21 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async readManifest(tenant: string, name: string, version: string): Promise<NodeManifest | undefined> {
-    const r = await sql<{ manifest: NodeManifest }>`
-      SELECT manifest FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND version = ${version}`.execute(this.#db);
-    return r.rows[0]?.manifest;
+    try {
+      const r = await sql<{ manifest: NodeManifest }>`
+        SELECT manifest FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND version = ${version}`.execute(this.#db);
+      return r.rows[0]?.manifest;
+    } catch (e) {
+      return postgresError('readManifest', e);
+    }
   }
 
   async readIndex(tenant: string, name: string): Promise<IndexDocument | undefined> {
-    return this.#readIndex(this.#db, tenant, name, false);
+    try {
+      return await this.#readIndex(this.#db, tenant, name, false);
+    } catch (e) {
+      return postgresError('readIndex', e);
+    }
   }
 
   async #readIndex(db: Executor, tenant: string, name: string, lock: boolean): Promise<IndexDocument | undefined> {
@@ -172,34 +195,38 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async updateIndex(tenant: string, name: string, change: IndexChange, clock: () => number): Promise<IndexUpdate> {
-    const tx = await this.#db.startTransaction().execute();
     try {
-      // The head row is the node's lock; a first change creates it (concurrent creators wait on the insert).
-      await sql`INSERT INTO ${this.#table('custom_node_heads')} (tenant_id, name, revision, active_version, history)
-        VALUES (${tenant}, ${name}, 0, NULL, '[]'::jsonb) ON CONFLICT DO NOTHING`.execute(tx);
-      const current = await this.#readIndex(tx, tenant, name, true);
-      const now = clock();
-      const nowIso = new Date(now).toISOString();
-      const result = change(current, nowIso);
-      if (!result) {
-        // Nothing to do: roll back, so that no empty head row stays behind.
-        await tx.rollback().execute();
-        return { doc: current, event: undefined };
+      const tx = await this.#db.startTransaction().execute();
+      try {
+        // The head row is the node's lock; a first change creates it (concurrent creators wait on the insert).
+        await sql`INSERT INTO ${this.#table('custom_node_heads')} (tenant_id, name, revision, active_version, history)
+          VALUES (${tenant}, ${name}, 0, NULL, '[]'::jsonb) ON CONFLICT DO NOTHING`.execute(tx);
+        const current = await this.#readIndex(tx, tenant, name, true);
+        const now = clock();
+        const nowIso = new Date(now).toISOString();
+        const result = change(current, nowIso);
+        if (!result) {
+          // Nothing to do: roll back, so that no empty head row stays behind.
+          await tx.rollback().execute();
+          return { doc: current, event: undefined };
+        }
+        const revision = (current?.revision ?? 0) + 1;
+        const event: AuditEvent = { id: auditEventId(now, name, revision), tenantId: tenant, node: name, at: nowIso, revision, ...result.event };
+        const doc: IndexDocument = { ...result.doc, revision, lastEvent: event };
+        await this.#writeVersions(tx, tenant, name, current, doc);
+        await sql`UPDATE ${this.#table('custom_node_heads')}
+          SET revision = ${revision}, active_version = ${doc.active}, history = ${JSON.stringify(doc.history)}::jsonb, last_event = ${JSON.stringify(event)}::jsonb
+          WHERE tenant_id = ${tenant} AND name = ${name}`.execute(tx);
+        await sql`INSERT INTO ${this.#table('custom_node_audit')} (tenant_id, id, node, version, action, actor, at, from_state, to_state, note, revision)
+          VALUES (${tenant}, ${event.id}, ${name}, ${event.version}, ${event.action}, ${event.by}, ${event.at}, ${event.from}, ${event.to}, ${event.note ?? null}, ${revision})`.execute(tx);
+        await tx.commit().execute();
+        return { doc, event };
+      } catch (e) {
+        if (!tx.isCommitted && !tx.isRolledBack) await tx.rollback().execute().catch(() => {});
+        throw e;
       }
-      const revision = (current?.revision ?? 0) + 1;
-      const event: AuditEvent = { id: auditEventId(now, name, revision), tenantId: tenant, node: name, at: nowIso, revision, ...result.event };
-      const doc: IndexDocument = { ...result.doc, revision, lastEvent: event };
-      await this.#writeVersions(tx, tenant, name, current, doc);
-      await sql`UPDATE ${this.#table('custom_node_heads')}
-        SET revision = ${revision}, active_version = ${doc.active}, history = ${JSON.stringify(doc.history)}::jsonb, last_event = ${JSON.stringify(event)}::jsonb
-        WHERE tenant_id = ${tenant} AND name = ${name}`.execute(tx);
-      await sql`INSERT INTO ${this.#table('custom_node_audit')} (tenant_id, id, node, version, action, actor, at, from_state, to_state, note, revision)
-        VALUES (${tenant}, ${event.id}, ${name}, ${event.version}, ${event.action}, ${event.by}, ${event.at}, ${event.from}, ${event.to}, ${event.note ?? null}, ${revision})`.execute(tx);
-      await tx.commit().execute();
-      return { doc, event };
     } catch (e) {
-      if (!tx.isCommitted && !tx.isRolledBack) await tx.rollback().execute().catch(() => {});
-      throw e;
+      return postgresError('updateIndex', e);
     }
   }
 
@@ -228,45 +255,81 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async listNames(tenant: string): Promise<string[]> {
-    const r = await sql<{ name: string }>`
-      SELECT name FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND revision > 0 ORDER BY name COLLATE "C"`.execute(this.#db);
-    return r.rows.map((row) => row.name);
+    try {
+      const r = await sql<{ name: string }>`
+        SELECT name FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND revision > 0 ORDER BY name COLLATE "C"`.execute(this.#db);
+      return r.rows.map((row) => row.name);
+    } catch (e) {
+      return postgresError('listNames', e);
+    }
   }
 
   async readAudit(tenant: string, query: AuditQuery): Promise<AuditEvent[]> {
-    const since = new Date(sinceMs(query.since)).toISOString();
-    const limit = query.limit ?? 10_000;
-    const r = await sql<{ id: string; node: string; version: string; action: AuditEvent['action']; actor: string; at: Date; from_state: string | null; to_state: string | null; note: string | null; revision: number }>`
-      SELECT id, node, version, action, actor, at, from_state, to_state, note, revision FROM ${this.#table('custom_node_audit')}
-      WHERE tenant_id = ${tenant} AND at >= ${since}
-        ${query.node === undefined ? sql`` : sql`AND node = ${query.node}`}
-        ${query.after === undefined ? sql`` : sql`AND id COLLATE "C" > ${query.after}`}
-      ORDER BY id COLLATE "C" LIMIT ${limit}`.execute(this.#db);
-    return r.rows.map((row) => {
-      const event: AuditEvent = { id: row.id, tenantId: tenant, node: row.node, version: row.version, action: row.action, by: row.actor, at: iso(row.at)!, from: row.from_state, to: row.to_state, revision: row.revision };
-      if (row.note !== null) event.note = row.note;
-      return event;
-    });
+    try {
+      const since = new Date(sinceMs(query.since)).toISOString();
+      const limit = query.limit ?? 10_000;
+      const r = await sql<{ id: string; node: string; version: string; action: AuditEvent['action']; actor: string; at: Date; from_state: string | null; to_state: string | null; note: string | null; revision: number }>`
+        SELECT id, node, version, action, actor, at, from_state, to_state, note, revision FROM ${this.#table('custom_node_audit')}
+        WHERE tenant_id = ${tenant} AND at >= ${since}
+          ${query.node === undefined ? sql`` : sql`AND node = ${query.node}`}
+          ${query.after === undefined ? sql`` : sql`AND id COLLATE "C" > ${query.after}`}
+        ORDER BY id COLLATE "C" LIMIT ${limit}`.execute(this.#db);
+      return r.rows.map((row) => {
+        const event: AuditEvent = { id: row.id, tenantId: tenant, node: row.node, version: row.version, action: row.action, by: row.actor, at: iso(row.at)!, from: row.from_state, to: row.to_state, revision: row.revision };
+        if (row.note !== null) event.note = row.note;
+        return event;
+      });
+    } catch (e) {
+      return postgresError('readAudit', e);
+    }
   }
 
   async recordUsage(tenant: string, workflowId: string, name: string, version: string, atIso: string): Promise<void> {
-    await sql`INSERT INTO ${this.#table('workflow_node_dependencies')} (workflow_id, custom_node_id, recorded_at)
-      SELECT ${workflowId}, id, ${atIso} FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND version = ${version}
-      ON CONFLICT DO NOTHING`.execute(this.#db);
+    try {
+      await sql`INSERT INTO ${this.#table('workflow_node_dependencies')} (workflow_id, custom_node_id, recorded_at)
+        SELECT ${workflowId}, id, ${atIso} FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND version = ${version}
+        ON CONFLICT DO NOTHING`.execute(this.#db);
+    } catch (e) {
+      return postgresError('recordUsage', e);
+    }
   }
 
   async readUsages(tenant: string, name: string, version?: string): Promise<UsageRecord[]> {
-    const r = await sql<{ workflow_id: string; version: string }>`
-      SELECT d.workflow_id, n.version FROM ${this.#table('workflow_node_dependencies')} d JOIN ${this.#table('custom_nodes')} n ON n.id = d.custom_node_id
-      WHERE n.tenant_id = ${tenant} AND n.name = ${name} ${version === undefined ? sql`` : sql`AND n.version = ${version}`}
-      ORDER BY n.version COLLATE "C", d.workflow_id COLLATE "C"`.execute(this.#db);
-    return r.rows.map((row) => ({ workflowId: row.workflow_id, name, version: row.version }));
+    try {
+      const r = await sql<{ workflow_id: string; version: string }>`
+        SELECT d.workflow_id, n.version FROM ${this.#table('workflow_node_dependencies')} d JOIN ${this.#table('custom_nodes')} n ON n.id = d.custom_node_id
+        WHERE n.tenant_id = ${tenant} AND n.name = ${name} ${version === undefined ? sql`` : sql`AND n.version = ${version}`}
+        ORDER BY n.version COLLATE "C", d.workflow_id COLLATE "C"`.execute(this.#db);
+      return r.rows.map((row) => ({ workflowId: row.workflow_id, name, version: row.version }));
+    } catch (e) {
+      return postgresError('readUsages', e);
+    }
   }
 
   /** Closes the store's Kysely instance (and so the pool it was given; hosts that share a pool should not call it). */
   async destroy(): Promise<void> {
     await this.#db.destroy();
   }
+}
+
+/**
+ * The pool as Kysely sees it: every client the store checks out gets an `error` listener. A
+ * connection the server drops in the middle of a query fails that query (which the store reports);
+ * pg then also emits `error` on the client, which would otherwise crash the host's process.
+ */
+function listeningPool(pool: PostgresPool): PostgresPool {
+  const listened = new WeakSet<object>();
+  return {
+    async connect() {
+      const client = (await pool.connect()) as { on?: (event: 'error', listener: () => void) => void };
+      if (typeof client?.on === 'function' && !listened.has(client)) {
+        client.on('error', () => {});
+        listened.add(client);
+      }
+      return client;
+    },
+    end: () => pool.end(),
+  };
 }
 
 function iso(d: Date | string | null): string | undefined {
