@@ -30,11 +30,13 @@ export interface MetadataStore {
   /** Names the store in messages, e.g. `object-store(fs)`. */
   readonly name: string;
   /**
-   * Claims `manifest.version` of `manifest.name` for `manifest.tenantId`, create-only.
+   * Claims `manifest.version` of `manifest.name` for `manifest.tenantId`, create-only. `files` is
+   * the upload (path → text), which the registry also writes to the storage adapter; a store may
+   * keep a copy for queries (the Postgres store's `source_code` holds the entry file).
    * @returns `undefined` when this call claimed it, or the manifest that was already there (a
    *   concurrent or earlier publisher), which the registry compares with the upload.
    */
-  claimVersion(manifest: NodeManifest): Promise<NodeManifest | undefined>;
+  claimVersion(manifest: NodeManifest, files: Readonly<Record<string, string>>): Promise<NodeManifest | undefined>;
   /** One version's manifest, or `undefined`. */
   readManifest(tenant: string, name: string, version: string): Promise<NodeManifest | undefined>;
   /** A node's index document, or `undefined` when the node has none yet. */

@@ -34,7 +34,8 @@ export class ObjectStoreMetadata implements MetadataStore {
     return `object-store(${this.#storage.name})`;
   }
 
-  async claimVersion(manifest: NodeManifest): Promise<NodeManifest | undefined> {
+  /** The files are not kept here: the registry writes them next to the bundle. */
+  async claimVersion(manifest: NodeManifest, _files: Readonly<Record<string, string>>): Promise<NodeManifest | undefined> {
     const { tenantId, name, version } = manifest;
     try {
       await this.#storage.put(versionKeys(tenantId, name, version).manifest, encodeJson(manifest), { ifNoneMatch: '*' });

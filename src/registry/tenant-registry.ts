@@ -423,7 +423,7 @@ export class TenantRegistry {
   async #store(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled: CompiledNode): Promise<PublishResult> {
     const { name, version } = manifest;
     // A concurrent publisher of the same version either sees our manifest (and compares) or we see theirs.
-    const raced = await this.#metadata.claimVersion(manifest);
+    const raced = await this.#metadata.claimVersion(manifest, upload.files);
     if (raced) {
       assertManifestIdentity(raced, tenant, name, version);
       this.#manifests.set(cacheKey(tenant, name, version), raced);

@@ -54,9 +54,11 @@ const publishEntry = (version: string, sha = 'a'.repeat(64)) => ({ version, sha2
 
 /** What the registry does to publish: claim the version with its manifest, then list it in the index. */
 async function publish(store: MetadataStore, tenant: string, name: string, version: string, tick: () => number) {
-  await store.claimVersion(manifest(tenant, name, version));
+  await store.claimVersion(manifest(tenant, name, version), { 'index.ts': `// ${name}@${version}` });
   return store.updateIndex(tenant, name, lifeCycle.addVersion(tenant, name, publishEntry(version)), tick);
 }
+
+const FILES = { 'index.ts': 'export default 1;' };
 
 let spaces = 0;
 
@@ -68,18 +70,18 @@ export function describeMetadataConformance(target: MetadataTarget): void {
     it('claims a version create-only and hands back the manifest already there', async () => {
       const store = await fresh();
       expect(await store.readManifest('acme', 'Greeter', '1.0.0')).toBeUndefined();
-      expect(await store.claimVersion(manifest('acme', 'Greeter', '1.0.0'))).toBeUndefined();
-      const again = await store.claimVersion(manifest('acme', 'Greeter', '1.0.0', 'e'.repeat(64)));
+      expect(await store.claimVersion(manifest('acme', 'Greeter', '1.0.0'), FILES)).toBeUndefined();
+      const again = await store.claimVersion(manifest('acme', 'Greeter', '1.0.0', 'e'.repeat(64)), FILES);
       expect(again).toEqual(manifest('acme', 'Greeter', '1.0.0'));
       expect(await store.readManifest('acme', 'Greeter', '1.0.0')).toEqual(manifest('acme', 'Greeter', '1.0.0'));
       // Another tenant's version of the same name is its own.
       expect(await store.readManifest('other', 'Greeter', '1.0.0')).toBeUndefined();
-      expect(await store.claimVersion(manifest('other', 'Greeter', '1.0.0'))).toBeUndefined();
+      expect(await store.claimVersion(manifest('other', 'Greeter', '1.0.0'), FILES)).toBeUndefined();
     });
 
     it('lets exactly one of 20 concurrent claims of a version win', async () => {
       const store = await fresh();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claimVersion(manifest('acme', 'Greeter', '1.0.0', String(i).padStart(64, '0')))));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claimVersion(manifest('acme', 'Greeter', '1.0.0', String(i).padStart(64, '0')), FILES)));
       const winners = results.filter((r) => r === undefined);
       expect(winners).toHaveLength(1);
       const stored = await store.readManifest('acme', 'Greeter', '1.0.0');

@@ -134,13 +134,13 @@ export class PostgresMetadataStore implements MetadataStore {
     return sql.table(`${this.#t.schema}.${this.#t.prefix}${name}`);
   }
 
-  async claimVersion(manifest: NodeManifest): Promise<NodeManifest | undefined> {
+  async claimVersion(manifest: NodeManifest, files: Readonly<Record<string, string>>): Promise<NodeManifest | undefined> {
     try {
       const { tenantId, name, version } = manifest;
       const inserted = await sql<{ id: string }>`
         INSERT INTO ${this.#table('custom_nodes')}
           (tenant_id, name, version, description, source_code, bundle_url, schema, status, created_by, created_at, sha256, manifest)
-        VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${''}, ${this.#bundleUrl(versionKeys(tenantId, name, version).bundle)},
+        VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${files[manifest.entry] ?? ''}, ${this.#bundleUrl(versionKeys(tenantId, name, version).bundle)},
           ${manifest.metadata.propsSchema === undefined ? null : JSON.stringify(manifest.metadata.propsSchema)}::jsonb, 'draft',
           ${manifest.author ?? null}, ${manifest.publishedAt}, ${manifest.sha256}, ${JSON.stringify(manifest)}::jsonb)
         ON CONFLICT (tenant_id, name, version) DO NOTHING
@@ -152,11 +152,6 @@ export class PostgresMetadataStore implements MetadataStore {
     } catch (e) {
       return postgresError('claimVersion', e);
     }
-  }
-
-  /** Records the entry file's source text in `source_code` (the registry calls it after claiming). */
-  async setSourceCode(tenant: string, name: string, version: string, source: string): Promise<void> {
-    await sql`UPDATE ${this.#table('custom_nodes')} SET source_code = ${source} WHERE tenant_id = ${tenant} AND name = ${name} AND version = ${version}`.execute(this.#db);
   }
 
   async readManifest(tenant: string, name: string, version: string): Promise<NodeManifest | undefined> {
