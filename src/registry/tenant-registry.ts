@@ -375,7 +375,10 @@ export class TenantRegistry {
     return { tenantId: tenant, node: name, version, sha256: manifest.sha256, code: decoder.decode(bundle!.body), sourceMap: decoder.decode(map!.body) };
   }
 
-  /** Records that `workflowId` uses these node versions (idempotent). */
+  /**
+   * Records that `workflowId` uses these node versions (idempotent).
+   * @throws NotFoundError when one of the versions was never published (nothing is recorded then).
+   */
   async recordUsage(tenant: string, workflowId: string, nodes: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
     assertTenantId(tenant);
     assertWorkflowId(workflowId);
@@ -386,6 +389,13 @@ export class TenantRegistry {
       assertNodeName(n?.name, this.#reserved);
       assertVersion(n.version);
     }
+    // Only published versions: a usage of a version that does not exist is a caller's mistake
+    // (and the Postgres store's dependency rows refer to version rows). Manifests are cached.
+    await mapBounded(nodes, 16, async (n) => {
+      if (!(await this.#readManifest(tenant, n.name, n.version))) {
+        throw new NotFoundError('recordUsage failed', `tenant has no version ${n.name}@${n.version}`, { context: { tenant, node: n.name, version: n.version }, hint: 'record the versions the workflow resolved' });
+      }
+    });
     const at = new Date(this.#clock()).toISOString();
     await mapBounded(nodes, 16, (n) => this.#metadata.recordUsage(tenant, workflowId, n.name, n.version, at));
   }
