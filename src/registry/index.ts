@@ -4,7 +4,7 @@
  */
 export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ActivateOptions, type ListOptions, type ReviewOptions, type DeprecateOptions } from './tenant-registry.js';
 export type { AuditQuery } from './audit-log.js';
-export type { MetadataStore, IndexUpdate } from './metadata-store.js';
+export type { MetadataStore, IndexUpdate, VersionUpload } from './metadata-store.js';
 export { ObjectStoreMetadata, type ObjectStoreMetadataOptions } from './object-store-metadata.js';
 export type { IndexChange, EventDraft } from './index-store.js';
 export type { CasOptions } from './index-store.js';

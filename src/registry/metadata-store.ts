@@ -14,6 +14,14 @@ import type { AuditQuery } from './audit-log.js';
 import type { IndexChange } from './index-store.js';
 import type { AuditEvent, IndexDocument, NodeManifest, UsageRecord } from './types.js';
 
+/** What {@link MetadataStore.claimVersion} is told about the bytes of a version. */
+export interface VersionUpload {
+  /** The uploaded files, path → text (the entry is `manifest.entry`). */
+  files: Readonly<Record<string, string>>;
+  /** Where the bundle is stored, as the storage adapter names it (`s3://…`, `gs://…`, `file:///…`). */
+  bundleUrl: string;
+}
+
 /** The result of {@link MetadataStore.updateIndex}. */
 export interface IndexUpdate {
   /** The document as written, or as found when the change was a no-op (`undefined`: no such node). */
@@ -30,13 +38,13 @@ export interface MetadataStore {
   /** Names the store in messages, e.g. `object-store(fs)`. */
   readonly name: string;
   /**
-   * Claims `manifest.version` of `manifest.name` for `manifest.tenantId`, create-only. `files` is
-   * the upload (path → text), which the registry also writes to the storage adapter; a store may
-   * keep a copy for queries (the Postgres store's `source_code` holds the entry file).
+   * Claims `manifest.version` of `manifest.name` for `manifest.tenantId`, create-only. `upload`
+   * says what the registry writes to the storage adapter next; a store may keep what it needs for
+   * queries (the Postgres store's `source_code` and `bundle_url`).
    * @returns `undefined` when this call claimed it, or the manifest that was already there (a
    *   concurrent or earlier publisher), which the registry compares with the upload.
    */
-  claimVersion(manifest: NodeManifest, files: Readonly<Record<string, string>>): Promise<NodeManifest | undefined>;
+  claimVersion(manifest: NodeManifest, upload: VersionUpload): Promise<NodeManifest | undefined>;
   /** One version's manifest, or `undefined`. */
   readManifest(tenant: string, name: string, version: string): Promise<NodeManifest | undefined>;
   /** A node's index document, or `undefined` when the node has none yet. */

@@ -433,7 +433,9 @@ export class TenantRegistry {
   async #store(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled: CompiledNode): Promise<PublishResult> {
     const { name, version } = manifest;
     // A concurrent publisher of the same version either sees our manifest (and compares) or we see theirs.
-    const raced = await this.#metadata.claimVersion(manifest, upload.files);
+    const bundleKey = versionKeys(tenant, name, version).bundle;
+    const bundleUrl = this.#storage.objectUrl?.(bundleKey) ?? `${this.#storage.name}:///${bundleKey}`;
+    const raced = await this.#metadata.claimVersion(manifest, { files: upload.files, bundleUrl });
     if (raced) {
       assertManifestIdentity(raced, tenant, name, version);
       this.#manifests.set(cacheKey(tenant, name, version), raced);

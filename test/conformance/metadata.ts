@@ -54,11 +54,11 @@ const publishEntry = (version: string, sha = 'a'.repeat(64)) => ({ version, sha2
 
 /** What the registry does to publish: claim the version with its manifest, then list it in the index. */
 async function publish(store: MetadataStore, tenant: string, name: string, version: string, tick: () => number) {
-  await store.claimVersion(manifest(tenant, name, version), { 'index.ts': `// ${name}@${version}` });
+  await store.claimVersion(manifest(tenant, name, version), { files: { 'index.ts': `// ${name}@${version}` }, bundleUrl: `memory:///${tenant}/${name}/${version}/bundle.js` });
   return store.updateIndex(tenant, name, lifeCycle.addVersion(tenant, name, publishEntry(version)), tick);
 }
 
-const FILES = { 'index.ts': 'export default 1;' };
+const FILES = { files: { 'index.ts': 'export default 1;' }, bundleUrl: 'memory:///bundle.js' };
 
 let spaces = 0;
 

@@ -66,7 +66,7 @@ describe('postgres failures', () => {
 
     it('rolls the change back and reports a retryable error; a retry then succeeds', async () => {
       const manifest = { schema: 1 as const, tenantId: 'acme', name: 'Greeter', version: '1.0.0', sha256: 'a'.repeat(64), sourceMapSha256: 'b'.repeat(64), sourceSha256: 'c'.repeat(64), entry: 'index.ts', files: [], sizes: { sourceBytes: 1, bundleBytes: 1, sourceMapBytes: 1 }, imports: [], findings: [], esbuildVersion: 'x', publishedAt: '2026-01-01T00:00:00.000Z', metadata: { category: 'action' as const, ports: [] }, metadataSource: 'inspect' as const };
-      await store.claimVersion(manifest, { 'index.ts': 'x' });
+      await store.claimVersion(manifest, { files: { 'index.ts': 'x' }, bundleUrl: 'memory:///x' });
       const add = lifeCycle.addVersion('acme', 'Greeter', { version: '1.0.0', sha256: 'a'.repeat(64), publishedAt: '2026-01-01T00:00:00.000Z' });
       await store.updateIndex('acme', 'Greeter', add, Date.now);
       // Hold the node's head row, so the store's next change waits inside its transaction…

@@ -46,13 +46,13 @@ describe('postgres store', () => {
     await pool.query(`CREATE TABLE "${schema}".host_workflows (id uuid PRIMARY KEY, title text NOT NULL)`);
     await pool.query(`INSERT INTO "${schema}".host_workflows VALUES ('b6d5c7a0-0000-4000-8000-000000000001', 'Order notifications'), ('b6d5c7a0-0000-4000-8000-000000000002', 'Billing')`);
     const using = await pool.query(
-      `SELECT w.title, n.version, n.status, n.created_by, n.source_code LIKE '%class Greeter%' AS has_source
+      `SELECT w.title, n.version, n.status, n.created_by, n.source_code LIKE '%class Greeter%' AS has_source, n.bundle_url
          FROM "${schema}".host_workflows w
          JOIN "${schema}".workflow_node_dependencies d ON d.workflow_id = w.id::text
          JOIN "${schema}".custom_nodes n ON n.id = d.custom_node_id
         WHERE n.tenant_id = 'acme' AND n.name = 'Greeter' AND n.version = '1.0.0'`,
     );
-    expect(using.rows).toEqual([{ title: 'Order notifications', version: '1.0.0', status: 'draft', created_by: 'ana', has_source: true }]);
+    expect(using.rows).toEqual([{ title: 'Order notifications', version: '1.0.0', status: 'draft', created_by: 'ana', has_source: true, bundle_url: 'memory:///tenants/acme/nodes/Greeter/1.0.0/bundle.js' }]);
   });
 
   it('keeps status, is_active and the one-active-version rule in the rows', async () => {

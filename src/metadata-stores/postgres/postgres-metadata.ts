@@ -21,7 +21,7 @@ import { sinceMs } from '../../registry/audit-log.js';
 import type { IndexChange } from '../../registry/index-store.js';
 import { auditEventId, versionKeys } from '../../registry/layout.js';
 import { statusOf } from '../../registry/life-cycle.js';
-import type { IndexUpdate, MetadataStore } from '../../registry/metadata-store.js';
+import type { IndexUpdate, MetadataStore, VersionUpload } from '../../registry/metadata-store.js';
 import type { AuditEvent, IndexDocument, NodeManifest, UsageRecord, VersionEntry } from '../../registry/types.js';
 
 /** A `pg` Pool, or anything with its `connect()`/`end()` (what Kysely's PostgresDialect needs). */
@@ -40,8 +40,6 @@ export interface PostgresMetadataStoreOptions {
   schema?: string;
   /** Prefix of every table name (default none: `custom_nodes`, as in the seed). */
   tablePrefix?: string;
-  /** The URL stored in `bundle_url` for a bundle's object key (default `object:///<key>`). */
-  bundleUrl?: (key: string) => string;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -94,7 +92,6 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly name = 'postgres';
   readonly #db: Kysely<unknown>;
   readonly #t: PostgresTables;
-  readonly #bundleUrl: (key: string) => string;
 
   constructor(options: PostgresMetadataStoreOptions) {
     const given = options?.pool;
@@ -113,7 +110,6 @@ export class PostgresMetadataStore implements MetadataStore {
       pool = own;
     }
     this.#db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: listeningPool(pool) as never }) });
-    this.#bundleUrl = options.bundleUrl ?? ((key) => `object:///${key}`);
   }
 
   /** Creates or updates the tables (see migrations.ts); safe from many workers at once. */
@@ -134,13 +130,13 @@ export class PostgresMetadataStore implements MetadataStore {
     return sql.table(`${this.#t.schema}.${this.#t.prefix}${name}`);
   }
 
-  async claimVersion(manifest: NodeManifest, files: Readonly<Record<string, string>>): Promise<NodeManifest | undefined> {
+  async claimVersion(manifest: NodeManifest, upload: VersionUpload): Promise<NodeManifest | undefined> {
     try {
       const { tenantId, name, version } = manifest;
       const inserted = await sql<{ id: string }>`
         INSERT INTO ${this.#table('custom_nodes')}
           (tenant_id, name, version, description, source_code, bundle_url, schema, status, created_by, created_at, sha256, manifest)
-        VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${files[manifest.entry] ?? ''}, ${this.#bundleUrl(versionKeys(tenantId, name, version).bundle)},
+        VALUES (${tenantId}, ${name}, ${version}, ${manifest.description ?? null}, ${upload.files[manifest.entry] ?? ''}, ${upload.bundleUrl},
           ${manifest.metadata.propsSchema === undefined ? null : JSON.stringify(manifest.metadata.propsSchema)}::jsonb, 'draft',
           ${manifest.author ?? null}, ${manifest.publishedAt}, ${manifest.sha256}, ${JSON.stringify(manifest)}::jsonb)
         ON CONFLICT (tenant_id, name, version) DO NOTHING
