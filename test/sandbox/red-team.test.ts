@@ -167,7 +167,9 @@ describe('sandbox red team', () => {
 
   it('FinalizationRegistry/WeakRef callbacks after the tick: they never run tenant code later (no capability call, no stall)', async () => {
     let calls = 0;
-    const pool = trackedPool({ capabilities: { ping: () => { calls++; } } });
+    // The tick allocates a lot to provoke collection: give it CPU time to spare on a busy machine
+    // (what is pinned is that finalizers never run tenant code later, not the CPU limit).
+    const pool = trackedPool({ limits: { cpuTimeMs: 2_000 }, capabilities: { ping: () => { calls++; } } });
     const bundle = await node(`const fr = new FinalizationRegistry(() => { void a.ping(); for (;;) {} });
       for (let i = 0; i < 2000; i++) fr.register({ big: new Array(100).fill(i) }, i);
       let junk: any[] = []; for (let i = 0; i < 200; i++) junk.push(new Array(10_000).fill(i)); junk = [];
