@@ -5,25 +5,18 @@
  *
  * @module
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { InternalError } from '../../errors.js';
+import { MIGRATION_FILES, migrationText } from './migration-files.js';
 import type { PostgresTables } from './postgres-metadata.js';
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-
-/** The SQL files, with `{{schema}}` and `{{prefix}}` filled in. */
+/** The SQL files, with `{{schema}}` and `{{prefix}}` filled in (both checked identifiers). */
 class SqlFileMigrations implements MigrationProvider {
   constructor(readonly tables: PostgresTables) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
-    if (files.length === 0) throw new InternalError('no migrations found', `the folder ${MIGRATIONS_DIR.pathname} holds no NNNN_name.sql file`);
     const out: Record<string, Migration> = {};
-    for (const file of files) {
-      const text = (await readFile(new URL(file, MIGRATIONS_DIR), 'utf8'))
-        .replaceAll('{{schema}}', `"${this.tables.schema}"`)
-        .replaceAll('{{prefix}}', this.tables.prefix);
+    for (const file of MIGRATION_FILES) {
+      const text = migrationText(file).replaceAll('{{schema}}', `"${this.tables.schema}"`).replaceAll('{{prefix}}', this.tables.prefix);
       out[file.replace(/\.sql$/, '')] = { up: async (db) => void (await sql.raw(text).execute(db)) };
     }
     return out;
