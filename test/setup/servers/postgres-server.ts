@@ -12,6 +12,7 @@ import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { installDebianPackage } from '../debian-tools.js';
 import { startProcess } from './process.js';
 import { withFreePort } from './retry-port.js';
 import type { SetupLog, TestServer } from './types.js';
@@ -21,12 +22,26 @@ const run = promisify(execFile);
 export const POSTGRES_ENV = { url: 'BTREE_PLUGINS_POSTGRES_URL' } as const;
 const SERVICE_USER = 'btree-plugins-pg';
 
-/** The folder of `initdb` and `postgres`: Debian's newest /usr/lib/postgresql/<major>/bin, or PATH. */
-function binDir(): string {
+/** The folder of `initdb` and `postgres`: Debian's newest /usr/lib/postgresql/<major>/bin, or none. */
+function findBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
   for (const major of majors) if (existsSync(join(root, major, 'bin', 'initdb'))) return join(root, major, 'bin');
-  throw new Error(`PostgreSQL's server binaries (initdb, postgres) were not found under ${root}. HINT: install them with \`apt-get install -y postgresql\` (.ci/run does), or set ${POSTGRES_ENV.url} to a server the tests may use`);
+  return undefined;
+}
+
+/**
+ * PostgreSQL's server binaries, installing Debian's `postgresql` package first if needed (as root).
+ * @throws Error saying how to provide them.
+ */
+export async function ensurePostgresBinaries(log: SetupLog): Promise<string> {
+  const found = findBinDir();
+  if (found) return found;
+  const hint = `HINT: install them with \`apt-get install -y postgresql\`, or set ${POSTGRES_ENV.url} to a server the tests may use`;
+  await installDebianPackage('postgresql', hint, log);
+  const installed = findBinDir();
+  if (!installed) throw new Error(`apt-get installed postgresql but no /usr/lib/postgresql/<major>/bin/initdb exists. ${hint}`);
+  return installed;
 }
 
 /** As root: the service user's uid/gid (creating the user), and the command prefix that runs as it. */
@@ -60,7 +75,7 @@ export async function startPostgresServer(log: SetupLog): Promise<TestServer> {
   const given = process.env[POSTGRES_ENV.url];
   if (given) return { name: 'postgres', origin: `using ${given.replace(/:[^:@/]*@/, ':***@')}`, env: { [POSTGRES_ENV.url]: given }, stop: async () => {} };
 
-  const bin = binDir();
+  const bin = await ensurePostgresBinaries(log);
   const user = await serviceUser();
   const dir = await mkdtemp(join(tmpdir(), 'btree-plugins-pg-'));
   try {
