@@ -3,6 +3,7 @@
  * otherwise PGlite (Postgres in WebAssembly, in this process) in `<data dir>/pglite`. The bytes
  * (sources, bundles) stay in the filesystem store either way.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PgliteSessionPool, PostgresMetadataStore } from '../../src/metadata-stores/postgres/index.js';
 
@@ -22,6 +23,7 @@ export async function openDemoMetadata(dataDir: string): Promise<DemoMetadata> {
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = join(dataDir, 'pglite');
+  await mkdir(dataDir, { recursive: true });
   const db = new PGlite(dir);
   const store = new PostgresMetadataStore({ pool: new PgliteSessionPool(db) });
   await store.migrate();
