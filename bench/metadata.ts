@@ -28,7 +28,7 @@ const iterations = Number(args[args.indexOf('--iterations') + 1]) || 100;
 const source = (name: string, v = 0) => `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';\nexport default class ${name} extends ActionNode { async executeTick() { return ${v} >= 0 ? NodeStatus.SUCCESS : NodeStatus.FAILURE; } }\n`;
 
 /** Answers `inspect` without a sandbox: the bench measures metadata, not isolates. */
-const runner = { inspect: async () => ({ category: 'action', ports: [] }) } as unknown as NodeRunner;
+const runner = { inspect: async () => ({ category: 'action', ports: [] }), dispose: async () => {} } as unknown as NodeRunner;
 
 async function time(n: number, fn: (i: number) => Promise<unknown>): Promise<LatencyStats> {
   for (let i = 0; i < Math.max(3, n / 10); i++) await fn(-1 - i);
