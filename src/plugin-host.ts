@@ -37,6 +37,7 @@ import type { NodeInspector } from './registry/types.js';
 import type { SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
+import type { ResolvedNode } from './registry/types.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 
@@ -287,14 +288,11 @@ function interpreterProviders(settings: PluginHostOptions['interpreters'], logge
 
 /** The binding's view of a {@link TenantRegistry}. */
 export function registryCatalog(registry: TenantRegistry): TenantNodeCatalog {
-  const resolve = async (tenantId: string, spec: string): Promise<ResolvedTenantNode> => {
-    const r = await registry.resolve(tenantId, spec);
-    return { name: r.name, version: r.version, sha256: r.sha256, metadata: r.metadata, ...(r.warning ? { warnings: [r.warning] } : {}) };
-  };
+  const tenantNode = (r: ResolvedNode): ResolvedTenantNode => ({ name: r.name, version: r.version, sha256: r.sha256, metadata: r.metadata, ...(r.warning ? { warnings: [r.warning] } : {}) });
+  const resolve = async (tenantId: string, spec: string): Promise<ResolvedTenantNode> => tenantNode(await registry.resolve(tenantId, spec));
   return {
     async activeNodes(tenantId) {
-      const nodes = (await registry.list(tenantId)).filter((n) => n.active !== null);
-      return Promise.all(nodes.map((n) => resolve(tenantId, `${n.name}@${n.active}`)));
+      return (await registry.activeNodes(tenantId)).map(tenantNode);
     },
     resolve,
     loadBundle: (tenantId, name, version) => registry.loadBundle(tenantId, name, version),

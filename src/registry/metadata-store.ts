@@ -56,6 +56,11 @@ export interface MetadataStore {
    * @throws ConflictError when contention never lets the change through.
    */
   updateIndex(tenant: string, name: string, change: IndexChange, clock: () => number): Promise<IndexUpdate>;
+  /**
+   * Optional: the index documents of several nodes at once (`undefined` for a name without one),
+   * in the order of `names`. Without it the registry reads them one by one.
+   */
+  readIndexes?(tenant: string, names: readonly string[]): Promise<Array<IndexDocument | undefined>>;
   /** The names of the tenant's nodes (those with an index), sorted in code-unit order. */
   listNames(tenant: string): Promise<string[]>;
   /** The tenant's audit events matching `query`, oldest first (by id), including any a crash left unrecorded. */

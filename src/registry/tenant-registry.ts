@@ -262,7 +262,7 @@ export class TenantRegistry {
     let names = await this.#metadata.listNames(tenant);
     if (after !== undefined) names = names.filter((n) => n > after);
     if (limit !== undefined) names = names.slice(0, limit);
-    const docs = await mapBounded(names, 16, (name) => this.#metadata.readIndex(tenant, name));
+    const docs = await this.#readIndexes(tenant, names);
     return docs
       .filter((d): d is IndexDocument => d !== undefined)
       .map((doc) => {
@@ -323,14 +323,37 @@ export class TenantRegistry {
     const parsed = parseNodeSpec(spec, this.#reserved);
     const doc = await this.#metadata.readIndex(tenant, parsed.name);
     if (!doc) throw await this.#unknownNode(tenant, parsed.name);
-    const { version, warning } = resolveInIndex(doc, parsed, this.#requireApproval);
-    const manifest = await this.#readManifest(tenant, parsed.name, version);
-    if (!manifest) throw this.#missingObject(tenant, parsed.name, version, 'manifest.json');
+    return this.#resolved(doc, resolveInIndex(doc, parsed, this.#requireApproval));
+  }
+
+  /**
+   * Every node of the tenant that has an active version, resolved to it (what `resolve('Name')`
+   * answers for each), in name order — with one read of the tenant's index documents, not one
+   * per node. A deprecated active version carries its `warning`.
+   */
+  async activeNodes(tenant: string): Promise<ResolvedNode[]> {
+    assertTenantId(tenant);
+    const docs = await this.#readIndexes(tenant, await this.#metadata.listNames(tenant));
+    const active = docs.filter((d): d is IndexDocument & { active: string } => d?.active != null);
+    return mapBounded(active, 16, (doc) => this.#resolved(doc, resolveInIndex(doc, { name: doc.name, kind: 'active' }, this.#requireApproval)));
+  }
+
+  /** The index documents of `names` (`undefined` for a name without one), in one batch when the store can. */
+  #readIndexes(tenant: string, names: string[]): Promise<Array<IndexDocument | undefined>> {
+    if (this.#metadata.readIndexes) return this.#metadata.readIndexes(tenant, names);
+    return mapBounded(names, 16, (name) => this.#metadata.readIndex(tenant, name));
+  }
+
+  /** A resolution of `doc` as the caller sees it, with the version's manifest (checked against the index). */
+  async #resolved(doc: IndexDocument, { version, warning }: { version: string; warning?: string }): Promise<ResolvedNode> {
+    const tenant = doc.tenantId;
+    const manifest = await this.#readManifest(tenant, doc.name, version);
+    if (!manifest) throw this.#missingObject(tenant, doc.name, version, 'manifest.json');
     const entry = doc.versions[version]!;
-    assertManifestIdentity(manifest, tenant, parsed.name, version, entry.sha256);
+    assertManifestIdentity(manifest, tenant, doc.name, version, entry.sha256);
     const resolved: ResolvedNode = {
       tenantId: tenant,
-      name: parsed.name,
+      name: doc.name,
       version,
       sha256: entry.sha256,
       status: lifeCycle.statusOf(doc, version),

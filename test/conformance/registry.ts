@@ -325,6 +325,20 @@ export function describeRegistrySuite(target: RegistryTarget): void {
       await expect(registry.resolve(T, 'Res@')).rejects.toThrow(InvalidInputError);
     });
 
+    it('activeNodes: every node with an active version, resolved as resolve(name) would, in name order', async () => {
+      const { registry } = await setup();
+      await ready(registry, 'Gamma', '1.0.0', { activate: true });
+      await ready(registry, 'Alpha', '1.0.0', { activate: true });
+      await ready(registry, 'Alpha', '1.1.0', { activate: true });
+      await ready(registry, 'Beta', '1.0.0'); // approved, never activated
+      await registry.deprecate(T, 'Gamma', '1.0.0', { reason: 'replaced' });
+      const active = await registry.activeNodes(T);
+      expect(active.map((n) => `${n.name}@${n.version}`)).toEqual(['Alpha@1.1.0', 'Gamma@1.0.0']);
+      expect(active).toEqual([await registry.resolve(T, 'Alpha'), await registry.resolve(T, 'Gamma')]);
+      expect(active[1]).toMatchObject({ status: 'deprecated', warning: 'Gamma@1.0.0 is deprecated: replaced' });
+      expect(await registry.activeNodes('empty')).toEqual([]);
+    });
+
     it('resolve of an unknown name lists the available names (bounded)', async () => {
       const { registry } = await setup();
       for (let i = 0; i < 25; i++) await registry.publish(T, { name: `Node${String(i).padStart(2, '0')}`, version: '1.0.0', source: nodeSource(`Node${i}`) });

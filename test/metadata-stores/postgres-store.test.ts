@@ -71,6 +71,17 @@ describe('postgres store', () => {
     await expect(pool.query(`UPDATE "${schema}".custom_nodes SET is_active = true WHERE version = '1.0.0'`)).rejects.toThrow(/custom_nodes_one_active/);
   });
 
+  it('readIndexes answers in one batch what readIndex answers per node, in the order asked', async () => {
+    const schema = `batch_${process.pid}`;
+    const registry = await registryIn(schema);
+    for (const name of ['Alpha', 'Beta']) await registry.publish('acme', { name, version: '1.0.0', source: nodeSource(name) });
+    await registry.activate('acme', 'Beta', '1.0.0');
+    const store = new PostgresMetadataStore({ pool, schema });
+    const batch = await store.readIndexes('acme', ['Beta', 'Missing', 'Alpha']);
+    expect(batch).toEqual([await store.readIndex('acme', 'Beta'), undefined, await store.readIndex('acme', 'Alpha')]);
+    expect(await store.readIndexes('acme', [])).toEqual([]);
+  });
+
   it('tamper: a row whose sha256 was changed behind the registry is refused on load', async () => {
     const schema = `tamper_${process.pid}`;
     const registry = await registryIn(schema);

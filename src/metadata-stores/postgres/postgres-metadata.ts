@@ -168,6 +168,28 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
+  async readIndexes(tenant: string, names: readonly string[]): Promise<Array<IndexDocument | undefined>> {
+    try {
+      if (names.length === 0) return [];
+      const list = [...names];
+      const heads = await sql<HeadRow & { name: string }>`
+        SELECT name, revision, active_version, history, last_event FROM ${this.#table('custom_node_heads')}
+        WHERE tenant_id = ${tenant} AND name = ANY(${list}::text[]) AND revision > 0`.execute(this.#db);
+      const rows = await sql<VersionRow & { name: string }>`
+        SELECT name, version, sha256, review, created_at, created_by, reviewed_by, reviewed_at, review_note, deprecated_reason, deprecated_by, deprecated_at
+        FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ANY(${list}::text[]) AND listed`.execute(this.#db);
+      const docs = new Map<string, IndexDocument>();
+      for (const h of heads.rows) docs.set(h.name, docOf(tenant, h.name, h, []));
+      for (const r of rows.rows) {
+        const doc = docs.get(r.name);
+        if (doc) doc.versions[r.version] = entryOf(r);
+      }
+      return names.map((n) => docs.get(n));
+    } catch (e) {
+      return postgresError('readIndexes', e);
+    }
+  }
+
   async #readIndex(db: Executor, tenant: string, name: string, lock: boolean): Promise<IndexDocument | undefined> {
     const head = await (lock
       ? sql<HeadRow>`SELECT revision, active_version, history, last_event FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND name = ${name} FOR UPDATE`
@@ -178,11 +200,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const rows = await sql<VersionRow>`
       SELECT version, sha256, review, created_at, created_by, reviewed_by, reviewed_at, review_note, deprecated_reason, deprecated_by, deprecated_at
       FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND listed`.execute(db);
-    const versions: Record<string, VersionEntry> = {};
-    for (const r of rows.rows) versions[r.version] = entryOf(r);
-    const doc: IndexDocument = { schema: 1, tenantId: tenant, name, revision: h.revision, active: h.active_version, history: h.history, versions };
-    if (h.last_event) doc.lastEvent = h.last_event;
-    return doc;
+    return docOf(tenant, name, h, rows.rows);
   }
 
   async updateIndex(tenant: string, name: string, change: IndexChange, clock: () => number): Promise<IndexUpdate> {
@@ -321,6 +339,15 @@ function listeningPool(pool: PostgresPool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/** The index document of a head row and its listed version rows. */
+function docOf(tenant: string, name: string, h: HeadRow, rows: readonly VersionRow[]): IndexDocument {
+  const versions: Record<string, VersionEntry> = {};
+  for (const r of rows) versions[r.version] = entryOf(r);
+  const doc: IndexDocument = { schema: 1, tenantId: tenant, name, revision: h.revision, active: h.active_version, history: h.history, versions };
+  if (h.last_event) doc.lastEvent = h.last_event;
+  return doc;
 }
 
 function iso(d: Date | string | null): string | undefined {
