@@ -121,8 +121,7 @@ function serverFailure(requestId: string, status = 500, code = 'INTERNAL', messa
  */
 export function errorReply(error: unknown, requestId: string): ErrorReply {
   if (error instanceof ApiError) {
-    const reply: ErrorReply = { status: error.statusCode, body: body(error.code, messageOf(error), error.hint), log: error.statusCode >= 500 };
-    return reply;
+    return { status: error.statusCode, body: body(error.code, messageOf(error), error.hint), log: error.statusCode >= 500 };
   }
   if (isBtreePluginsError(error)) {
     const status = LIBRARY_STATUS[error.code];

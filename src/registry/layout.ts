@@ -65,6 +65,14 @@ export function auditEventId(atMs: number, name: string, revision: number): stri
   return `${String(Math.max(0, Math.floor(atMs))).padStart(15, '0')}-${name}-${String(revision).padStart(10, '0')}`;
 }
 
+/** The grammar of {@link auditEventId}'s output. */
+const AUDIT_EVENT_ID = /^(\d{15})-([A-Z][A-Za-z0-9]{0,63})-(\d{10})$/;
+
+/** The node name of an audit event id, or `undefined` when `id` is not one {@link auditEventId} makes. */
+export function auditEventNode(id: string): string | undefined {
+  return AUDIT_EVENT_ID.exec(id)?.[2];
+}
+
 /** Key of one audit event. */
 export function auditKey(tenant: string, eventId: string): string {
   return `${auditPrefix(tenant)}${eventId}.json`;
@@ -78,8 +86,8 @@ export function auditKeyTime(tenant: string, key: string): number | undefined {
 
 /** Node name encoded in an audit key (`<ms>-<Name>-<revision>.json`), or `undefined`. */
 export function auditKeyNode(tenant: string, key: string): string | undefined {
-  const m = /^\d{15}-([A-Za-z0-9]+)-\d{10}\.json$/.exec(key.slice(auditPrefix(tenant).length));
-  return m ? m[1] : undefined;
+  const prefix = auditPrefix(tenant);
+  return key.startsWith(prefix) && key.endsWith('.json') ? auditEventNode(key.slice(prefix.length, -'.json'.length)) : undefined;
 }
 
 /** Folder of usage markers of a node (or of one version). */

@@ -22,7 +22,7 @@ import { mapBounded, type AuditQuery } from './audit-log.js';
 import { putImmutable } from './documents.js';
 import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseNodeSpec, printable } from './ids.js';
 import type { CasOptions, IndexChange } from './index-store.js';
-import { versionKeys } from './layout.js';
+import { auditEventNode, versionKeys } from './layout.js';
 import type { MetadataStore } from './metadata-store.js';
 import { ObjectStoreMetadata } from './object-store-metadata.js';
 import * as lifeCycle from './life-cycle.js';
@@ -111,8 +111,6 @@ export interface DeprecateOptions {
 }
 
 const MAX_USAGES_PER_CALL = 1000;
-/** `auditEventId` output: `<ms:15>-<Name>-<revision:10>`. */
-const AUDIT_EVENT_ID = /^\d{15}-[A-Z][A-Za-z0-9]{0,63}-\d{10}$/;
 const MAX_NAMES_IN_HINT = 20;
 
 /**
@@ -438,7 +436,7 @@ export class TenantRegistry {
   async audit(tenant: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
     assertTenantId(tenant);
     if (query.node !== undefined) assertNodeName(query.node);
-    if (query.after !== undefined && !AUDIT_EVENT_ID.test(query.after)) {
+    if (query.after !== undefined && auditEventNode(query.after) === undefined) {
       throw new InvalidInputError('audit query rejected', `after: ${printable(query.after)} is not an audit event id`, { context: { tenant }, hint: 'pass the `id` of the last event of the previous page' });
     }
     return this.#metadata.readAudit(tenant, query);
