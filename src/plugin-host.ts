@@ -184,7 +184,8 @@ export class PluginHost {
   }
 
   /**
-   * Disposes the sandbox pool and the interpreter engines. Idempotent; every later use throws
+   * Disposes the sandbox pool, the interpreter engines and the registry's background work (its
+   * index cache's change feed). Idempotent; every later use throws
    * `DisposedError`. A failure while disposing one part does not stop the others; the first one is
    * rethrown at the end.
    */
@@ -195,6 +196,7 @@ export class PluginHost {
     const parts: Array<() => Promise<void> | undefined> = [
       ...[...this.#builtins].reverse().map((b) => () => b.dispose?.()),
       () => this.#sandbox.dispose(),
+      () => this.#registry.close(),
     ];
     for (const part of parts) {
       try {

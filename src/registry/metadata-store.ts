@@ -31,6 +31,27 @@ export interface IndexUpdate {
 }
 
 /**
+ * What a store's change feed says: one node's index changed (in any process) to `revision`, or
+ * `reset`: the feed started, was interrupted or was restored, so any node may have changed
+ * without a notice. A feed sends `reset` each time it becomes live.
+ */
+export type IndexChangeNotice = { tenant: string; name: string; revision?: number } | { reset: true };
+
+/** A subscription made by {@link MetadataStore.watchIndexes}. */
+export interface IndexWatch {
+  /**
+   * True while notices are being delivered. While false (not yet listening, or the connection
+   * that carries them was lost and is being re-established) a listener must not trust what it
+   * cached.
+   */
+  readonly live: boolean;
+  /** Resolves once the watch is live the first time (or rejects when it cannot start). */
+  readonly ready: Promise<void>;
+  /** Stops delivering notices and releases what the watch held (a connection). */
+  close(): Promise<void>;
+}
+
+/**
  * Keeps the registry's metadata. Every method takes ids the registry has already validated.
  * Implementations: {@link ObjectStoreMetadata} (the default).
  */
@@ -69,4 +90,10 @@ export interface MetadataStore {
   recordUsage(tenant: string, workflowId: string, name: string, version: string, atIso: string): Promise<void>;
   /** Usage markers of a node (or one version), sorted by version, then workflow id. */
   readUsages(tenant: string, name: string, version?: string): Promise<UsageRecord[]>;
+  /**
+   * Optional: a change feed of index documents. `listener` hears of every committed
+   * {@link updateIndex} from any process sharing the store, after it is visible to reads. A
+   * registry uses it to keep index documents cached (see `TenantRegistryOptions.indexCache`).
+   */
+  watchIndexes?(listener: (notice: IndexChangeNotice) => void): IndexWatch;
 }

@@ -22,6 +22,7 @@ import { mapBounded, type AuditQuery } from './audit-log.js';
 import { putImmutable } from './documents.js';
 import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseNodeSpec, printable } from './ids.js';
 import type { CasOptions, IndexChange } from './index-store.js';
+import { IndexCache, type IndexCacheOptions } from './index-cache.js';
 import { auditEventNode, versionKeys } from './layout.js';
 import type { MetadataStore } from './metadata-store.js';
 import { ObjectStoreMetadata } from './object-store-metadata.js';
@@ -72,7 +73,18 @@ export interface TenantRegistryOptions {
   cas?: CasOptions;
   /** How many immutable manifests to keep in memory (default 1,000). */
   manifestCacheSize?: number;
+  /**
+   * Caching of index documents for `resolve`, `activeNodes` and `loadBundle` (management reads —
+   * `list`, `versions`, `get`, `audit` — always read the store). With a metadata store that has a
+   * change feed (`PostgresMetadataStore`: LISTEN/NOTIFY) it is on by default and follows every
+   * change from any process; with the default object-store metadata it is off unless `ttlMs` is
+   * set, which is then how long another process's change may go unseen. This process's own
+   * changes are always seen at once. `false` turns it off.
+   */
+  indexCache?: IndexCacheOptions | false;
 }
+
+export type { IndexCacheOptions };
 
 /** Who made a change. */
 export interface ActorOptions {
@@ -137,6 +149,7 @@ export class TenantRegistry {
   readonly #reserved: ReadonlySet<string>;
   // Manifests are immutable, so caching them can never serve stale data.
   readonly #manifests: LRUCache<string, NodeManifest>;
+  readonly #indexCache: IndexCache | undefined;
 
   constructor(options: TenantRegistryOptions) {
     if (!options?.storage) throw new InvalidInputError('invalid registry options', '`storage` is required', { hint: 'pass `{ storage: new MemoryStorage() }` or another adapter' });
@@ -156,6 +169,16 @@ export class TenantRegistry {
     this.#clock = options.clock ?? Date.now;
     this.#reserved = new Set(options.reservedNames ?? []);
     this.#manifests = new LRUCache({ max: options.manifestCacheSize ?? 1000 });
+    this.#indexCache = IndexCache.create(this.#metadata, this.#clock, options.indexCache);
+  }
+
+  /**
+   * Stops what the registry started in the background (the index cache's change feed, which
+   * holds a database connection). Later calls read the store directly. The metadata store and
+   * the storage adapter are the caller's to close.
+   */
+  async close(): Promise<void> {
+    await this.#indexCache?.close();
   }
 
   /** True when drafts must be approved before activation. */
@@ -319,7 +342,7 @@ export class TenantRegistry {
   async resolve(tenant: string, spec: string): Promise<ResolvedNode> {
     assertTenantId(tenant);
     const parsed = parseNodeSpec(spec, this.#reserved);
-    const doc = await this.#metadata.readIndex(tenant, parsed.name);
+    const doc = await this.#cachedIndex(tenant, parsed.name);
     if (!doc) throw await this.#unknownNode(tenant, parsed.name);
     return this.#resolved(doc, resolveInIndex(doc, parsed, this.#requireApproval));
   }
@@ -331,9 +354,15 @@ export class TenantRegistry {
    */
   async activeNodes(tenant: string): Promise<ResolvedNode[]> {
     assertTenantId(tenant);
-    const docs = await this.#readIndexes(tenant, await this.#metadata.listNames(tenant));
+    const names = await this.#metadata.listNames(tenant);
+    const docs = this.#indexCache ? await this.#indexCache.readMany(tenant, names) : await this.#readIndexes(tenant, names);
     const active = docs.filter((d): d is IndexDocument & { active: string } => d?.active != null);
     return mapBounded(active, 16, (doc) => this.#resolved(doc, resolveInIndex(doc, { name: doc.name, kind: 'active' }, this.#requireApproval)));
+  }
+
+  /** A node's index document for the hot path: from the index cache when there is one. */
+  #cachedIndex(tenant: string, name: string): Promise<IndexDocument | undefined> {
+    return this.#indexCache ? this.#indexCache.read(tenant, name) : this.#metadata.readIndex(tenant, name);
   }
 
   /** The index documents of `names` (`undefined` for a name without one), in one batch when the store can. */
@@ -371,7 +400,7 @@ export class TenantRegistry {
     this.#assertIds(tenant, name, version);
     const keys = versionKeys(tenant, name, version);
     const [index, manifest, bundle, map] = await Promise.all([
-      this.#metadata.readIndex(tenant, name),
+      this.#cachedIndex(tenant, name),
       this.#readManifest(tenant, name, version),
       this.#storage.get(keys.bundle),
       this.#storage.get(keys.sourceMap),
@@ -481,7 +510,9 @@ export class TenantRegistry {
   }
 
   async #update(tenant: string, name: string, change: IndexChange) {
-    return this.#metadata.updateIndex(tenant, name, change, this.#clock);
+    const result = await this.#metadata.updateIndex(tenant, name, change, this.#clock);
+    if (result.doc && result.event) this.#indexCache?.changed(result.doc);
+    return result;
   }
 
   async #requireIndex(tenant: string, name: string): Promise<IndexDocument> {

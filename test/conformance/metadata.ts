@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lifeCycle from '../../src/registry/life-cycle.js';
-import type { MetadataStore } from '../../src/registry/metadata-store.js';
+import type { IndexChangeNotice, MetadataStore } from '../../src/registry/metadata-store.js';
 import type { NodeManifest } from '../../src/registry/types.js';
 
 /** How the suite gets stores of one backend. */
@@ -20,6 +20,8 @@ export interface MetadataTarget {
   create(space: string): Promise<MetadataStore>;
   /** Releases what `create` made. */
   cleanup?(): Promise<void>;
+  /** True when the store has a change feed (`watchIndexes`); the suite checks that it does and that it keeps the feed's contract. */
+  changeFeed?: boolean;
 }
 
 function manifest(tenantId: string, name: string, version: string, sha = 'a'.repeat(64)): NodeManifest {
@@ -56,6 +58,12 @@ const publishEntry = (version: string, sha = 'a'.repeat(64)) => ({ version, sha2
 async function publish(store: MetadataStore, tenant: string, name: string, version: string, tick: () => number) {
   await store.claimVersion(manifest(tenant, name, version), { files: { 'index.ts': `// ${name}@${version}` }, bundleUrl: `memory:///${tenant}/${name}/${version}/bundle.js` });
   return store.updateIndex(tenant, name, lifeCycle.addVersion(tenant, name, publishEntry(version)), tick);
+}
+
+/** Waits until `done()` holds (a feed delivers asynchronously), failing after 10 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!done()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const FILES = { files: { 'index.ts': 'export default 1;' }, bundleUrl: 'memory:///bundle.js' };
@@ -150,6 +158,50 @@ export function describeMetadataConformance(target: MetadataTarget): void {
       expect(await store.readAudit('acme', { limit: 2 })).toEqual(all.slice(0, 2));
       expect(await store.readAudit('acme', { since: all[2]!.at })).toEqual([all[2]]);
     });
+
+    it(target.changeFeed ? 'has a change feed (watchIndexes)' : 'has no change feed (watchIndexes), as declared', async () => {
+      const store = await fresh();
+      expect(typeof store.watchIndexes).toBe(target.changeFeed ? 'function' : 'undefined');
+    });
+
+    if (target.changeFeed) {
+      it('change feed: a watcher hears reset when live, then each committed change made through another store, with its revision; no-op and failed changes send nothing; close stops it', async () => {
+        const space = `feed-${process.pid}-${spaces++}-${Math.random().toString(36).slice(2, 8)}`;
+        const writer = await target.create(space);
+        const reader = await target.create(space);
+        const notices: IndexChangeNotice[] = [];
+        const watch = reader.watchIndexes!((n) => notices.push(n));
+        await watch.ready;
+        expect(watch.live).toBe(true);
+        expect(notices).toEqual([{ reset: true }]);
+
+        const tick = clock();
+        await publish(writer, 'acme', 'Greeter', '1.0.0', tick);
+        await until(() => notices.length >= 2, 'the notice of the publish');
+        expect(notices[1]).toEqual({ tenant: 'acme', name: 'Greeter', revision: 1 });
+        expect((await reader.readIndex('acme', 'Greeter'))?.revision).toBe(1);
+
+        await writer.updateIndex('acme', 'Greeter', () => null, tick);
+        await expect(writer.updateIndex('acme', 'Greeter', () => { throw new Error('refused by the change'); }, tick)).rejects.toThrow('refused by the change');
+        await writer.updateIndex('acme', 'Greeter', lifeCycle.approve('acme', 'Greeter', '1.0.0', 'rev', undefined), tick);
+        await until(() => notices.some((n) => 'revision' in n && n.revision === 2), 'the notice of the approval');
+        // Notices arrive in commit order: the no-op and the failed change sent none in between.
+        expect(notices.slice(2)).toEqual([{ tenant: 'acme', name: 'Greeter', revision: 2 }]);
+
+        await watch.close();
+        expect(watch.live).toBe(false);
+        const heard = notices.length;
+        await writer.updateIndex('acme', 'Greeter', lifeCycle.activate('acme', 'Greeter', '1.0.0', 'ops', true, undefined), tick);
+        // A second, live watcher hears the activation; the closed one must not have.
+        const later: IndexChangeNotice[] = [];
+        const second = reader.watchIndexes!((n) => later.push(n));
+        await second.ready;
+        await writer.updateIndex('acme', 'Greeter', lifeCycle.deprecate('acme', 'Greeter', '1.0.0', 'old', 'ops'), tick);
+        await until(() => later.some((n) => 'revision' in n && n.revision === 4), 'the notice of the deprecation');
+        await second.close();
+        expect(notices.length).toBe(heard);
+      });
+    }
 
     it('records usages idempotently and lists them by version, then workflow id', async () => {
       const store = await fresh();

@@ -120,6 +120,19 @@ export function describeRegistrySuite(target: RegistryTarget): void {
       expect((await registry.loadBundle(T, 'Crash', '1.0.0')).sha256).toBe(manifest.sha256);
     });
 
+    it('bytes left under a new version\'s keys (metadata and storage out of step): IntegrityError saying so; once removed, publishing again completes the version', async () => {
+      const { registry, storage } = await setup();
+      const k = versionKeys(T, 'Stale', '1.0.0');
+      await storage.put(k.bundle, enc.encode('export default "left behind by an earlier registry";'));
+      const error = await registry.publish(T, { name: 'Stale', version: '1.0.0', source: nodeSource('Stale') }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect(error).toMatchObject({ context: { tenant: T, node: 'Stale', version: '1.0.0', key: k.bundle }, hint: expect.stringContaining('the metadata and the storage disagree') });
+      await storage.delete(k.bundle);
+      const again = await registry.publish(T, { name: 'Stale', version: '1.0.0', source: nodeSource('Stale') });
+      await registry.approve(T, 'Stale', '1.0.0', { by: 'rev' });
+      expect((await registry.loadBundle(T, 'Stale', '1.0.0')).sha256).toBe(again.manifest.sha256);
+    });
+
     it('returns TypeScript syntax errors as diagnostics and stores nothing', async () => {
       const { registry, written } = await setup();
       const source = "import { ActionNode } from '@wayfarer-ai/btree';\nexport default class Broken extends ActionNode {\n  run() { const x: number = ; return x; }\n}\n";

@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.js';
 import { PostgresMetadataStore } from '../../src/metadata-stores/postgres/index.js';
 import * as lifeCycle from '../../src/registry/life-cycle.js';
+import type { IndexChangeNotice } from '../../src/registry/metadata-store.js';
+import { TenantRegistry } from '../../src/registry/tenant-registry.js';
+import { MemoryBackend, MemoryStorage } from '../../src/storage-adapters/memory.js';
+import { fixedInspector, nodeSource } from '../registry/helpers.js';
 import { freePort } from '../setup/servers/process.js';
 
 const url = () => process.env.BTREE_PLUGINS_POSTGRES_URL!;
@@ -91,4 +95,86 @@ describe('postgres failures', () => {
       expect(await store.readIndex('acme', 'Greeter')).toMatchObject({ revision: 2, versions: { '1.0.0': { review: 'approved' } } });
     });
   });
+
+  describe('the change feed\'s connection is lost (hazard: a cache that goes deaf serves stale versions)', () => {
+    const schema = `feed_lost_${process.pid}`;
+    let admin: pg.Client;
+    const pools: pg.Pool[] = [];
+    const registries: TenantRegistry[] = [];
+    beforeAll(async () => {
+      admin = new pg.Client({ connectionString: url() });
+      await admin.connect();
+    });
+    afterAll(async () => {
+      for (const r of registries) await r.close();
+      await Promise.all(pools.map((p) => p.end()));
+      await admin.end();
+    });
+
+    function registryOn(backend: MemoryBackend, application: string) {
+      const pool = new pg.Pool({ connectionString: url(), application_name: application, max: 4 });
+      pool.on('error', () => {});
+      pools.push(pool);
+      const store = new PostgresMetadataStore({ pool, schema });
+      const registry = new TenantRegistry({ storage: new MemoryStorage({ backend }), metadata: store, inspector: fixedInspector() });
+      registries.push(registry);
+      return { store, registry };
+    }
+
+    it('the cache is not used while the feed is down, the feed comes back by itself, and changes reach the cache again', async () => {
+      const backend = new MemoryBackend();
+      const writer = registryOn(backend, 'feed-writer');
+      const reader = registryOn(backend, 'feed-reader');
+      await writer.store.migrate();
+      const publish = async (version: string) => {
+        await writer.registry.publish('acme', { name: 'Greeter', version, source: nodeSource('Greeter', Number(version.split('.')[1])) });
+        await writer.registry.approve('acme', 'Greeter', version, { by: 'rev' });
+        await writer.registry.activate('acme', 'Greeter', version, { by: 'ops' });
+      };
+      await publish('1.0.0');
+      // The test's own watcher shares the reader store's feed (one LISTEN session per store).
+      const notices: IndexChangeNotice[] = [];
+      const watch = reader.store.watchIndexes((n) => notices.push(n));
+      await watch.ready;
+      expect((await reader.registry.resolve('acme', 'Greeter')).version).toBe('1.0.0');
+      expect((await reader.registry.resolve('acme', 'Greeter')).version).toBe('1.0.0');
+
+      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'feed-reader' AND query LIKE 'LISTEN %'`);
+      expect(killed.rowCount).toBe(1);
+      await until(() => !watch.live, 'the feed to notice the lost connection');
+      expect(notices.at(-1)).toEqual({ reset: true });
+      // Changed while the reader's feed is deaf: no notice reaches it, so it must read the store.
+      await publish('1.1.0');
+      expect((await reader.registry.resolve('acme', 'Greeter')).version).toBe('1.1.0');
+
+      await until(() => watch.live, 'the feed to reconnect');
+      expect(notices.at(-1)).toEqual({ reset: true });
+      expect((await reader.registry.resolve('acme', 'Greeter')).version).toBe('1.1.0');
+      await publish('1.2.0');
+      await until(async () => (await reader.registry.resolve('acme', 'Greeter')).version === '1.2.0', 'the activation to reach the reader through the restored feed');
+      await watch.close();
+    });
+
+    it('a pool of one connection: the feed refuses to take it, and the registry still answers from the store', async () => {
+      const pool = new pg.Pool({ connectionString: url(), max: 1 });
+      pools.push(pool);
+      const store = new PostgresMetadataStore({ pool, schema });
+      const watch = store.watchIndexes(() => {});
+      const error = await watch.ready.catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'ConfigurationError', hint: expect.stringContaining('indexCache: false') });
+      await watch.close();
+      const registry = new TenantRegistry({ storage: new MemoryStorage({ backend: new MemoryBackend() }), metadata: store, inspector: fixedInspector() });
+      registries.push(registry);
+      expect(await registry.list('acme')).toEqual(expect.any(Array));
+      await expect(registry.resolve('acme', 'Nobody')).rejects.toThrow('node not found');
+    });
+  });
 });
+
+async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -12,11 +12,12 @@ import { registryConcurrencyScenario } from '../registry/concurrency.js';
 describe('registry on PostgreSQL (real server)', () => {
   it('20 concurrent publishers + approvers + activators lose no update; one active version', async () => {
     const schema = `race_${process.pid}_${Date.now()}`;
-    const pools: pg.Pool[] = [];
+    const stores: PostgresMetadataStore[] = [];
     const makeMetadata = async () => {
       const pool = new pg.Pool({ connectionString: process.env.BTREE_PLUGINS_POSTGRES_URL!, max: 2 });
-      pools.push(pool);
-      return new PostgresMetadataStore({ pool, schema });
+      const store = new PostgresMetadataStore({ pool, schema });
+      stores.push(store);
+      return store;
     };
     try {
       await (await makeMetadata()).migrate();
@@ -33,7 +34,8 @@ describe('registry on PostgreSQL (real server)', () => {
         await check.end();
       }
     } finally {
-      await Promise.all(pools.map((p) => p.end()));
+      // destroy(): the store's change feed (started by a registry's resolve) and its pool.
+      await Promise.all(stores.map((s) => s.destroy()));
     }
   });
 });

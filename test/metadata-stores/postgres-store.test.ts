@@ -9,19 +9,26 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
 import { PostgresMetadataStore } from '../../src/metadata-stores/postgres/index.js';
-import { TenantRegistry } from '../../src/registry/tenant-registry.js';
+import { TenantRegistry, type TenantRegistryOptions } from '../../src/registry/tenant-registry.js';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { fixedInspector, nodeSource } from '../registry/helpers.js';
 
 const url = () => process.env.BTREE_PLUGINS_POSTGRES_URL!;
 const pool = new pg.Pool({ connectionString: url(), max: 4 });
 pool.on('error', () => {});
-afterAll(async () => pool.end());
+// Registries hold their index cache's LISTEN connection until closed.
+const registries: TenantRegistry[] = [];
+afterAll(async () => {
+  for (const r of registries) await r.close();
+  await pool.end();
+});
 
-async function registryIn(schema: string) {
+async function registryIn(schema: string, options: Partial<TenantRegistryOptions> = {}) {
   const metadata = new PostgresMetadataStore({ pool, schema });
   await metadata.migrate();
-  return new TenantRegistry({ storage: new MemoryStorage(), metadata, inspector: fixedInspector(), requireApproval: false });
+  const registry = new TenantRegistry({ storage: new MemoryStorage(), metadata, inspector: fixedInspector(), requireApproval: false, ...options });
+  registries.push(registry);
+  return registry;
 }
 
 describe('postgres store', () => {
@@ -84,12 +91,15 @@ describe('postgres store', () => {
 
   it('tamper: a row whose sha256 was changed behind the registry is refused on load', async () => {
     const schema = `tamper_${process.pid}`;
-    const registry = await registryIn(schema);
+    // Without an index cache, so that every read below goes to the tampered row. (A registry that
+    // cached the row before the tamper, which sent no notice, keeps the hash it read then.)
+    const registry = await registryIn(schema, { indexCache: false });
     await registry.publish('acme', { name: 'Greeter', version: '1.0.0', source: nodeSource('Greeter') });
     await registry.activate('acme', 'Greeter', '1.0.0');
     await pool.query(`UPDATE "${schema}".custom_nodes SET sha256 = $1`, ['f'.repeat(64)]);
     // A fresh registry (no cached manifest), as another worker would be.
     const fresh = new TenantRegistry({ storage: new MemoryStorage(), metadata: new PostgresMetadataStore({ pool, schema }) });
+    registries.push(fresh);
     await expect(fresh.resolve('acme', 'Greeter')).rejects.toThrow(IntegrityError);
     await expect(registry.loadBundle('acme', 'Greeter', '1.0.0')).rejects.toThrow(/disagree/);
   });

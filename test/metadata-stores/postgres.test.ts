@@ -7,6 +7,7 @@ import { describeMetadataConformance } from '../conformance/metadata.js';
 const pglites = new Map<string, PGlite>();
 describeMetadataConformance({
   name: 'postgres on PGlite',
+  changeFeed: true,
   async create(space) {
     if (!pglites.has(space)) pglites.set(space, new PGlite());
     const store = new PostgresMetadataStore({ pool: new PgliteSessionPool(pglites.get(space)!) });
@@ -22,6 +23,7 @@ const url = process.env.BTREE_PLUGINS_POSTGRES_URL!;
 const pools: pg.Pool[] = [];
 describeMetadataConformance({
   name: 'postgres on a real server',
+  changeFeed: true,
   async create(space) {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     pools.push(pool);

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { PostgresMetadataStore } from '../../src/metadata-stores/postgres/index.js';
-import { TenantRegistry } from '../../src/registry/tenant-registry.js';
+import { TenantRegistry, type TenantRegistryOptions } from '../../src/registry/tenant-registry.js';
 import { MemoryBackend, MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { describeRegistrySuite } from '../conformance/registry.js';
 import { fixedInspector, steppingClock } from '../registry/helpers.js';
@@ -14,6 +14,8 @@ const pool = new pg.Pool({ connectionString: process.env.BTREE_PLUGINS_POSTGRES_
 pool.on('error', () => {});
 afterAll(async () => pool.end());
 let worlds = 0;
+// Every registry of a world, closed when the world is disposed (each holds its index cache's LISTEN connection).
+const opened = new WeakMap<object, TenantRegistry[]>();
 
 describeRegistrySuite({
   name: 'postgres (real server)',
@@ -24,11 +26,16 @@ describeRegistrySuite({
     const backend = new MemoryBackend();
     const storage = new MemoryStorage({ backend });
     const registry = new TenantRegistry({ storage, metadata: store(), clock: steppingClock(), inspector: fixedInspector(), ...options });
-    return {
+    const registries = [registry];
+    const world = {
       registry,
       storage,
       backend,
-      another: (more = {}) => new TenantRegistry({ storage: new MemoryStorage({ backend }), metadata: store(), inspector: fixedInspector(), ...more }),
+      another: (more: Partial<TenantRegistryOptions> = {}) => {
+        const other = new TenantRegistry({ storage: new MemoryStorage({ backend }), metadata: store(), inspector: fixedInspector(), ...more });
+        registries.push(other);
+        return other;
+      },
       async written() {
         const out: string[] = [];
         for await (const e of storage.list('')) out.push(e.key);
@@ -39,5 +46,10 @@ describeRegistrySuite({
         return out.sort();
       },
     };
+    opened.set(world, registries);
+    return world;
+  },
+  async dispose(world) {
+    await Promise.all((opened.get(world) ?? []).map((r) => r.close()));
   },
 });

@@ -51,6 +51,28 @@ export class PgliteSessionPool {
     };
   }
 
+  /**
+   * LISTENs on `channel` through PGlite's own API, taking its turn on the session (a LISTEN issued
+   * inside another caller's transaction would be undone by its rollback). PGlite is one process's
+   * database, so its notifications are this process's own changes; the session is never lost.
+   */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const turn = await this.connect();
+    try {
+      const unlisten = await this.#db.listen(channel, onPayload);
+      return async () => {
+        const again = await this.connect();
+        try {
+          await unlisten();
+        } finally {
+          again.release();
+        }
+      };
+    } finally {
+      turn.release();
+    }
+  }
+
   async end(): Promise<void> {
     await this.#queue;
   }

@@ -15,13 +15,14 @@ import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 
 import pg from 'pg';
 import { ConfigurationError } from '../../errors.js';
 import type { AuditQuery } from '../../registry/audit-log.js';
+import { FEED_CHANNEL, IndexFeed, type OpenListenSession } from './index-feed.js';
 import { migratePostgres, type MigrationReport } from './migrations.js';
 import { postgresError } from './postgres-errors.js';
 import { sinceMs } from '../../registry/audit-log.js';
 import type { IndexChange } from '../../registry/index-store.js';
 import { auditEventId, versionKeys } from '../../registry/layout.js';
 import { statusOf } from '../../registry/life-cycle.js';
-import type { IndexUpdate, MetadataStore, VersionUpload } from '../../registry/metadata-store.js';
+import type { IndexChangeNotice, IndexUpdate, IndexWatch, MetadataStore, VersionUpload } from '../../registry/metadata-store.js';
 import type { AuditEvent, IndexDocument, NodeManifest, UsageRecord, VersionEntry } from '../../registry/types.js';
 
 /** A `pg` Pool, or anything with its `connect()`/`end()` (what Kysely's PostgresDialect needs). */
@@ -92,6 +93,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly name = 'postgres';
   readonly #db: Kysely<unknown>;
   readonly #t: PostgresTables;
+  readonly #feed: IndexFeed;
 
   constructor(options: PostgresMetadataStoreOptions) {
     const given = options?.pool;
@@ -110,6 +112,17 @@ export class PostgresMetadataStore implements MetadataStore {
       pool = own;
     }
     this.#db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: listeningPool(pool) as never }) });
+    this.#feed = new IndexFeed(listenSessions(pool), `${this.#t.schema}.${this.#t.prefix}`);
+  }
+
+  /**
+   * The change feed of index documents (LISTEN/NOTIFY on `btree_plugins_index_changes`): one
+   * connection of the pool, held while anyone watches, re-established when lost. A registry on
+   * this store uses it to cache index documents; {@link destroy} or the registry's `close()`
+   * stops it.
+   */
+  watchIndexes(listener: (notice: IndexChangeNotice) => void): IndexWatch {
+    return this.#feed.watch(listener);
   }
 
   /** Creates or updates the tables (see migrations.ts); safe from many workers at once. */
@@ -228,6 +241,8 @@ export class PostgresMetadataStore implements MetadataStore {
           WHERE tenant_id = ${tenant} AND name = ${name}`.execute(tx);
         await sql`INSERT INTO ${this.#table('custom_node_audit')} (tenant_id, id, node, version, action, actor, at, from_state, to_state, note, revision)
           VALUES (${tenant}, ${event.id}, ${name}, ${event.version}, ${event.action}, ${event.by}, ${event.at}, ${event.from}, ${event.to}, ${event.note ?? null}, ${revision})`.execute(tx);
+        // Delivered to listeners on commit (and never for a change that rolls back).
+        await sql`SELECT pg_notify(${FEED_CHANNEL}, ${this.#feed.payload(tenant, name, revision)})`.execute(tx);
         await tx.commit().execute();
         return { doc, event };
       } catch (e) {
@@ -317,9 +332,13 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** Closes the store's Kysely instance (and so the pool it was given; hosts that share a pool should not call it). */
   async destroy(): Promise<void> {
+    await this.#feed.close();
     await this.#db.destroy();
   }
 }
+
+/** Clients that have the store's `error` listener: one per client, however many stores share a pool. */
+const listened = new WeakSet<object>();
 
 /**
  * The pool as Kysely sees it: every client the store checks out gets an `error` listener. A
@@ -327,7 +346,6 @@ export class PostgresMetadataStore implements MetadataStore {
  * pg then also emits `error` on the client, which would otherwise crash the host's process.
  */
 function listeningPool(pool: PostgresPool): PostgresPool {
-  const listened = new WeakSet<object>();
   return {
     async connect() {
       const client = (await pool.connect()) as { on?: (event: 'error', listener: () => void) => void };
@@ -339,6 +357,63 @@ function listeningPool(pool: PostgresPool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * How the feed opens its LISTEN session on this pool: PGlite's own `listen` (one process, one
+ * session), or a dedicated client of a `pg` Pool, destroyed rather than returned to the pool
+ * when the feed stops. The client's socket does not keep the process alive.
+ */
+function listenSessions(pool: PostgresPool): OpenListenSession {
+  const pglite = pool as PostgresPool & { listen?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>> };
+  if (typeof pglite.listen === 'function') return (channel, onPayload) => pglite.listen!(channel, onPayload);
+  return async (channel, onPayload, onLost) => {
+    if ((pool as { options?: { max?: number } }).options?.max === 1) {
+      throw new ConfigurationError('the index change feed needs a connection of its own, and the pool has only one', {
+        hint: 'give the pool `max: 2` or more, or pass `indexCache: false` to the registry',
+      });
+    }
+    const client = (await pool.connect()) as ListenClient;
+    let closing = false;
+    let done = false;
+    const end = (cause: unknown) => {
+      if (done) return;
+      done = true;
+      if (!closing) onLost(cause);
+    };
+    client.on('notification', (m) => {
+      if (m.channel === channel && typeof m.payload === 'string') onPayload(m.payload);
+    });
+    client.on('error', end);
+    client.on('end', () => end(new Error('the listening connection ended')));
+    try {
+      await client.query(`LISTEN ${channel}`);
+    } catch (e) {
+      done = true;
+      client.release(e instanceof Error ? e : true);
+      throw e;
+    }
+    client.connection?.stream?.unref?.();
+    let released = false;
+    return async () => {
+      closing = true;
+      done = true;
+      if (released) return;
+      released = true;
+      // Destroyed, not returned (a pooled connection must not keep listening); a lost one too,
+      // or the pool would wait for it forever when it ends.
+      client.release(true);
+    };
+  };
+}
+
+/** The part of a `pg` PoolClient a listening session uses. */
+interface ListenClient {
+  on(event: 'notification', listener: (m: { channel: string; payload?: string }) => void): void;
+  on(event: 'error' | 'end', listener: (e?: unknown) => void): void;
+  query(text: string): Promise<unknown>;
+  release(destroy?: boolean | Error): void;
+  connection?: { stream?: { unref?: () => void } };
 }
 
 /** The index document of a head row and its listed version rows. */
