@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const base = rows[0]!;
   console.log(`metadata store benchmark: ${iterations} iterations, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
   console.log(`${'store'.padEnd(38)}${'publish p50'.padStart(13)}${'50 nodes warm'.padStart(15)}${'resolve p50'.padStart(15)}${'uncached'.padStart(15)}  (ms, ratio to baseline)`);
-  const cell = (s: LatencyStats, b: LatencyStats, digits = 2) => `${s.p50.toFixed(digits)} (${(s.p50 / b.p50).toFixed(1)}×)`;
+  const cell = (s: LatencyStats, b: LatencyStats, digits = 2) => `${s.p50.toFixed(digits)} (${(s.p50 / b.p50).toPrecision(2)}×)`;
   for (const r of rows) console.log(`${r.label.padEnd(38)}${cell(r.publish, base.publish).padStart(13)}${cell(r.registerNodes, base.registerNodes).padStart(15)}${cell(r.resolve, base.resolve, 4).padStart(15)}${cell(r.resolveUncached, base.resolveUncached, 3).padStart(15)}`);
   console.log('goals on PostgreSQL: publish ≤ 30 ms, registerNodes (50 active) ≤ 20 ms warm, resolve ≤ 0.1 ms from cache');
 }
