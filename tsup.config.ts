@@ -2,29 +2,54 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { GUEST_FILES } from './src/guest-source.js';
+import { MIGRATION_FILES } from './src/metadata-stores/postgres/migration-files.js';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
-/** The one declaration of src/guest-source.ts that the build fills in. */
-export const GUEST_PLACEHOLDER = 'const INLINED: GuestSources | undefined = undefined;';
+/** Files whose texts a module reads at run time from source, and the build inlines instead. */
+export interface InlinedTexts {
+  /** The plugin's name. */
+  name: string;
+  /** The module that reads the files (its path matches). */
+  module: RegExp;
+  /** The one declaration in that module the build replaces: `const INLINED: <Type> | undefined = undefined;`. */
+  placeholder: string;
+  /** The files, relative to the module's folder. */
+  files: readonly string[];
+}
+
+/** Guest code (src/guest-source.ts). */
+export const GUEST_TEXTS: InlinedTexts = {
+  name: 'inline-guest-sources',
+  module: /[\\/]src[\\/]guest-source\.ts$/,
+  placeholder: 'const INLINED: GuestSources | undefined = undefined;',
+  files: GUEST_FILES,
+};
+
+/** The Postgres metadata store's SQL migrations (src/metadata-stores/postgres/migration-files.ts). */
+export const MIGRATION_TEXTS: InlinedTexts = {
+  name: 'inline-postgres-migrations',
+  module: /[\\/]postgres[\\/]migration-files\.ts$/,
+  placeholder: 'const INLINED: MigrationTexts | undefined = undefined;',
+  files: MIGRATION_FILES.map((file) => `migrations/${file}`),
+};
 
 /**
- * Inlines the guest files (src/guest-source.ts) into the build: their texts replace the
- * `INLINED` placeholder, so `dist/` needs no guest file at run time. Fails the build when the
- * placeholder is not there exactly once.
+ * Inlines files into the build: their texts replace the module's placeholder, so `dist/` reads no
+ * such file at run time. Fails the build when the placeholder is not there exactly once.
  */
-export function inlineGuestSources(): EsbuildPlugin {
+export function inlineTexts(spec: InlinedTexts): EsbuildPlugin {
   return {
-    name: 'inline-guest-sources',
+    name: spec.name,
     setup(build) {
-      build.onLoad({ filter: /[\\/]src[\\/]guest-source\.ts$/ }, async (args) => {
+      build.onLoad({ filter: spec.module }, async (args) => {
         const code = await readFile(args.path, 'utf8');
-        if (code.split(GUEST_PLACEHOLDER).length !== 2) throw new Error(`${args.path}: expected the line "${GUEST_PLACEHOLDER}" exactly once`);
+        if (code.split(spec.placeholder).length !== 2) throw new Error(`${args.path}: expected the line "${spec.placeholder}" exactly once`);
         const texts: Record<string, string> = {};
-        for (const file of GUEST_FILES) texts[file] = await readFile(join(dirname(args.path), file), 'utf8');
+        for (const file of spec.files) texts[file] = await readFile(join(dirname(args.path), file), 'utf8');
         // A function, not a string: the texts hold `$'` and `$&`, which a replacement string would expand.
-        const inlined = `const INLINED: GuestSources | undefined = ${JSON.stringify(texts)};`;
-        return { contents: code.replace(GUEST_PLACEHOLDER, () => inlined), loader: 'ts' };
+        const inlined = `${spec.placeholder.slice(0, -' = undefined;'.length)} = ${JSON.stringify(texts)};`;
+        return { contents: code.replace(spec.placeholder, () => inlined), loader: 'ts' };
       });
     },
   };
@@ -47,6 +72,7 @@ export const entries: Record<string, string> = {
   'interpreters/javascript': 'src/interpreters/javascript.ts',
   'interpreters/python': 'src/interpreters/python.ts',
   fastify: 'src/http/index.ts',
+  'metadata/postgres': 'src/metadata-stores/postgres/index.ts',
 };
 
 export default defineConfig({
@@ -59,5 +85,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  esbuildPlugins: [inlineGuestSources()],
+  esbuildPlugins: [inlineTexts(GUEST_TEXTS), inlineTexts(MIGRATION_TEXTS)],
 });

@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the whole flow of `@wayfarer-ai/btree-plugins` on its embedded defaults — a
- * filesystem store (`.demo-data/` in the repository, or `$BTREE_PLUGINS_DEMO_DIR`), in-process
- * isolated-vm sandboxes, and the host's `@wayfarer-ai/btree` (or the library's test host when it is
- * not installed).
+ * filesystem store (`.demo-data/` in the repository, or `$BTREE_PLUGINS_DEMO_DIR`) for the bytes,
+ * the registry's metadata in PGlite (or PostgreSQL at `$DATABASE_URL`), in-process isolated-vm
+ * sandboxes, and the host's `@wayfarer-ai/btree` (or the library's test host when it is not
+ * installed).
  *
  *   1. storage       write, list, create-only and compare-and-swap updates (a stale etag refused), read back
  *   2. registry      publish SendSlackMessage + CreateJiraTicket for tenant `acme`, approve, activate, list
@@ -26,6 +27,7 @@ import { PluginHost, type PluginLogger } from '../src/index.js';
 import { FsStorage } from '../src/storage-adapters/fs.js';
 import { apiStep } from './demo/api-step.js';
 import { loadDemoBtree } from './demo/btree.js';
+import { openDemoMetadata } from './demo/metadata.js';
 import { customNodesStep, demoCapabilities } from './demo/custom-nodes-step.js';
 import { dataProcessingStep, javascriptStep } from './demo/interpreters-step.js';
 import { compact, say, show, step } from './demo/print.js';
@@ -68,10 +70,13 @@ async function main(): Promise<void> {
   show('btree', source);
 
   const storage = new FsStorage({ root: join(dataDir, 'store') });
+  const metadata = await openDemoMetadata(dataDir);
+  show('metadata', metadata.label);
   const pythonMissing = await pythonAvailable();
   const host = new PluginHost({
     btree,
     storage,
+    registry: { metadata: metadata.store },
     logger,
     capabilities: demoCapabilities(),
     interpreters: {
@@ -114,7 +119,8 @@ async function main(): Promise<void> {
     step(process.env.TEMPORAL_ADDRESS ? 7 : 6, 'dispose');
     await host.dispose();
     await storage.dispose();
-    say(`  disposed the plugin host (sandboxes, interpreter engines) and the fs store`);
+    await metadata.close();
+    say(`  disposed the plugin host (sandboxes, interpreter engines), the fs store and the metadata database`);
   }
   say();
   say(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s${pythonMissing ? ' (PythonInterpreter skipped)' : ''}`);

@@ -7,7 +7,7 @@
  * into the text the host sends.
  *
  * - Source runs (vitest, `npm run demo` under tsx): each file is read next to this module.
- * - The build (tsup): `inlineGuestSources` in tsup.config.ts replaces {@link INLINED} below with
+ * - The build (tsup): `inlineTexts(GUEST_TEXTS)` in tsup.config.ts replaces {@link INLINED} below with
  *   the texts themselves, so `dist/` reads no file and ships none.
  *
  * The text is sent as it is in the file, comments included: no placeholder is substituted. Values

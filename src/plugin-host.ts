@@ -37,6 +37,7 @@ import type { NodeInspector } from './registry/types.js';
 import type { SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
+import type { ResolvedNode } from './registry/types.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 
@@ -183,7 +184,8 @@ export class PluginHost {
   }
 
   /**
-   * Disposes the sandbox pool and the interpreter engines. Idempotent; every later use throws
+   * Disposes the sandbox pool, the interpreter engines and the registry's background work (its
+   * index cache's change feed). Idempotent; every later use throws
    * `DisposedError`. A failure while disposing one part does not stop the others; the first one is
    * rethrown at the end.
    */
@@ -194,6 +196,7 @@ export class PluginHost {
     const parts: Array<() => Promise<void> | undefined> = [
       ...[...this.#builtins].reverse().map((b) => () => b.dispose?.()),
       () => this.#sandbox.dispose(),
+      () => this.#registry.close(),
     ];
     for (const part of parts) {
       try {
@@ -287,14 +290,11 @@ function interpreterProviders(settings: PluginHostOptions['interpreters'], logge
 
 /** The binding's view of a {@link TenantRegistry}. */
 export function registryCatalog(registry: TenantRegistry): TenantNodeCatalog {
-  const resolve = async (tenantId: string, spec: string): Promise<ResolvedTenantNode> => {
-    const r = await registry.resolve(tenantId, spec);
-    return { name: r.name, version: r.version, sha256: r.sha256, metadata: r.metadata, ...(r.warning ? { warnings: [r.warning] } : {}) };
-  };
+  const tenantNode = (r: ResolvedNode): ResolvedTenantNode => ({ name: r.name, version: r.version, sha256: r.sha256, metadata: r.metadata, ...(r.warning ? { warnings: [r.warning] } : {}) });
+  const resolve = async (tenantId: string, spec: string): Promise<ResolvedTenantNode> => tenantNode(await registry.resolve(tenantId, spec));
   return {
     async activeNodes(tenantId) {
-      const nodes = (await registry.list(tenantId)).filter((n) => n.active !== null);
-      return Promise.all(nodes.map((n) => resolve(tenantId, `${n.name}@${n.active}`)));
+      return (await registry.activeNodes(tenantId)).map(tenantNode);
     },
     resolve,
     loadBundle: (tenantId, name, version) => registry.loadBundle(tenantId, name, version),

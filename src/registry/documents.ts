@@ -61,7 +61,13 @@ export async function putImmutable(
   const expected = sha256Hex(body);
   const actual = existing ? sha256Hex(existing.body) : 'absent';
   if (actual !== expected) {
-    throw new IntegrityError('immutable object differs', expected, actual, { context: { ...context, key } });
+    throw new IntegrityError('immutable object differs', expected, actual, {
+      context: { ...context, key },
+      hint:
+        'the storage already holds other bytes under this key, so the metadata and the storage disagree ' +
+        '(one of them was reset or restored from another backup, or is shared with another registry); ' +
+        'move the stale object away and publish again, or publish under a new version',
+    });
   }
   return false;
 }

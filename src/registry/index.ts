@@ -2,9 +2,9 @@
  * The versioned per-tenant registry: public surface. See docs/registry.md.
  * @module
  */
-export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ActivateOptions, type ListOptions, type ReviewOptions, type DeprecateOptions } from './tenant-registry.js';
+export { TenantRegistry, type TenantRegistryOptions, type ActorOptions, type ActivateOptions, type ListOptions, type ReviewOptions, type DeprecateOptions, type IndexCacheOptions } from './tenant-registry.js';
 export type { AuditQuery } from './audit-log.js';
-export type { MetadataStore, IndexUpdate } from './metadata-store.js';
+export type { MetadataStore, IndexUpdate, VersionUpload, IndexChangeNotice, IndexWatch } from './metadata-store.js';
 export { ObjectStoreMetadata, type ObjectStoreMetadataOptions } from './object-store-metadata.js';
 export type { IndexChange, EventDraft } from './index-store.js';
 export type { CasOptions } from './index-store.js';

@@ -10,7 +10,7 @@ import { mapBounded, readAuditLog, writeAuditEvent, type AuditQuery } from './au
 import { encodeJson, readJson } from './documents.js';
 import { readIndex, updateIndex, type CasOptions, type IndexChange } from './index-store.js';
 import { indexPrefix, nameFromIndexKey, versionKeys } from './layout.js';
-import type { IndexUpdate, MetadataStore } from './metadata-store.js';
+import type { IndexUpdate, MetadataStore, VersionUpload } from './metadata-store.js';
 import type { AuditEvent, IndexDocument, NodeManifest, UsageRecord } from './types.js';
 import { readUsages, writeUsage } from './usages.js';
 
@@ -34,7 +34,8 @@ export class ObjectStoreMetadata implements MetadataStore {
     return `object-store(${this.#storage.name})`;
   }
 
-  async claimVersion(manifest: NodeManifest): Promise<NodeManifest | undefined> {
+  /** The upload is not kept here: the registry writes it next to the manifest. */
+  async claimVersion(manifest: NodeManifest, _upload: VersionUpload): Promise<NodeManifest | undefined> {
     const { tenantId, name, version } = manifest;
     try {
       await this.#storage.put(versionKeys(tenantId, name, version).manifest, encodeJson(manifest), { ifNoneMatch: '*' });

@@ -22,6 +22,7 @@ import { mapBounded, type AuditQuery } from './audit-log.js';
 import { putImmutable } from './documents.js';
 import { assertNodeName, assertTenantId, assertVersion, assertWorkflowId, parseNodeSpec, printable } from './ids.js';
 import type { CasOptions, IndexChange } from './index-store.js';
+import { IndexCache, type IndexCacheOptions } from './index-cache.js';
 import { auditEventNode, versionKeys } from './layout.js';
 import type { MetadataStore } from './metadata-store.js';
 import { ObjectStoreMetadata } from './object-store-metadata.js';
@@ -72,7 +73,18 @@ export interface TenantRegistryOptions {
   cas?: CasOptions;
   /** How many immutable manifests to keep in memory (default 1,000). */
   manifestCacheSize?: number;
+  /**
+   * Caching of index documents for `resolve`, `activeNodes` and `loadBundle` (management reads —
+   * `list`, `versions`, `get`, `audit` — always read the store). With a metadata store that has a
+   * change feed (`PostgresMetadataStore`: LISTEN/NOTIFY) it is on by default and follows every
+   * change from any process; with the default object-store metadata it is off unless `ttlMs` is
+   * set, which is then how long another process's change may go unseen. This process's own
+   * changes are always seen at once. `false` turns it off.
+   */
+  indexCache?: IndexCacheOptions | false;
 }
+
+export type { IndexCacheOptions };
 
 /** Who made a change. */
 export interface ActorOptions {
@@ -137,6 +149,7 @@ export class TenantRegistry {
   readonly #reserved: ReadonlySet<string>;
   // Manifests are immutable, so caching them can never serve stale data.
   readonly #manifests: LRUCache<string, NodeManifest>;
+  readonly #indexCache: IndexCache | undefined;
 
   constructor(options: TenantRegistryOptions) {
     if (!options?.storage) throw new InvalidInputError('invalid registry options', '`storage` is required', { hint: 'pass `{ storage: new MemoryStorage() }` or another adapter' });
@@ -156,6 +169,16 @@ export class TenantRegistry {
     this.#clock = options.clock ?? Date.now;
     this.#reserved = new Set(options.reservedNames ?? []);
     this.#manifests = new LRUCache({ max: options.manifestCacheSize ?? 1000 });
+    this.#indexCache = IndexCache.create(this.#metadata, this.#clock, options.indexCache);
+  }
+
+  /**
+   * Stops what the registry started in the background (the index cache's change feed, which
+   * holds a database connection). Later calls read the store directly. The metadata store and
+   * the storage adapter are the caller's to close.
+   */
+  async close(): Promise<void> {
+    await this.#indexCache?.close();
   }
 
   /** True when drafts must be approved before activation. */
@@ -260,7 +283,7 @@ export class TenantRegistry {
     let names = await this.#metadata.listNames(tenant);
     if (after !== undefined) names = names.filter((n) => n > after);
     if (limit !== undefined) names = names.slice(0, limit);
-    const docs = await mapBounded(names, 16, (name) => this.#metadata.readIndex(tenant, name));
+    const docs = await this.#readIndexes(tenant, names);
     return docs
       .filter((d): d is IndexDocument => d !== undefined)
       .map((doc) => {
@@ -319,16 +342,45 @@ export class TenantRegistry {
   async resolve(tenant: string, spec: string): Promise<ResolvedNode> {
     assertTenantId(tenant);
     const parsed = parseNodeSpec(spec, this.#reserved);
-    const doc = await this.#metadata.readIndex(tenant, parsed.name);
+    const doc = await this.#cachedIndex(tenant, parsed.name);
     if (!doc) throw await this.#unknownNode(tenant, parsed.name);
-    const { version, warning } = resolveInIndex(doc, parsed, this.#requireApproval);
-    const manifest = await this.#readManifest(tenant, parsed.name, version);
-    if (!manifest) throw this.#missingObject(tenant, parsed.name, version, 'manifest.json');
+    return this.#resolved(doc, resolveInIndex(doc, parsed, this.#requireApproval));
+  }
+
+  /**
+   * Every node of the tenant that has an active version, resolved to it (what `resolve('Name')`
+   * answers for each), in name order — with one read of the tenant's index documents, not one
+   * per node. A deprecated active version carries its `warning`.
+   */
+  async activeNodes(tenant: string): Promise<ResolvedNode[]> {
+    assertTenantId(tenant);
+    const names = await this.#metadata.listNames(tenant);
+    const docs = this.#indexCache ? await this.#indexCache.readMany(tenant, names) : await this.#readIndexes(tenant, names);
+    const active = docs.filter((d): d is IndexDocument & { active: string } => d?.active != null);
+    return mapBounded(active, 16, (doc) => this.#resolved(doc, resolveInIndex(doc, { name: doc.name, kind: 'active' }, this.#requireApproval)));
+  }
+
+  /** A node's index document for the hot path: from the index cache when there is one. */
+  #cachedIndex(tenant: string, name: string): Promise<IndexDocument | undefined> {
+    return this.#indexCache ? this.#indexCache.read(tenant, name) : this.#metadata.readIndex(tenant, name);
+  }
+
+  /** The index documents of `names` (`undefined` for a name without one), in one batch when the store can. */
+  #readIndexes(tenant: string, names: string[]): Promise<Array<IndexDocument | undefined>> {
+    if (this.#metadata.readIndexes) return this.#metadata.readIndexes(tenant, names);
+    return mapBounded(names, 16, (name) => this.#metadata.readIndex(tenant, name));
+  }
+
+  /** A resolution of `doc` as the caller sees it, with the version's manifest (checked against the index). */
+  async #resolved(doc: IndexDocument, { version, warning }: { version: string; warning?: string }): Promise<ResolvedNode> {
+    const tenant = doc.tenantId;
+    const manifest = await this.#readManifest(tenant, doc.name, version);
+    if (!manifest) throw this.#missingObject(tenant, doc.name, version, 'manifest.json');
     const entry = doc.versions[version]!;
-    assertManifestIdentity(manifest, tenant, parsed.name, version, entry.sha256);
+    assertManifestIdentity(manifest, tenant, doc.name, version, entry.sha256);
     const resolved: ResolvedNode = {
       tenantId: tenant,
-      name: parsed.name,
+      name: doc.name,
       version,
       sha256: entry.sha256,
       status: lifeCycle.statusOf(doc, version),
@@ -348,7 +400,7 @@ export class TenantRegistry {
     this.#assertIds(tenant, name, version);
     const keys = versionKeys(tenant, name, version);
     const [index, manifest, bundle, map] = await Promise.all([
-      this.#metadata.readIndex(tenant, name),
+      this.#cachedIndex(tenant, name),
       this.#readManifest(tenant, name, version),
       this.#storage.get(keys.bundle),
       this.#storage.get(keys.sourceMap),
@@ -373,7 +425,10 @@ export class TenantRegistry {
     return { tenantId: tenant, node: name, version, sha256: manifest.sha256, code: decoder.decode(bundle!.body), sourceMap: decoder.decode(map!.body) };
   }
 
-  /** Records that `workflowId` uses these node versions (idempotent). */
+  /**
+   * Records that `workflowId` uses these node versions (idempotent).
+   * @throws NotFoundError when one of the versions was never published (nothing is recorded then).
+   */
   async recordUsage(tenant: string, workflowId: string, nodes: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
     assertTenantId(tenant);
     assertWorkflowId(workflowId);
@@ -384,6 +439,13 @@ export class TenantRegistry {
       assertNodeName(n?.name, this.#reserved);
       assertVersion(n.version);
     }
+    // Only published versions: a usage of a version that does not exist is a caller's mistake
+    // (and the Postgres store's dependency rows refer to version rows). Manifests are cached.
+    await mapBounded(nodes, 16, async (n) => {
+      if (!(await this.#readManifest(tenant, n.name, n.version))) {
+        throw new NotFoundError('recordUsage failed', `tenant has no version ${n.name}@${n.version}`, { context: { tenant, node: n.name, version: n.version }, hint: 'record the versions the workflow resolved' });
+      }
+    });
     const at = new Date(this.#clock()).toISOString();
     await mapBounded(nodes, 16, (n) => this.#metadata.recordUsage(tenant, workflowId, n.name, n.version, at));
   }
@@ -421,7 +483,9 @@ export class TenantRegistry {
   async #store(tenant: string, manifest: NodeManifest, upload: CheckedUpload, compiled: CompiledNode): Promise<PublishResult> {
     const { name, version } = manifest;
     // A concurrent publisher of the same version either sees our manifest (and compares) or we see theirs.
-    const raced = await this.#metadata.claimVersion(manifest);
+    const bundleKey = versionKeys(tenant, name, version).bundle;
+    const bundleUrl = this.#storage.objectUrl?.(bundleKey) ?? `${this.#storage.name}:///${bundleKey}`;
+    const raced = await this.#metadata.claimVersion(manifest, { files: upload.files, bundleUrl });
     if (raced) {
       assertManifestIdentity(raced, tenant, name, version);
       this.#manifests.set(cacheKey(tenant, name, version), raced);
@@ -446,7 +510,9 @@ export class TenantRegistry {
   }
 
   async #update(tenant: string, name: string, change: IndexChange) {
-    return this.#metadata.updateIndex(tenant, name, change, this.#clock);
+    const result = await this.#metadata.updateIndex(tenant, name, change, this.#clock);
+    if (result.doc && result.event) this.#indexCache?.changed(result.doc);
+    return result;
   }
 
   async #requireIndex(tenant: string, name: string): Promise<IndexDocument> {

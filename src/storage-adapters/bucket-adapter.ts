@@ -85,6 +85,8 @@ export abstract class BucketAdapter<Client> implements StorageAdapter {
   abstract readonly name: string;
   /** The bucket this adapter writes to. */
   readonly bucket: string;
+  /** The URL scheme of the backend's object URLs (`s3`, `gs`). */
+  protected abstract readonly urlScheme: string;
   /** Keys per listing page (1–1000). */
   protected readonly pageSize: number;
   readonly #className: string;
@@ -264,6 +266,12 @@ export abstract class BucketAdapter<Client> implements StorageAdapter {
       context: { bucket: this.bucket },
       hint,
     });
+  }
+
+  /** `<scheme>://<bucket>/<prefix><key>`, e.g. `s3://nodes/tenants/acme/…/bundle.js`. */
+  objectUrl(key: string): string {
+    assertValidKey(key, this.#prefixBytes);
+    return `${this.urlScheme}://${this.bucket}/${this.#prefix}${key}`;
   }
 
   #alive(): void {

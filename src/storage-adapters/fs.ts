@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DisposedError, InvalidInputError, PreconditionFailedError, StorageError, isBtreePluginsError } from '../errors.js';
 import { acquireLock } from './fs-lock.js';
 import type { LockOptions } from './fs-lock.js';
@@ -256,6 +257,12 @@ export class FsStorage implements StorageAdapter {
     } catch (e) {
       throw this.#wrap('delete', key, e);
     }
+  }
+
+  /** `file://` URL of the key under the root (the logical key; segments are stored encoded). */
+  objectUrl(key: string): string {
+    assertValidKey(key, this.#prefixBytes);
+    return pathToFileURL(join(this.root, ...(this.#prefix + key).split('/'))).href;
   }
 
   async *list(prefix: string): AsyncIterable<ListedObject> {

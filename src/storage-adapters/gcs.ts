@@ -60,6 +60,7 @@ const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
  */
 export class GcsStorage extends BucketAdapter<Storage> {
   readonly name = ADAPTER;
+  protected readonly urlScheme = 'gs';
   readonly #storageOption: Storage | StorageOptions;
   /** Set once the bucket is known to exist, so a 404 on read can mean "no such key". */
   #bucketSeen = false;

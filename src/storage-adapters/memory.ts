@@ -53,6 +53,11 @@ export class MemoryStorage implements StorageAdapter {
     this.#backend = options.backend ?? new MemoryBackend();
   }
 
+  /** `memory:///<prefix><key>`. */
+  objectUrl(key: string): string {
+    return `memory:///${this.#key(key)}`;
+  }
+
   async get(key: string): Promise<StoredObject | undefined> {
     const full = this.#key(key);
     const found = this.#backend.objects.get(full);

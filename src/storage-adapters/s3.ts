@@ -80,6 +80,7 @@ const isPreconditionFailed = (error: unknown): boolean => statusOf(error) === 41
  */
 export class S3Storage extends BucketAdapter<S3Connection> {
   readonly name = ADAPTER;
+  protected readonly urlScheme = 's3';
   readonly #clientOption: S3Client | S3ClientConfig;
 
   constructor(options: S3StorageOptions) {

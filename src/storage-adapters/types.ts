@@ -83,6 +83,13 @@ export interface StorageAdapter {
    */
   list(prefix: string): AsyncIterable<ListedObject>;
 
+  /**
+   * A URL naming the object a key is stored as (`s3://bucket/prefix/key`, `gs://…`, `file:///…`,
+   * `memory:///…`), for records outside the store — e.g. the Postgres metadata's `bundle_url`.
+   * Checks the key; reads nothing.
+   */
+  objectUrl?(key: string): string;
+
   /** Release connections, file handles and timers. Further calls throw {@link DisposedError}. */
   dispose(): Promise<void>;
 }

@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isBtreePluginsError } from '../../src/errors.js';
+import { InvalidKeyError, isBtreePluginsError } from '../../src/errors.js';
 import type { StorageAdapter } from '../../src/storage-adapters/types.js';
 
 /** How the conformance suite gets adapters of one backend. */
@@ -211,6 +211,15 @@ export function describeStorageConformance(target: ConformanceTarget): void {
 
     afterAll(async () => {
       await target.cleanup?.();
+    });
+
+    it('names a key as a URL of its backend (prefix included), and refuses a key outside the grammar', async () => {
+      const adapter = await open(uniqueSpace('object-url'), 'host-a/');
+      const url = adapter.objectUrl!('tenants/acme/bundle.js');
+      const scheme: Record<string, RegExp> = { memory: /^memory:\/\/\//, fs: /^file:\/\/\//, s3: /^s3:\/\/[^/]+\//, gcs: /^gs:\/\/[^/]+\// };
+      expect(url).toMatch(scheme[adapter.name]!);
+      expect(url.endsWith('host-a/tenants/acme/bundle.js')).toBe(true);
+      expect(() => adapter.objectUrl!('../escape')).toThrow(InvalidKeyError);
     });
 
     it('round-trips binary bodies (empty, 1 byte, all 256 byte values, 5 MB) with a new etag on every write', async () => {

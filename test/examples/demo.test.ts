@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
+import { openDemoMetadata } from '../../examples/demo/metadata.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -139,8 +140,14 @@ describe('npm run demo', () => {
     const source = "import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';\nexport default class SendSlackMessage extends ActionNode {\n  protected async executeTick() { return NodeStatus.SUCCESS; }\n}\n";
     // The metadata does not matter here, only the taken version: a fixed answer stands in for the sandbox.
     const inspector = { inspect: async () => ({ category: 'action' as const, ports: [] }) };
-    await new TenantRegistry({ storage, inspector }).publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source });
-    await storage.dispose();
+    // Where the demo keeps its metadata (PGlite in the data directory, or DATABASE_URL).
+    const metadata = await openDemoMetadata(dataDir);
+    try {
+      await new TenantRegistry({ storage, metadata: metadata.store, inspector }).publish('acme', { name: 'SendSlackMessage', version: '1.0.0', source });
+    } finally {
+      await storage.dispose();
+      await metadata.close();
+    }
 
     const failed = await runDemo(dataDir);
     expect(failed.code).toBe(1);

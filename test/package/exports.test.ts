@@ -63,8 +63,22 @@ describe('package exports', () => {
       }
     };
     visit(join(root, 'dist', 'index.js'));
-    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten', 'fastify', '@fastify/', '@sinclair/typebox'];
+    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten', 'fastify', '@fastify/', '@sinclair/typebox', 'pg', 'kysely', '@electric-sql/'];
     expect([...bare].filter((b) => peers.some((p) => b.startsWith(p)))).toEqual([]);
+  });
+
+  it('migrates and uses a Postgres metadata store from dist, reading no migration file (PGlite)', async () => {
+    const { PostgresMetadataStore, PgliteSessionPool } = (await import(pathToFileURL(join(root, 'dist', 'metadata', 'postgres.js')).href)) as typeof import('../../src/metadata-stores/postgres/index.js');
+    expect(readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.sql'))).toEqual([]);
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    try {
+      const store = new PostgresMetadataStore({ pool: new PgliteSessionPool(db) });
+      expect(await store.migrate()).toEqual({ applied: ['0001_initial'] });
+      expect(await store.listNames('acme')).toEqual([]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('serves the HTTP API from dist (the ./fastify subpath with its peers)', async () => {

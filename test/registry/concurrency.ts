@@ -10,6 +10,7 @@
  * await registryConcurrencyScenario(() => new S3Storage({ … same bucket … }));
  * ```
  */
+import type { MetadataStore } from '../../src/registry/metadata-store.js';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
 import type { StorageAdapter } from '../../src/storage-adapters/types.js';
 import { fixedInspector } from './helpers.js';
@@ -20,6 +21,8 @@ export interface ConcurrencyOptions {
   node?: string;
   /** Actor numbers; actor `i` publishes version `1.<i>.0` (default 0…19). */
   actorIds?: number[];
+  /** Each actor's (and the checker's) own metadata store, as separate processes would have; default: the documents in the storage adapter. */
+  makeMetadata?: () => MetadataStore | Promise<MetadataStore>;
 }
 
 const defaults = { tenant: 'race', node: 'RaceNode' } as const;
@@ -59,7 +62,8 @@ export async function runConcurrencyActors(
       ids.map(async (i) => {
         const storage = await makeStorage();
         storages.push(storage);
-        const registry = new TenantRegistry({ storage, inspector: fixedInspector() });
+        const metadata = options.makeMetadata ? await options.makeMetadata() : undefined;
+        const registry = new TenantRegistry({ storage, inspector: fixedInspector(), ...(metadata ? { metadata } : {}) });
         const version = actorVersion(i);
         await registry.publish(tenant, { name: node, version, source: actorSource(node, i), author: `actor-${i}` });
         await registry.approve(tenant, node, version, { by: `reviewer-${i}` });
@@ -85,7 +89,8 @@ export async function verifyConcurrencyOutcome(storage: StorageAdapter, options:
   const tenant = options.tenant ?? defaults.tenant;
   const node = options.node ?? defaults.node;
   const ids = options.actorIds ?? Array.from({ length: 20 }, (_, i) => i);
-  const registry = new TenantRegistry({ storage });
+  const metadata = options.makeMetadata ? await options.makeMetadata() : undefined;
+  const registry = new TenantRegistry({ storage, ...(metadata ? { metadata } : {}) });
   const versions = await registry.versions(tenant, node);
   const expected = ids.map(actorVersion).sort();
   check(JSON.stringify(versions.map((v) => v.version).sort()) === JSON.stringify(expected), `index lists ${versions.length} of ${ids.length} versions`);

@@ -39,6 +39,26 @@ async function aptGet(args: string[]): Promise<void> {
 }
 
 /**
+ * Installs a Debian package with apt-get (as root), updating the package lists once if needed.
+ * @throws Error naming the package and `hint` when it cannot be installed here.
+ */
+export async function installDebianPackage(pkg: string, hint: string, log: (line: string) => void = () => {}): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error(`the Debian package ${pkg} is missing and this user cannot run apt-get. ${hint}`);
+  log(`installing the Debian package ${pkg}`);
+  try {
+    await aptGet(['install', '-y', '--no-install-recommends', pkg]);
+  } catch {
+    // A fresh machine may have no package lists yet.
+    try {
+      await aptGet(['update']);
+      await aptGet(['install', '-y', '--no-install-recommends', pkg]);
+    } catch (e) {
+      throw new Error(`could not install the Debian package ${pkg}: ${(e as Error).message.split('\n').slice(-3).join(' ')}. ${hint}`);
+    }
+  }
+}
+
+/**
  * The absolute path of `tool.command`, installing its package with apt-get first if needed.
  * @throws Error naming the package when it is missing and cannot be installed here.
  */
@@ -46,19 +66,7 @@ export async function ensureDebianTool(tool: DebianTool, log: (line: string) => 
   const found = await onPath(tool.command);
   if (found) return found;
   const hint = `HINT: install it (Debian/Ubuntu: sudo apt-get install ${tool.package}) and rerun`;
-  if (process.getuid?.() !== 0) throw new Error(`\`${tool.command}\` is not on PATH and this user cannot run apt-get. ${hint}`);
-  log(`installing the Debian package ${tool.package} (for \`${tool.command}\`)`);
-  try {
-    await aptGet(['install', '-y', '--no-install-recommends', tool.package]);
-  } catch {
-    // A fresh machine may have no package lists yet.
-    try {
-      await aptGet(['update']);
-      await aptGet(['install', '-y', '--no-install-recommends', tool.package]);
-    } catch (e) {
-      throw new Error(`could not install the Debian package ${tool.package}: ${(e as Error).message.split('\n').slice(-3).join(' ')}. ${hint}`);
-    }
-  }
+  await installDebianPackage(tool.package, hint, log);
   const installed = await onPath(tool.command);
   if (!installed) throw new Error(`apt-get installed ${tool.package} but \`${tool.command}\` is still not on PATH. ${hint}`);
   return installed;

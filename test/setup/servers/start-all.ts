@@ -3,6 +3,7 @@
  * again and the setup fails with every reason: the suites never run against a missing server.
  */
 import { startGcsServer } from './gcs-server.js';
+import { startPostgresServer } from './postgres-server.js';
 import { startS3Server } from './s3-server.js';
 import { startTemporalServer } from './temporal-server.js';
 import type { SetupLog, TestServer } from './types.js';
@@ -14,9 +15,9 @@ export interface RunningServers {
   stopAll(): Promise<void>;
 }
 
-/** Starts S3, GCS and Temporal test servers in parallel. */
+/** Starts S3, GCS, Temporal and PostgreSQL test servers in parallel. */
 export async function startAllServers(log: SetupLog): Promise<RunningServers> {
-  const starters = [startS3Server, startGcsServer, startTemporalServer];
+  const starters = [startS3Server, startGcsServer, startTemporalServer, startPostgresServer];
   const results = await Promise.allSettled(starters.map((start) => start(log)));
   const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stopAll = async () => {
