@@ -79,20 +79,18 @@ export class IndexCache {
     return doc;
   }
 
-  /** Several documents; only the missing ones are read, in one batch when the store can. */
-  async readMany(tenant: string, names: readonly string[]): Promise<Array<IndexDocument | undefined>> {
+  /** Several documents; only the missing ones are read, with `read` (the registry's batch read). */
+  async readMany(tenant: string, names: readonly string[], read: (missing: string[]) => Promise<Array<IndexDocument | undefined>>): Promise<Array<IndexDocument | undefined>> {
     const usable = this.#usable();
     const found = names.map((n) => (usable ? this.#fresh(keyOf(tenant, n)) : undefined));
     const missing = names.filter((_, i) => found[i] === undefined);
     if (missing.length === 0) return found;
     const epoch = this.#epoch;
-    const read = this.#store.readIndexes
-      ? await this.#store.readIndexes(tenant, missing)
-      : await Promise.all(missing.map((n) => this.#store.readIndex(tenant, n)));
+    const fetched = await read(missing);
     let j = 0;
     return found.map((doc, i) => {
       if (doc) return doc;
-      const fresh = read[j++];
+      const fresh = fetched[j++];
       if (fresh) this.#fill(keyOf(tenant, names[i]!), fresh, epoch);
       return fresh;
     });

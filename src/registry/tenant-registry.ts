@@ -355,7 +355,9 @@ export class TenantRegistry {
   async activeNodes(tenant: string): Promise<ResolvedNode[]> {
     assertTenantId(tenant);
     const names = await this.#metadata.listNames(tenant);
-    const docs = this.#indexCache ? await this.#indexCache.readMany(tenant, names) : await this.#readIndexes(tenant, names);
+    const docs = this.#indexCache
+      ? await this.#indexCache.readMany(tenant, names, (missing) => this.#readIndexes(tenant, missing))
+      : await this.#readIndexes(tenant, names);
     const active = docs.filter((d): d is IndexDocument & { active: string } => d?.active != null);
     return mapBounded(active, 16, (doc) => this.#resolved(doc, resolveInIndex(doc, { name: doc.name, kind: 'active' }, this.#requireApproval)));
   }

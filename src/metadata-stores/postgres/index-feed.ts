@@ -1,12 +1,15 @@
 /**
  * The Postgres store's change feed (`MetadataStore.watchIndexes`): every index transaction sends
  * `pg_notify` (delivered on commit, never for a rolled-back change), and one session per store
- * LISTENs for all its watchers. A lost session is re-established with backoff; each time the
- * feed becomes live it sends `reset`, since changes made while it was deaf sent no notice.
+ * LISTENs for all its watchers (`listenSessions`: PGlite's own `listen`, or a dedicated client of
+ * a `pg` Pool). A lost session is re-established with backoff; each time the feed becomes live
+ * it sends `reset`, since changes made while it was deaf sent no notice.
  *
  * @module
  */
+import { ConfigurationError } from '../../errors.js';
 import type { IndexChangeNotice, IndexWatch } from '../../registry/metadata-store.js';
+import type { PostgresPool } from './postgres-metadata.js';
 
 /** The channel every store's transactions notify on; payloads name their tables, so stores of other schemas are ignored. */
 export const FEED_CHANNEL = 'btree_plugins_index_changes';
@@ -149,4 +152,61 @@ export class IndexFeed {
       }
     }
   }
+}
+
+/**
+ * How the feed opens its LISTEN session on this pool: PGlite's own `listen` (one process, one
+ * session), or a dedicated client of a `pg` Pool, destroyed rather than returned to the pool
+ * when the feed stops. The client's socket does not keep the process alive.
+ */
+export function listenSessions(pool: PostgresPool): OpenListenSession {
+  const pglite = pool as PostgresPool & { listen?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>> };
+  if (typeof pglite.listen === 'function') return (channel, onPayload) => pglite.listen!(channel, onPayload);
+  return async (channel, onPayload, onLost) => {
+    if ((pool as { options?: { max?: number } }).options?.max === 1) {
+      throw new ConfigurationError('the index change feed needs a connection of its own, and the pool has only one', {
+        hint: 'give the pool `max: 2` or more, or pass `indexCache: false` to the registry',
+      });
+    }
+    const client = (await pool.connect()) as ListenClient;
+    let closing = false;
+    let done = false;
+    const end = (cause: unknown) => {
+      if (done) return;
+      done = true;
+      if (!closing) onLost(cause);
+    };
+    client.on('notification', (m) => {
+      if (m.channel === channel && typeof m.payload === 'string') onPayload(m.payload);
+    });
+    client.on('error', end);
+    client.on('end', () => end(new Error('the listening connection ended')));
+    try {
+      await client.query(`LISTEN ${channel}`);
+    } catch (e) {
+      done = true;
+      client.release(e instanceof Error ? e : true);
+      throw e;
+    }
+    client.connection?.stream?.unref?.();
+    let released = false;
+    return async () => {
+      closing = true;
+      done = true;
+      if (released) return;
+      released = true;
+      // Destroyed, not returned (a pooled connection must not keep listening); a lost one too,
+      // or the pool would wait for it forever when it ends.
+      client.release(true);
+    };
+  };
+}
+
+/** The part of a `pg` PoolClient a listening session uses. */
+interface ListenClient {
+  on(event: 'notification', listener: (m: { channel: string; payload?: string }) => void): void;
+  on(event: 'error' | 'end', listener: (e?: unknown) => void): void;
+  query(text: string): Promise<unknown>;
+  release(destroy?: boolean | Error): void;
+  connection?: { stream?: { unref?: () => void } };
 }
