@@ -86,6 +86,10 @@ interface HeadRow {
   last_event: AuditEvent | null;
 }
 
+/** The columns a {@link VersionRow} and a {@link HeadRow} are read from. */
+const VERSION_COLUMNS = sql.raw('version, sha256, review, created_at, created_by, reviewed_by, reviewed_at, review_note, deprecated_reason, deprecated_by, deprecated_at');
+const HEAD_COLUMNS = sql.raw('revision, active_version, history, last_event');
+
 type Executor = Kysely<unknown> | Transaction<unknown>;
 
 /** The registry's metadata in PostgreSQL. Run {@link migratePostgres} (or `store.migrate()`) first. */
@@ -186,10 +190,10 @@ export class PostgresMetadataStore implements MetadataStore {
       if (names.length === 0) return [];
       const list = [...names];
       const heads = await sql<HeadRow & { name: string }>`
-        SELECT name, revision, active_version, history, last_event FROM ${this.#table('custom_node_heads')}
+        SELECT name, ${HEAD_COLUMNS} FROM ${this.#table('custom_node_heads')}
         WHERE tenant_id = ${tenant} AND name = ANY(${list}::text[]) AND revision > 0`.execute(this.#db);
       const rows = await sql<VersionRow & { name: string }>`
-        SELECT name, version, sha256, review, created_at, created_by, reviewed_by, reviewed_at, review_note, deprecated_reason, deprecated_by, deprecated_at
+        SELECT name, ${VERSION_COLUMNS}
         FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ANY(${list}::text[]) AND listed`.execute(this.#db);
       const docs = new Map<string, IndexDocument>();
       for (const h of heads.rows) docs.set(h.name, docOf(tenant, h.name, h, []));
@@ -205,13 +209,13 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async #readIndex(db: Executor, tenant: string, name: string, lock: boolean): Promise<IndexDocument | undefined> {
     const head = await (lock
-      ? sql<HeadRow>`SELECT revision, active_version, history, last_event FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND name = ${name} FOR UPDATE`
-      : sql<HeadRow>`SELECT revision, active_version, history, last_event FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND name = ${name}`
+      ? sql<HeadRow>`SELECT ${HEAD_COLUMNS} FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND name = ${name} FOR UPDATE`
+      : sql<HeadRow>`SELECT ${HEAD_COLUMNS} FROM ${this.#table('custom_node_heads')} WHERE tenant_id = ${tenant} AND name = ${name}`
     ).execute(db);
     const h = head.rows[0];
     if (!h || h.revision === 0) return undefined;
     const rows = await sql<VersionRow>`
-      SELECT version, sha256, review, created_at, created_by, reviewed_by, reviewed_at, review_note, deprecated_reason, deprecated_by, deprecated_at
+      SELECT ${VERSION_COLUMNS}
       FROM ${this.#table('custom_nodes')} WHERE tenant_id = ${tenant} AND name = ${name} AND listed`.execute(db);
     return docOf(tenant, name, h, rows.rows);
   }
