@@ -33,11 +33,10 @@ import {
 } from './btree/register-nodes.js';
 import { DisposedError, InvalidInputError } from './errors.js';
 import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-registry.js';
-import type { NodeInspector } from './registry/types.js';
+import type { NodeInspector, ResolvedNode } from './registry/types.js';
 import type { SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
-import type { ResolvedNode } from './registry/types.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 

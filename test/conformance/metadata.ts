@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as lifeCycle from '../../src/registry/life-cycle.js';
 import type { IndexChangeNotice, MetadataStore } from '../../src/registry/metadata-store.js';
 import type { NodeManifest } from '../../src/registry/types.js';
+import { until } from '../registry/helpers.js';
 
 /** How the suite gets stores of one backend. */
 export interface MetadataTarget {
@@ -58,12 +59,6 @@ const publishEntry = (version: string, sha = 'a'.repeat(64)) => ({ version, sha2
 async function publish(store: MetadataStore, tenant: string, name: string, version: string, tick: () => number) {
   await store.claimVersion(manifest(tenant, name, version), { files: { 'index.ts': `// ${name}@${version}` }, bundleUrl: `memory:///${tenant}/${name}/${version}/bundle.js` });
   return store.updateIndex(tenant, name, lifeCycle.addVersion(tenant, name, publishEntry(version)), tick);
-}
-
-/** Waits until `done()` holds (a feed delivers asynchronously), failing after 10 s. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!done()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const FILES = { files: { 'index.ts': 'export default 1;' }, bundleUrl: 'memory:///bundle.js' };

@@ -11,7 +11,7 @@ import * as lifeCycle from '../../src/registry/life-cycle.js';
 import type { IndexChangeNotice } from '../../src/registry/metadata-store.js';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
 import { MemoryBackend, MemoryStorage } from '../../src/storage-adapters/memory.js';
-import { fixedInspector, nodeSource } from '../registry/helpers.js';
+import { fixedInspector, nodeSource, until } from '../registry/helpers.js';
 import { freePort } from '../setup/servers/process.js';
 
 const url = () => process.env.BTREE_PLUGINS_POSTGRES_URL!;
@@ -170,11 +170,3 @@ describe('postgres failures', () => {
     });
   });
 });
-
-async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -1,6 +1,7 @@
 /**
  * Shared fixtures of the registry tests: a registry over a fresh memory store, a fixed clock,
- * small valid node sources, and an inspector that stands in for the sandbox.
+ * small valid node sources, an inspector that stands in for the sandbox, and a wait for what
+ * arrives asynchronously (change-feed notices).
  */
 import { readFileSync } from 'node:fs';
 import type { NodeMetadata } from '../../src/binding-core/types.js';
@@ -47,4 +48,13 @@ export function makeRegistry(options: Partial<TenantRegistryOptions> = {}) {
   const storage = new MemoryStorage({ backend });
   const registry = new TenantRegistry({ storage, clock: steppingClock(), inspector: fixedInspector(), ...options });
   return { backend, storage, registry };
+}
+
+/** Waits until `done()` holds (polling every 20 ms), failing after 10 s with what was awaited. */
+export async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -12,7 +12,7 @@ import { ObjectStoreMetadata } from '../../src/registry/object-store-metadata.js
 import { TenantRegistry, type TenantRegistryOptions } from '../../src/registry/tenant-registry.js';
 import type { IndexDocument } from '../../src/registry/types.js';
 import { MemoryBackend, MemoryStorage } from '../../src/storage-adapters/memory.js';
-import { fixedInspector, nodeSource } from './helpers.js';
+import { fixedInspector, nodeSource, until } from './helpers.js';
 
 const T = 'acme';
 
@@ -59,14 +59,6 @@ class CountingStore implements MetadataStore {
   readAudit: MetadataStore['readAudit'] = (t, q) => this.#inner.readAudit(t, q);
   recordUsage: MetadataStore['recordUsage'] = (t, w, n, v, a) => this.#inner.recordUsage(t, w, n, v, a);
   readUsages: MetadataStore['readUsages'] = (t, n, v) => this.#inner.readUsages(t, n, v);
-}
-
-async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function ready(registry: TenantRegistry, version: string, activate = true): Promise<void> {
@@ -159,19 +151,23 @@ describe('index cache with a change feed (PostgreSQL LISTEN/NOTIFY, here on PGli
     return make;
   }
 
-  /** Resolves once so that the registry starts its feed, then waits until the feed is live. */
-  async function warm(r: { registry: TenantRegistry; metadata: CountingStore }) {
-    await r.registry.resolve(T, 'Greeter');
-    expect(r.metadata.watches).toHaveLength(1);
-    await r.metadata.watches[0]!.ready;
-  }
-
-  it('is on by default: repeated resolves read the index once, and another registry\'s activation reaches it through the feed', async () => {
+  /**
+   * A writer and a reader registry (two processes); Greeter 1.0.0 active; the reader has resolved
+   * once, which starts its feed, and its feed is live.
+   */
+  async function activeAndWarm() {
     const make = await world();
     const writer = make();
     const reader = make();
     await ready(writer.registry, '1.0.0');
-    await warm(reader);
+    await reader.registry.resolve(T, 'Greeter');
+    expect(reader.metadata.watches).toHaveLength(1);
+    await reader.metadata.watches[0]!.ready;
+    return { writer, reader };
+  }
+
+  it('is on by default: repeated resolves read the index once, and another registry\'s activation reaches it through the feed', async () => {
+    const { writer, reader } = await activeAndWarm();
     const before = reader.metadata.indexReads;
     for (let i = 0; i < 5; i++) expect((await reader.registry.resolve(T, 'Greeter')).version).toBe('1.0.0');
     expect(reader.metadata.indexReads - before).toBe(1);
@@ -185,12 +181,8 @@ describe('index cache with a change feed (PostgreSQL LISTEN/NOTIFY, here on PGli
   });
 
   it('a read that was in flight when a change was noticed is answered but not kept', async () => {
-    const make = await world();
-    const writer = make();
-    const reader = make();
-    await ready(writer.registry, '1.0.0');
-    await warm(reader);
-    // Evict: the reader's own change replaces the entry with a newer revision; then hold its next read.
+    const { writer, reader } = await activeAndWarm();
+    // Make the reader cache 1.1.0; the deprecation below then evicts that entry, and the reader's next read is held.
     await ready(writer.registry, '1.1.0');
     await until(async () => (await reader.registry.resolve(T, 'Greeter')).version === '1.1.0', 'the first activation');
     const heard: number[] = [];
@@ -215,11 +207,7 @@ describe('index cache with a change feed (PostgreSQL LISTEN/NOTIFY, here on PGli
   });
 
   it('close() stops the feed; later resolves read the store', async () => {
-    const make = await world();
-    const writer = make();
-    const reader = make();
-    await ready(writer.registry, '1.0.0');
-    await warm(reader);
+    const { writer, reader } = await activeAndWarm();
     await reader.registry.close();
     expect(reader.metadata.watches[0]!.live).toBe(false);
     const before = reader.metadata.indexReads;
