@@ -73,7 +73,12 @@ export const entries: Record<string, string> = {
   'interpreters/python': 'src/interpreters/python.ts',
   fastify: 'src/http/index.ts',
   'metadata/postgres': 'src/metadata-stores/postgres/index.ts',
+  // The `btree-plugins` executable: package.json `bin`, not an export.
+  'cli/main': 'src/cli/main.ts',
 };
+
+/** Entries that are executables (package.json `bin`) rather than importable subpaths. */
+export const binEntries: readonly string[] = ['cli/main'];
 
 export default defineConfig({
   entry: entries,

@@ -89,6 +89,7 @@ export type {
   RunnableBundle,
   TickInput,
   TickOutcome,
+  TickUsage,
 } from './sandbox/index.js';
 export { DEFAULT_LIMITS } from './sandbox/limits.js';
 export type {

@@ -34,7 +34,7 @@ import {
 import { DisposedError, InvalidInputError } from './errors.js';
 import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-registry.js';
 import type { NodeInspector, ResolvedNode } from './registry/types.js';
-import type { SandboxLimits } from './sandbox/limits.js';
+import { resolveLimits, type SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
@@ -110,6 +110,7 @@ export class PluginHost {
   /** One forwarder for custom nodes and interpreters: a tenant has one log rate, whatever it runs. */
   readonly #guestLogs: GuestLogForwarder;
   readonly #sandbox: LazySandbox;
+  readonly #options: Pick<PluginHostOptions, 'limits' | 'tenants'>;
   #disposed = false;
 
   constructor(options: PluginHostOptions) {
@@ -117,6 +118,9 @@ export class PluginHost {
     checkBtree(options.btree);
     if (!options.storage) throw new InvalidInputError('invalid PluginHost options', '`storage` is required', { hint: 'pass a storage adapter, e.g. `new MemoryStorage()`' });
     this.#btree = options.btree;
+    this.#options = { limits: options.limits, tenants: options.tenants };
+    // A bad limit fails here, named, rather than on the first tick.
+    resolveLimits(options.limits);
     this.#logger = options.logger ?? silentLogger;
     this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
     this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
@@ -166,6 +170,17 @@ export class PluginHost {
     );
     for (const warning of result.warnings) this.#logger.warn(warning, { tenantId });
     return result;
+  }
+
+  /**
+   * The sandbox limits one tick of `tenantId` runs under: the defaults, the host's `limits`, then
+   * the tenant's own (what the upload API's `GET /tenant` reports to authors).
+   */
+  limitsFor(tenantId: string): SandboxLimits {
+    this.#assertAlive();
+    const t = this.#options.tenants;
+    const own = typeof t === 'function' ? t(tenantId) : t && Object.hasOwn(t, tenantId) ? t[tenantId] : undefined;
+    return resolveLimits(this.#options.limits, own?.limits);
   }
 
   /** The runner of tenant bundles (the `SandboxPool`, created on first use); for the Temporal activities. */

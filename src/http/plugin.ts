@@ -15,6 +15,7 @@ import { InvalidInputError } from '../errors.js';
 import { importOptional } from '../platform/optional-import.js';
 import { printable } from '../registry/ids.js';
 import type { TenantRegistry } from '../registry/tenant-registry.js';
+import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/limits.js';
 import { ApiError, errorReply } from './api-error.js';
 import { authenticateRequest, DEFAULT_ROLES, requirePermission, type ApiPrincipal, type ApiRoles, type Authenticate, type Permission, type RoleRequirement } from './principal.js';
 import { ROUTES, type RouteContext } from './routes.js';
@@ -81,6 +82,13 @@ function registryOf(host: CustomNodesSource): () => TenantRegistry {
   throw invalid('`host` is neither a PluginHost nor a TenantRegistry', 'pass `{ host: pluginHost }` (or `pluginHost.registry`)');
 }
 
+/** A `PluginHost` knows each tenant's sandbox limits; a bare registry runs no ticks, so the defaults stand. */
+function sandboxLimitsOf(host: CustomNodesSource): (tenantId: string) => SandboxLimits {
+  const limitsFor = (host as { limitsFor?: unknown }).limitsFor;
+  if (typeof limitsFor === 'function') return (tenantId) => (limitsFor as (t: string) => SandboxLimits).call(host, tenantId);
+  return () => ({ ...DEFAULT_LIMITS });
+}
+
 function roleOk(value: RoleRequirement | undefined): boolean {
   if (value === null || value === undefined) return true;
   if (typeof value === 'string') return value.length > 0;
@@ -110,7 +118,7 @@ function resolveOptions(options: CustomNodesApiOptions): Resolved {
     throw invalid('uploadRateLimit needs a positive whole `max` and `timeWindow` (milliseconds)', 'e.g. `{ max: 30, timeWindow: 60_000 }`, or `false` for no limit');
   }
   return {
-    context: { registry, requireDistinctApprover: options.requireDistinctApprover === true },
+    context: { registry, requireDistinctApprover: options.requireDistinctApprover === true, sandboxLimits: sandboxLimitsOf(options.host) },
     authenticate: options.authenticate,
     prefix,
     roles,

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TenantRegistry } from '../registry/tenant-registry.js';
 import type { PublishInput, VersionStatus } from '../registry/types.js';
 import { assertNodeName } from '../registry/ids.js';
+import type { SandboxLimits } from '../sandbox/limits.js';
 import { ApiError } from './api-error.js';
 import { decodeCursor, encodeCursor, pageOf } from './paging.js';
 import type { ApiPrincipal, Permission } from './principal.js';
@@ -21,6 +22,8 @@ export interface RouteContext {
   registry(): TenantRegistry;
   /** With true, the author of a version cannot approve it. */
   requireDistinctApprover: boolean;
+  /** The sandbox limits of a tenant's ticks (the host's, or the defaults when the host is a bare registry). */
+  sandboxLimits(tenantId: string): SandboxLimits;
 }
 
 /** One route of the table. */
@@ -216,6 +219,26 @@ export const ROUTES: readonly ApiRoute[] = [
       const events = await ctx.registry().audit(who.tenantId, query);
       const page = events.slice(0, limit);
       return { events: page, nextCursor: events.length > limit ? encodeCursor('audit', page[page.length - 1]!.id) : null };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/tenant',
+    permission: 'read',
+    schema: schemas.tenantSchema,
+    kind: 'other',
+    async handler(ctx, who) {
+      const registry = ctx.registry();
+      return {
+        tenant: {
+          tenantId: who.tenantId,
+          userId: who.userId,
+          roles: [...who.roles],
+          requireApproval: registry.requireApproval,
+          compile: registry.compilePolicy,
+          sandbox: ctx.sandboxLimits(who.tenantId),
+        },
+      };
     },
   },
 ];

@@ -236,3 +236,26 @@ export const auditSchema = {
   ),
   response: { 200: Type.Object({ events: Type.Array(Type.Ref('AuditEvent')), nextCursor: NEXT_CURSOR }), ...errors(403) },
 };
+
+export const tenantSchema = {
+  summary: 'Who the caller is, and the limits their nodes are held to',
+  description:
+    'The tenant and user of the token, their roles, whether drafts need approval, the compile limits and blocking scan rules an upload meets, ' +
+    'and the sandbox limits one tick runs under. Authoring tools (the CLI\'s `test` and `validate`) check a node against these before uploading.',
+  response: {
+    200: Type.Object({
+      tenant: Type.Object({
+        tenantId: Type.String(),
+        userId: Type.String(),
+        roles: Type.Array(Type.String()),
+        requireApproval: Type.Boolean(),
+        compile: Type.Object({
+          limits: Type.Record(Type.String(), Type.Number(), { description: 'maxSourceBytes, maxFiles, maxBundleBytes, maxLiteralBytes' }),
+          blockOn: Type.Object({ rules: Type.Optional(Type.Array(Type.String())), severity: Type.Optional(Type.String()) }),
+        }),
+        sandbox: Type.Record(Type.String(), Type.Number(), { description: 'the sandbox limits of one tick (wallTimeMs, cpuTimeMs, memoryMb, …)' }),
+      }),
+    }),
+    ...errors(403),
+  },
+};

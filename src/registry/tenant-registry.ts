@@ -14,7 +14,8 @@ import semver from 'semver';
 import { ConflictError, IntegrityError, InvalidInputError, NotFoundError } from '../errors.js';
 import { checkUpload, compileNode, type CheckedUpload, type CompileOptions } from '../loader/compile.js';
 import { sha256Hex } from '../loader/hash.js';
-import type { BlockOn } from '../loader/scan.js';
+import { DEFAULT_BLOCK_ON, type BlockOn } from '../loader/scan.js';
+import { DEFAULT_COMPILE_LIMITS, type CompileLimits } from '../loader/virtual-files.js';
 import type { CompiledNode } from '../loader/types.js';
 import type { RunnableBundle } from '../sandbox/types.js';
 import type { StorageAdapter } from '../storage-adapters/types.js';
@@ -184,6 +185,14 @@ export class TenantRegistry {
   /** True when drafts must be approved before activation. */
   get requireApproval(): boolean {
     return this.#requireApproval;
+  }
+
+  /**
+   * What an upload must pass here: the compile limits in force (defaults filled in) and which
+   * scan findings block publishing. Authoring tools check a node against it before uploading.
+   */
+  get compilePolicy(): { limits: Required<CompileLimits>; blockOn: BlockOn } {
+    return { limits: { ...DEFAULT_COMPILE_LIMITS, ...this.#compile.limits }, blockOn: { ...DEFAULT_BLOCK_ON, ...this.#compile.blockOn } };
   }
 
   /**

@@ -8,4 +8,4 @@ export type { Capability, CapabilityContext } from './tenant-sandbox.js';
 export { DEFAULT_LIMITS, resolveLimits, limitMessage } from './limits.js';
 export type { SandboxLimits } from './limits.js';
 export type { BundleCacheOptions, CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
-export type { GuestIdentity, GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';
+export type { GuestIdentity, GuestLogLine, JsonValue, NodeRunner, RunnableBundle, TickInput, TickOutcome, TickUsage } from './types.js';

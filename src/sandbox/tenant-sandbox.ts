@@ -166,6 +166,7 @@ export class TenantSandbox {
       `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
       `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new TickState(this.isolate, who, L, input.signal);
+    run.onUsage = input.onUsage;
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
     if (!factory) return this.loadThenTick(tickId, entry, inputJson, bbJson, run, capabilities);
@@ -239,6 +240,7 @@ export class TenantSandbox {
   private end(run: TickState): void {
     run.clearTimers();
     this.active--;
+    if (run.onUsage) run.onUsage(run.usage());
   }
 
   /** Drops a tick's guest state after a failure (best effort: the isolate may be gone). */

@@ -7,7 +7,7 @@ import type ivm from 'isolated-vm';
 import type { BundleFactory } from './bundle-factory.js';
 import { Breach } from './guest-errors.js';
 import type { SandboxLimits } from './limits.js';
-import type { GuestIdentity, GuestLogLine } from './types.js';
+import type { GuestIdentity, GuestLogLine, TickInput, TickUsage } from './types.js';
 
 /**
  * Options of {@link TickState.call}, reused: isolated-vm reads them during `applySync`, and calls are
@@ -23,6 +23,8 @@ export class TickState {
   logs: GuestLogLine[] = [];
   /** The bundle's factory, once loaded (its map turns factory positions back into bundle ones). */
   factory: BundleFactory | undefined;
+  /** The caller's usage report ({@link TickInput.onUsage}), called when the tick ends. */
+  onUsage: ((usage: TickUsage) => void) | undefined;
   /** Created on the first timer: most ticks never set one. */
   private timers: Set<ReturnType<typeof setTimeout>> | undefined;
   private wakeFn: (() => void) | undefined;
@@ -34,6 +36,20 @@ export class TickState {
     private readonly limits: SandboxLimits,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** CPU and wall time this tick has used so far, and the isolate's heap (see {@link TickUsage}). */
+  usage(): TickUsage {
+    const iso = this.isolate;
+    let heapBytes: number | undefined;
+    if (!iso.isDisposed) {
+      try {
+        heapBytes = iso.getHeapStatisticsSync().used_heap_size;
+      } catch {
+        heapBytes = undefined;
+      }
+    }
+    return { cpuMs: Number(this.cpuNs) / 1e6, wallMs: performance.now() - this.started, heapBytes };
+  }
 
   wallLeft(): number {
     return this.limits.wallTimeMs - (performance.now() - this.started);

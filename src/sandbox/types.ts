@@ -35,6 +35,24 @@ export interface TickInput {
   nodeId?: string;
   /** The host node's name (btree `config.name`); defaults to `nodeId`. */
   nodeName?: string;
+  /**
+   * Called once when the tick ends (whatever its outcome) with what it used. For tools that report
+   * cost (the author's test harness); reading the heap costs a V8 call, so the hot path passes none.
+   */
+  onUsage?: (usage: TickUsage) => void;
+}
+
+/** What one tick used, as the sandbox measured it against its limits. */
+export interface TickUsage {
+  /** CPU time the isolate spent on the tick (ms): what `cpuTimeMs` limits. */
+  cpuMs: number;
+  /** Wall-clock time of the tick, awaited capabilities included (ms): what `wallTimeMs` limits. */
+  wallMs: number;
+  /**
+   * V8 heap in use by the tenant's isolate when the tick ended (bytes; the guest runtime included):
+   * what `memoryMb` limits. `undefined` when a breach disposed the isolate.
+   */
+  heapBytes: number | undefined;
 }
 
 /** Runs tenant bundles. Implemented by the isolated-vm sandbox pool. */

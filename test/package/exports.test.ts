@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entries } from '../../tsup.config.js';
+import { binEntries, entries } from '../../tsup.config.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -31,9 +31,15 @@ describe('package exports', () => {
     });
   }, 300_000);
 
-  it('exports every tsup entry under the matching subpath', () => {
+  it('exports every tsup entry under the matching subpath, except the executables, which are bins', () => {
     const exported = new Set(subpathExports.map(([k]) => k));
-    for (const entry of Object.keys(entries)) expect(exported, `entry ${entry}`).toContain(subpathOf(entry));
+    for (const entry of Object.keys(entries).filter((e) => !binEntries.includes(e))) expect(exported, `entry ${entry}`).toContain(subpathOf(entry));
+    const bins = Object.values((pkg as { bin?: Record<string, string> }).bin ?? {});
+    expect(bins).toEqual(binEntries.map((e) => `./dist/${e}.js`));
+    for (const bin of bins) {
+      expect(existsSync(join(root, bin)), bin).toBe(true);
+      expect(readFileSync(join(root, bin), 'utf8').startsWith('#!/usr/bin/env node\n'), `${bin} starts with a shebang`).toBe(true);
+    }
   });
 
   it('builds every export (types and ESM) from a tsup entry', () => {

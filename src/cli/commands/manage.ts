@@ -1,0 +1,108 @@
+/**
+ * The life-cycle commands against a target: `list`, `status <Name>`, `approve`, `activate`,
+ * `deprecate` (each `<Name@version>`, or `<Name>` for the version in the project), `rollback <Name>`.
+ *
+ * @module
+ */
+import { isBtreePluginsError } from '../../errors.js';
+import { assertNodeName, assertVersion } from '../../registry/ids.js';
+import { openTarget, type TargetFlags } from '../connect.js';
+import { CliError, EXIT, type CliIo, type ExitCode, type Output } from '../output.js';
+import { loadProject } from '../project.js';
+import type { NodeListing, Target, TargetTenant, VersionRecord } from '../targets/target.js';
+
+async function withTarget<T>(flags: TargetFlags, io: CliIo, fn: (target: Target, tenant: TargetTenant) => Promise<T>): Promise<T> {
+  const { target, tenant } = await openTarget(flags, io);
+  try {
+    return await fn(target, tenant);
+  } finally {
+    await target.close();
+  }
+}
+
+/** `Name@1.2.0`, or `Name` with the version the project lists for it. */
+export async function versionArgument(text: string, io: CliIo): Promise<{ name: string; version: string }> {
+  const at = text.indexOf('@');
+  const name = at < 0 ? text : text.slice(0, at);
+  let version = at < 0 ? undefined : text.slice(at + 1);
+  try {
+    assertNodeName(name);
+    if (version === undefined) {
+      const project = await loadProject(io.cwd).catch(() => undefined);
+      version = project?.nodes.find((n) => n.name === name)?.version;
+      if (version === undefined) throw new CliError(`${text} names no version, and no project here lists ${name}`, EXIT.usage, `give the version: ${name}@1.0.0`);
+    }
+    assertVersion(version);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${JSON.stringify(text)} is not a version id: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage, 'write Name@version, e.g. SendSlackMessage@1.0.0');
+  }
+  return { name, version };
+}
+
+function printRecord(out: Output, verb: string, r: VersionRecord): void {
+  out.result({ ok: true, customNode: r });
+  out.line(`${r.id} ${out.color.green(verb)} ${out.color.dim(`(${r.status}${r.active ? ', active' : ''})`)}`);
+}
+
+function printListing(out: Output, n: NodeListing): void {
+  out.line(`${out.color.bold(n.name)} ${n.active ? `active ${out.color.green(n.active)}` : out.color.dim('none active')}`);
+  for (const v of n.versions) out.line(`  ${v.version.padEnd(16)} ${v.status}${v.version === n.active ? out.color.green('  ← active') : ''}`);
+}
+
+export function listCommand(flags: TargetFlags, out: Output, io: CliIo): Promise<ExitCode> {
+  return withTarget(flags, io, async (target, tenant) => {
+    const nodes = await target.list();
+    out.result({ ok: true, tenant: tenant.tenantId, nodes });
+    if (nodes.length === 0) out.line(`tenant ${tenant.tenantId} has no nodes on ${target.label}`);
+    for (const n of nodes) printListing(out, n);
+    return EXIT.ok;
+  });
+}
+
+export function statusCommand(name: string, flags: TargetFlags, out: Output, io: CliIo): Promise<ExitCode> {
+  return withTarget(flags, io, async (target, tenant) => {
+    try {
+      assertNodeName(name);
+    } catch (e) {
+      throw new CliError(`${JSON.stringify(name)} is not a node name: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage);
+    }
+    const node = (await target.list()).find((n) => n.name === name);
+    if (!node) throw new CliError(`tenant ${tenant.tenantId} has no node ${name} on ${target.label}`, EXIT.remote, 'deploy it first, or check --tenant and the target');
+    out.result({ ok: true, tenant: tenant.tenantId, node });
+    printListing(out, node);
+    return EXIT.ok;
+  });
+}
+
+export async function versionActionCommand(
+  action: 'approve' | 'activate' | 'deprecate',
+  idText: string,
+  flags: TargetFlags & { note?: string; message?: string },
+  out: Output,
+  io: CliIo,
+): Promise<ExitCode> {
+  const { name, version } = await versionArgument(idText, io);
+  return withTarget(flags, io, async (target) => {
+    const record =
+      action === 'approve'
+        ? await target.approve(name, version, flags.note)
+        : action === 'activate'
+          ? await target.activate(name, version)
+          : await target.deprecate(name, version, flags.message!);
+    printRecord(out, action === 'approve' ? 'approved' : action === 'activate' ? 'activated' : 'deprecated', record);
+    return EXIT.ok;
+  });
+}
+
+export function rollbackCommand(name: string, flags: TargetFlags, out: Output, io: CliIo): Promise<ExitCode> {
+  return withTarget(flags, io, async (target) => {
+    try {
+      assertNodeName(name);
+    } catch (e) {
+      throw new CliError(`${JSON.stringify(name)} is not a node name: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage);
+    }
+    printRecord(out, 'is active again (rolled back)', await target.rollback(name));
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * The `btree-plugins` command line: commander wires the commands, their flags and `--help`; each
+ * command's work is in `commands/`. `runCli` returns the exit code instead of exiting, so that it
+ * can be called in-process.
+ *
+ * @module
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { initCommand } from './commands/init.js';
+import { deployCommand } from './commands/deploy.js';
+import { listCommand, rollbackCommand, statusCommand, versionActionCommand } from './commands/manage.js';
+import { testCommand } from './commands/test.js';
+import { validateCommand } from './commands/validate.js';
+import { TOKEN_ENV } from './connect.js';
+import { cliErrorOf, CliError, EXIT, Output, type CliIo, type ExitCode } from './output.js';
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 ok · 1 a node failed validation or its tests · 2 usage error (bad flag, missing option, file in the way) · 3 the API or store refused or could not be reached.
+Colours are off when stdout is not a terminal or NO_COLOR is set. Docs: docs/cli.md.`;
+
+/** The library's version and a dependency spec for new projects. */
+export interface CliPackage {
+  version: string;
+}
+
+function targetOptions(cmd: Command, tenantRequired: boolean): Command {
+  return cmd
+    .option('--api <url>', 'the upload API\'s base URL, e.g. http://127.0.0.1:8787/api')
+    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
+    .option('--store <location>', 'a store instead of the API: fs:<dir>, s3://bucket/prefix or gs://bucket/prefix')
+    .option('--tenant <id>', tenantRequired ? 'the tenant to act for (required)' : 'the tenant (checked against the token\'s)')
+    .option('--user <name>', 'who acts, recorded in the audit log (--store only; default $USER)')
+    .option('--no-require-approval', 'the store\'s host does not require approval before activation (--store only)')
+    .option('--json', 'print one JSON document instead of text');
+}
+
+/** Runs the CLI with `argv` (without `node` and the script). Never exits the process. */
+export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const json = argv.includes('--json');
+  const out = new Output(io, json);
+  const run = (fn: () => Promise<ExitCode>) => async () => {
+    code = await fn();
+  };
+  const program = new Command('btree-plugins')
+    .description('Write, test, validate and deploy custom nodes for a @wayfarer-ai/btree platform.')
+    .version(pkg.version, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`${out.color.red('error')} ${s.replace(/^error: /, '')}`),
+    });
+  program.configureHelp({ showGlobalOptions: true });
+
+  program
+    .command('init')
+    .description('create a node project: package.json, tsconfig.json, src/<name>.ts, .schema.ts, .test.ts, README')
+    .argument('<NodeName>', 'the node name, PascalCase (e.g. SendSlackMessage)')
+    .argument('[dir]', 'the project folder (default: the kebab-case name); must be new or empty')
+    .option('--library <spec>', 'the @wayfarer-ai/btree-plugins dependency to write into package.json', `^${pkg.version}`)
+    .option('--json', 'print one JSON document instead of text')
+    .action((name: string, dir: string | undefined, o: { library: string }) => run(() => initCommand(name, dir, { librarySpec: o.library }, out, io))());
+
+  program
+    .command('test')
+    .description("run the project's node tests in the production sandbox and print each node's cost against the tenant's limits")
+    .argument('[names...]', 'nodes to test (default: all in package.json)')
+    .option('--api <url>', "read the tenant's limits from this API (default: the library's limits)")
+    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
+    .option('--tenant <id>', "the tenant whose limits apply (checked against the token's)")
+    .option('--json', 'print one JSON document instead of text')
+    .action((names: string[], o) => run(() => testCommand(names, o, out, io))());
+
+  program
+    .command('validate')
+    .description('compile, check imports, scan, inspect in the sandbox, check the props schema and sizes; print every diagnostic with its code frame')
+    .argument('[names...]', 'nodes to validate (default: all in package.json)')
+    .option('--strict', 'warnings fail validation too')
+    .option('--api <url>', "validate against this API's policy and limits (default: the library's)")
+    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
+    .option('--tenant <id>', "the tenant whose policy applies (checked against the token's)")
+    .option('--json', 'print one JSON document instead of text')
+    .action((names: string[], o) => run(() => validateCommand(names, o, out, io))());
+
+  targetOptions(
+    program
+      .command('deploy')
+      .description('validate, then upload the project\'s nodes; the same content again is "unchanged"')
+      .argument('[names...]', 'nodes to deploy (default: all in package.json)')
+      .option('--activate', 'activate each deployed version (when the tenant\'s policy allows: approval may be required)')
+      .option('--strict', 'warnings fail validation too'),
+    true,
+  ).action((names: string[], o) => run(() => deployCommand(names, o, out, io))());
+
+  targetOptions(program.command('list').description("list the tenant's nodes and their versions"), true).action((o) => run(() => listCommand(o, out, io))());
+  targetOptions(program.command('status').description("one node's versions and which is active").argument('<Name>', 'the node name'), true).action((name: string, o) =>
+    run(() => statusCommand(name, o, out, io))(),
+  );
+  targetOptions(
+    program.command('approve').description('approve a draft').argument('<Name@version>', 'the version (Name alone: the version in package.json)').option('--note <text>', 'a review note'),
+    true,
+  ).action((id: string, o) => run(() => versionActionCommand('approve', id, o, out, io))());
+  targetOptions(program.command('activate').description('make a version the active one').argument('<Name@version>', 'the version (Name alone: the version in package.json)'), true).action(
+    (id: string, o) => run(() => versionActionCommand('activate', id, o, out, io))(),
+  );
+  targetOptions(
+    program
+      .command('deprecate')
+      .description('deprecate a version (it still resolves, with a warning)')
+      .argument('<Name@version>', 'the version (Name alone: the version in package.json)')
+      .addOption(new Option('--message <text>', 'why, shown to users of the version').makeOptionMandatory()),
+    true,
+  ).action((id: string, o) => run(() => versionActionCommand('deprecate', id, o, out, io))());
+  targetOptions(program.command('rollback').description('return a node to its previously active version').argument('<Name>', 'the node name'), true).action((name: string, o) =>
+    run(() => rollbackCommand(name, o, out, io))(),
+  );
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version end with exitCode 0; every other commander error is a usage error it already printed.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const failure = e instanceof CliError ? e : cliErrorOf(e, EXIT.remote);
+    out.error(failure);
+    return failure.exitCode;
+  }
+}
