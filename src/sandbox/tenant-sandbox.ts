@@ -240,7 +240,12 @@ export class TenantSandbox {
   private end(run: TickState): void {
     run.clearTimers();
     this.active--;
-    if (run.onUsage) run.onUsage(run.usage());
+    if (!run.onUsage) return;
+    try {
+      run.onUsage(run.usage());
+    } catch {
+      // A report is not worth a tick: the caller's callback failing changes nothing here.
+    }
   }
 
   /** Drops a tick's guest state after a failure (best effort: the isolate may be gone). */

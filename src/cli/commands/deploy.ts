@@ -10,6 +10,7 @@ import { cliErrorOf, EXIT, CliError, type CliIo, type ExitCode, type Output } fr
 import { openTarget, type TargetFlags } from '../connect.js';
 import { loadProject, nodeFiles, selectNodes } from '../project.js';
 import type { VersionRecord } from '../targets/target.js';
+import { statusText } from './manage.js';
 import { validateProjectNode } from './validate.js';
 
 export interface DeployFlags extends TargetFlags {
@@ -54,7 +55,7 @@ export async function deployCommand(names: string[], flags: DeployFlags, out: Ou
         throw new CliError(failure.message, failure.exitCode, failure.hint, failure.code, { deployed });
       }
       const result = up.created ? 'uploaded' : 'unchanged';
-      progress.done(`${node.name}@${node.version} ${up.created ? out.color.green('uploaded') : 'unchanged'} ${out.color.dim(`(${up.record.status}${up.record.active ? ', active' : ''}, sha256 ${up.record.sha256.slice(0, 12)})`)}`);
+      progress.done(`${node.name}@${node.version} ${up.created ? out.color.green('uploaded') : 'unchanged'} ${out.color.dim(`(${statusText(up.record)}, sha256 ${up.record.sha256.slice(0, 12)})`)}`);
       const entry: Deployed = { name: node.name, version: node.version, result, activated: up.record.active, record: up.record };
       deployed.push(entry);
       if (!flags.activate || up.record.active) continue;

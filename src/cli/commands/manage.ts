@@ -42,7 +42,12 @@ export async function versionArgument(text: string, io: CliIo): Promise<{ name: 
 
 function printRecord(out: Output, verb: string, r: VersionRecord): void {
   out.result({ ok: true, customNode: r });
-  out.line(`${r.id} ${out.color.green(verb)} ${out.color.dim(`(${r.status}${r.active ? ', active' : ''})`)}`);
+  out.line(`${r.id} ${out.color.green(verb)} ${out.color.dim(`(${statusText(r)})`)}`);
+}
+
+/** `draft`, `active`, or `deprecated, active` (a deprecated version can still be the active one). */
+export function statusText(r: Pick<VersionRecord, 'status' | 'active'>): string {
+  return r.active && r.status !== 'active' ? `${r.status}, active` : r.status;
 }
 
 function printListing(out: Output, n: NodeListing): void {
