@@ -23,14 +23,23 @@ export interface CliPackage {
   version: string;
 }
 
-function targetOptions(cmd: Command, tenantRequired: boolean): Command {
+function targetOptions(cmd: Command): Command {
   return cmd
     .option('--api <url>', 'the upload API\'s base URL, e.g. http://127.0.0.1:8787/api')
     .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
     .option('--store <location>', 'a store instead of the API: fs:<dir>, s3://bucket/prefix or gs://bucket/prefix')
-    .option('--tenant <id>', tenantRequired ? 'the tenant to act for (required)' : 'the tenant (checked against the token\'s)')
+    .option('--tenant <id>', 'the tenant to act for (required; with --api, checked against the token\'s)')
     .option('--user <name>', 'who acts, recorded in the audit log (--store only; default $USER)')
     .option('--no-require-approval', 'the store\'s host does not require approval before activation (--store only)')
+    .option('--json', 'print one JSON document instead of text');
+}
+
+/** `test` and `validate`: the tenant's limits and policy come from an API when one is named. */
+function limitsOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', "use the tenant's limits and policy from this API (default: the library's)")
+    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
+    .option('--tenant <id>', "the tenant whose limits apply (checked against the token's)")
     .option('--json', 'print one JSON document instead of text');
 }
 
@@ -64,26 +73,20 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
     .option('--json', 'print one JSON document instead of text')
     .action((name: string, dir: string | undefined, o: { library: string }) => run(() => initCommand(name, dir, { librarySpec: o.library }, out, io))());
 
-  program
-    .command('test')
-    .description("run the project's node tests in the production sandbox and print each node's cost against the tenant's limits")
-    .argument('[names...]', 'nodes to test (default: all in package.json)')
-    .option('--api <url>', "read the tenant's limits from this API (default: the library's limits)")
-    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
-    .option('--tenant <id>', "the tenant whose limits apply (checked against the token's)")
-    .option('--json', 'print one JSON document instead of text')
-    .action((names: string[], o) => run(() => testCommand(names, o, out, io))());
+  limitsOptions(
+    program
+      .command('test')
+      .description("run the project's node tests in the production sandbox and print each node's cost against the tenant's limits")
+      .argument('[names...]', 'nodes to test (default: all in package.json)'),
+  ).action((names: string[], o) => run(() => testCommand(names, o, out, io))());
 
-  program
-    .command('validate')
-    .description('compile, check imports, scan, inspect in the sandbox, check the props schema and sizes; print every diagnostic with its code frame')
-    .argument('[names...]', 'nodes to validate (default: all in package.json)')
-    .option('--strict', 'warnings fail validation too')
-    .option('--api <url>', "validate against this API's policy and limits (default: the library's)")
-    .option('--token <token>', `API token (default: $${TOKEN_ENV})`)
-    .option('--tenant <id>', "the tenant whose policy applies (checked against the token's)")
-    .option('--json', 'print one JSON document instead of text')
-    .action((names: string[], o) => run(() => validateCommand(names, o, out, io))());
+  limitsOptions(
+    program
+      .command('validate')
+      .description('compile, check imports, scan, inspect in the sandbox, check the props schema and sizes; print every diagnostic with its code frame')
+      .argument('[names...]', 'nodes to validate (default: all in package.json)')
+      .option('--strict', 'warnings fail validation too'),
+  ).action((names: string[], o) => run(() => validateCommand(names, o, out, io))());
 
   targetOptions(
     program
@@ -92,18 +95,16 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
       .argument('[names...]', 'nodes to deploy (default: all in package.json)')
       .option('--activate', 'activate each deployed version (when the tenant\'s policy allows: approval may be required)')
       .option('--strict', 'warnings fail validation too'),
-    true,
   ).action((names: string[], o) => run(() => deployCommand(names, o, out, io))());
 
-  targetOptions(program.command('list').description("list the tenant's nodes and their versions"), true).action((o) => run(() => listCommand(o, out, io))());
-  targetOptions(program.command('status').description("one node's versions and which is active").argument('<Name>', 'the node name'), true).action((name: string, o) =>
+  targetOptions(program.command('list').description("list the tenant's nodes and their versions")).action((o) => run(() => listCommand(o, out, io))());
+  targetOptions(program.command('status').description("one node's versions and which is active").argument('<Name>', 'the node name')).action((name: string, o) =>
     run(() => statusCommand(name, o, out, io))(),
   );
   targetOptions(
     program.command('approve').description('approve a draft').argument('<Name@version>', 'the version (Name alone: the version in package.json)').option('--note <text>', 'a review note'),
-    true,
   ).action((id: string, o) => run(() => versionActionCommand('approve', id, o, out, io))());
-  targetOptions(program.command('activate').description('make a version the active one').argument('<Name@version>', 'the version (Name alone: the version in package.json)'), true).action(
+  targetOptions(program.command('activate').description('make a version the active one').argument('<Name@version>', 'the version (Name alone: the version in package.json)')).action(
     (id: string, o) => run(() => versionActionCommand('activate', id, o, out, io))(),
   );
   targetOptions(
@@ -112,9 +113,8 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
       .description('deprecate a version (it still resolves, with a warning)')
       .argument('<Name@version>', 'the version (Name alone: the version in package.json)')
       .addOption(new Option('--message <text>', 'why, shown to users of the version').makeOptionMandatory()),
-    true,
   ).action((id: string, o) => run(() => versionActionCommand('deprecate', id, o, out, io))());
-  targetOptions(program.command('rollback').description('return a node to its previously active version').argument('<Name>', 'the node name'), true).action((name: string, o) =>
+  targetOptions(program.command('rollback').description('return a node to its previously active version').argument('<Name>', 'the node name')).action((name: string, o) =>
     run(() => rollbackCommand(name, o, out, io))(),
   );
 

@@ -34,6 +34,15 @@ function refused(run: CliRun, code: number, message: string | RegExp): void {
 const SOURCE_FILE = 'src/send-slack-message.ts';
 let source: string;
 const setSource = (text: string): void => writeFileSync(join(project, SOURCE_FILE), text);
+/** Runs `fn` with the node's source changed by `edit`, then restores it. */
+async function withSource(edit: (text: string) => string, fn: () => Promise<void>): Promise<void> {
+  setSource(edit(source));
+  try {
+    await fn();
+  } finally {
+    setSource(source);
+  }
+}
 const setVersion = (version: string): void => {
   const file = join(project, 'package.json');
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { btreePlugins: { nodes: Array<{ version: string }> } };
@@ -92,8 +101,7 @@ describe('btree-plugins refuses bad input with one line and an exit code', () =>
   });
 
   it('a compile error: validate and deploy print it with its code frame, exit 1, nothing deployed', async () => {
-    setSource(source.replace('return NodeStatus.SUCCESS;', 'return NodeStatus.SUCCESS +;'));
-    try {
+    await withSource((t) => t.replace('return NodeStatus.SUCCESS;', 'return NodeStatus.SUCCESS +;'), async () => {
       const validate = await cli(['validate']);
       expect(validate.code).toBe(1);
       expect(validate.stdout).toContain('SendSlackMessage@0.1.0 invalid (1 error(s)');
@@ -109,34 +117,26 @@ describe('btree-plugins refuses bad input with one line and an exit code', () =>
       expect(JSON.parse(deploy.stdout)).toEqual({ ok: false, deployed: [], invalid: ['SendSlackMessage'] });
       const list = await cli(['list', '--api', server.url, '--tenant', 'acme', '--json'], { BTREE_PLUGINS_TOKEN: TOKEN });
       expect(JSON.parse(list.stdout).nodes).toEqual([]);
-    } finally {
-      setSource(source);
-    }
+    });
   });
 
   it('a banned import is refused by validate with the import policy\'s advice', async () => {
-    setSource(`import { readFileSync } from 'node:fs';\n${source}`);
-    try {
+    await withSource((t) => `import { readFileSync } from 'node:fs';\n${t}`, async () => {
       const run = await cli(['validate', '--json']);
       expect(run.code).toBe(1);
       const [node] = (JSON.parse(run.stdout) as { nodes: Array<{ diagnostics: Array<{ kind: string; severity: string; line: number; hint: string }> }> }).nodes;
       expect(node!.diagnostics).toEqual([expect.objectContaining({ kind: 'import', severity: 'error', line: 1, hint: expect.stringContaining('proxyActivities') })]);
-    } finally {
-      setSource(source);
-    }
+    });
   });
 
   it('a failing test case: exit 1 and what differed', async () => {
-    setSource(source.replace('answer.id)', 'answer.id.toUpperCase())'));
-    try {
+    await withSource((t) => t.replace('answer.id)', 'answer.id.toUpperCase())'), async () => {
       const run = await cli(['test']);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('✗ fills the template from the blackboard and stores the answer');
       expect(run.stdout).toContain('writes: expected {"sendSlackMessageResult":"sent:Order 42 shipped"}, got {"sendSlackMessageResult":"SENT:ORDER 42 SHIPPED"}');
       expect(run.stdout).toContain('1 of 3 case(s) failed');
-    } finally {
-      setSource(source);
-    }
+    });
   });
 
   it('an unreachable API: exit 3', async () => {
