@@ -12,6 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../examples/api-server/server.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
+import { GcsStorage } from '../../src/storage-adapters/gcs.js';
+import { S3Storage } from '../../src/storage-adapters/s3.js';
+import type { StorageAdapter } from '../../src/storage-adapters/types.js';
+import { gcsBuckets, s3Buckets } from '../setup/buckets.js';
+import { s3TestServer } from '../setup/servers/env.js';
 import * as btree from '../../src/testing/index.js';
 import { buildCliPackage, linkPackage, runCli, type CliRun } from './cli-package.js';
 
@@ -35,10 +40,9 @@ const ok = (run: CliRun): CliRun => {
   return run;
 };
 
-/** Runs one tree of `tenant` over the store at `root`: SendSlackMessage with a template prop. */
-async function runTree(root: string, tenant: string): Promise<{ result: unknown; sent: unknown[] }> {
+/** Runs one tree of `tenant` over `storage` (disposed after): SendSlackMessage with a template prop. */
+async function runTree(storage: StorageAdapter, tenant: string): Promise<{ result: unknown; sent: unknown[] }> {
   const sent: unknown[] = [];
-  const storage = new FsStorage({ root });
   const host = new PluginHost({
     btree,
     storage,
@@ -138,7 +142,7 @@ describe('btree-plugins, from init to a running node', () => {
     const status = ok(await cli(['status', 'SendSlackMessage', ...api, '--json'], { BTREE_PLUGINS_TOKEN: AUTHOR }));
     expect(JSON.parse(status.stdout).node).toEqual({ name: 'SendSlackMessage', active: '0.1.0', latest: '0.1.0', versions: [{ version: '0.1.0', status: 'active' }] });
 
-    const { result, sent } = await runTree(join(dir, 'api-data', 'store'), 'acme');
+    const { result, sent } = await runTree(new FsStorage({ root: join(dir, 'api-data', 'store') }), 'acme');
     expect(result).toEqual({ status: 'SUCCESS', output: { orderId: 42, messageId: 'msg-1' } });
     expect(sent).toEqual(['Order 42 shipped']);
   });
@@ -154,12 +158,39 @@ describe('btree-plugins, from init to a running node', () => {
     const list = ok(await cli(['list', ...store, '--json']));
     expect(JSON.parse(list.stdout)).toEqual({ ok: true, tenant: 'globex', nodes: [{ name: 'SendSlackMessage', active: '0.1.0', latest: '0.1.0', versions: [{ version: '0.1.0', status: 'active' }] }] });
 
-    const { result, sent } = await runTree(join(dir, 'store'), 'globex');
+    const { result, sent } = await runTree(new FsStorage({ root: join(dir, 'store') }), 'globex');
     expect(result).toEqual({ status: 'SUCCESS', output: { orderId: 42, messageId: 'msg-1' } });
     expect(sent).toEqual(['Order 42 shipped']);
 
     const dep = ok(await cli(['deprecate', 'SendSlackMessage@0.1.0', ...store, '--message', 'use 0.2.0']));
     expect(dep.stdout).toContain('SendSlackMessage@0.1.0 deprecated');
+  });
+
+  it('deploys to S3 (moto) and GCS (fake-gcs-server) stores named by URL, configured from the environment', async () => {
+    const s3 = s3Buckets();
+    const gcs = gcsBuckets();
+    try {
+      const server = s3TestServer();
+      const s3Env = { AWS_ENDPOINT_URL_S3: server.endpoint, AWS_REGION: server.region, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey };
+      const gcsEnv = { BTREE_PLUGINS_GCS_ENDPOINT: gcs.endpoint };
+      const s3Bucket = await s3.create('cli');
+      const gcsBucket = await gcs.create('cli');
+      for (const [location, env, storage] of [
+        [`s3://${s3Bucket}/nodes`, s3Env, () => new S3Storage({ bucket: s3Bucket, prefix: 'nodes/', client: s3.config() })],
+        [`gs://${gcsBucket}/nodes`, gcsEnv, () => new GcsStorage({ bucket: gcsBucket, prefix: 'nodes/', storage: gcs.config() })],
+      ] as const) {
+        const store = ['--store', location, '--tenant', 'initech'];
+        const up = ok(await cli(['deploy', ...store, '--no-require-approval', '--activate'], env));
+        expect(up.stdout).toContain('SendSlackMessage@0.1.0 uploaded (draft');
+        expect(up.stdout).toContain('SendSlackMessage@0.1.0 activated');
+        expect(ok(await cli(['deploy', ...store], env)).stdout).toContain('SendSlackMessage@0.1.0 unchanged (active');
+        const { result } = await runTree(storage(), 'initech');
+        expect(result, location).toEqual({ status: 'SUCCESS', output: { orderId: 42, messageId: 'msg-1' } });
+      }
+    } finally {
+      await s3.close();
+      await gcs.close();
+    }
   });
 
   it('--help lists every command and the exit codes', async () => {

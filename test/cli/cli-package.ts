@@ -50,7 +50,7 @@ export interface CliRun {
 }
 
 /** Environment variables a developer's shell may set that would change what the CLI does. */
-const SCRUBBED = ['BTREE_PLUGINS_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
+const SCRUBBED = ['BTREE_PLUGINS_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'BTREE_PLUGINS_GCS_ENDPOINT', 'STORAGE_EMULATOR_HOST'];
 
 /**
  * Runs `node <bin> ...args` in `cwd` as a user would: plain `node` (the executable adds

@@ -16,6 +16,9 @@ import type { VersionInfo } from '../../registry/types.js';
 import { cliErrorOf, CliError, EXIT } from '../output.js';
 import type { NodeListing, Target, TargetTenant, UploadInput, VersionRecord } from './target.js';
 
+/** The environment variable that points `gs://` stores at a GCS emulator's API endpoint. */
+export const GCS_ENDPOINT_ENV = 'BTREE_PLUGINS_GCS_ENDPOINT';
+
 /** A parsed `--store` location. */
 export type StoreLocation = { kind: 'fs'; root: string } | { kind: 's3' | 'gs'; bucket: string; prefix: string };
 
@@ -30,7 +33,9 @@ export function parseStoreLocation(text: string, cwd: string): StoreLocation {
   }
   const m = /^(s3|gs):\/\/([a-z0-9][a-z0-9._-]{1,220})(?:\/(.*))?$/.exec(text);
   if (!m) throw usage('is not a store location');
-  return { kind: m[1] as 's3' | 'gs', bucket: m[2]!, prefix: (m[3] ?? '').replace(/\/+$/, '') };
+  // The adapters take a prefix that is '' or ends with '/': `s3://b/nodes` and `s3://b/nodes/` are the same place.
+  const prefix = (m[3] ?? '').replace(/\/+$/, '');
+  return { kind: m[1] as 's3' | 'gs', bucket: m[2]!, prefix: prefix ? `${prefix}/` : '' };
 }
 
 /** Opens the adapter of a location; S3 and GCS clients take their settings from the environment. */
@@ -46,7 +51,10 @@ async function openStorage(location: StoreLocation, env: NodeJS.ProcessEnv): Pro
     return new S3Storage({ bucket: location.bucket, prefix: location.prefix, client: endpoint ? { endpoint, forcePathStyle: true } : {} });
   }
   const { GcsStorage } = await import('../../storage-adapters/gcs.js');
-  return new GcsStorage({ bucket: location.bucket, prefix: location.prefix });
+  // An emulator (fake-gcs-server) is named by its API endpoint: the Node client's own
+  // STORAGE_EMULATOR_HOST is experimental and builds request URLs that emulators do not serve.
+  const endpoint = env[GCS_ENDPOINT_ENV];
+  return new GcsStorage({ bucket: location.bucket, prefix: location.prefix, storage: endpoint ? { apiEndpoint: endpoint } : {} });
 }
 
 /** Options of {@link StoreTarget.open}. */
