@@ -66,6 +66,7 @@ export const entries: Record<string, string> = {
   'storage/s3': 'src/storage-adapters/s3.ts',
   'storage/gcs': 'src/storage-adapters/gcs.ts',
   testing: 'src/testing/index.ts',
+  'testing/harness': 'src/authoring/index.ts',
   sdk: 'src/sdk/index.ts',
   temporal: 'src/temporal/activities.ts',
   workflow: 'src/temporal/workflow.ts',

@@ -113,7 +113,7 @@ export function nodeNameOfFile(file: string): string {
  *
  * @example
  * ```ts
- * import { NodeHarness } from '@wayfarer-ai/btree-plugins/testing';
+ * import { NodeHarness } from '@wayfarer-ai/btree-plugins/testing/harness';
  *
  * const harness = await NodeHarness.load({ file: 'src/send-slack-message.ts' });
  * const result = await harness.run({

@@ -1,9 +1,10 @@
 /**
  * `@wayfarer-ai/btree-plugins/testing`: a faithful btree-compatible test host (the subset of
  * `@wayfarer-ai/btree` that tenant nodes and hosts use, quirks included — see
- * `docs/writing-nodes.md`), an in-memory storage, and the node author's harness: {@link NodeHarness}
- * and {@link runNode} run a node in the production sandbox with stubbed capabilities and report
- * its cost; {@link defineNodeTests} declares the cases `btree-plugins test` runs.
+ * `docs/writing-nodes.md`), an in-memory storage, and {@link defineNodeTests}, which declares the
+ * cases `btree-plugins test` runs. The harness that runs a node in the production sandbox and
+ * reports its cost is `./testing/harness`: this entry stays free of Node modules, so that Temporal
+ * workflows can bundle the test host.
  *
  * Use it in unit tests of tenant nodes and hosts, and wherever `@wayfarer-ai/btree` is not
  * installed. It is noisy like the real btree; `setTestHostLogging(false)` silences it.
@@ -52,22 +53,5 @@ export { registerStandardNodes } from './register-standard-nodes.js';
 export { BehaviorTree } from './behavior-tree.js';
 export { parseYaml, loadTreeFromYaml, validateYaml, validateSemantics, toYaml, type LoadOptions, type ValidationOptions, type ValidationResult } from './yaml.js';
 export { MemoryStorage, MemoryBackend, type MemoryStorageOptions } from '../storage-adapters/memory.js';
-export {
-  NodeHarness,
-  runNode,
-  type CapabilityStub,
-  type CapabilityCallRecord,
-  type NodeCost,
-  type NodeHarnessOptions,
-  type NodeRunInput,
-  type NodeRunResult,
-  type NodeSourceInput,
-} from '../authoring/node-harness.js';
-export {
-  defineNodeTests,
-  runNodeTests,
-  type NodeTests,
-  type NodeTestCase,
-  type NodeTestExpectation,
-  type NodeTestCaseResult,
-} from '../authoring/node-tests.js';
+export { defineNodeTests, type NodeTests, type NodeTestCase, type NodeTestExpectation } from '../authoring/node-tests.js';
+export type { CapabilityStub, NodeRunResult, NodeCost, CapabilityCallRecord } from '../authoring/node-harness.js';

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateNode } from '../../src/authoring/validate-node.js';
-import { checkNodeTests, defineNodeTests, runNodeTests } from '../../src/authoring/node-tests.js';
+import { checkNodeTests, defineNodeTests } from '../../src/authoring/node-tests.js';
+import { runNodeTests } from '../../src/authoring/run-node-tests.js';
 import { NodeHarness } from '../../src/authoring/node-harness.js';
 
 const GOOD = `import { defineNode, z, NodeStatus } from '@wayfarer-ai/btree-plugins/sdk';
