@@ -36,6 +36,7 @@ import { TenantRegistry, type TenantRegistryOptions } from './registry/tenant-re
 import type { NodeInspector, ResolvedNode } from './registry/types.js';
 import { resolveLimits, type SandboxLimits } from './sandbox/limits.js';
 import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sandbox/pool.js';
+import { settingsOfTenant, type PerTenant } from './sandbox/tenant-options.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
@@ -54,7 +55,7 @@ export interface PluginHostOptions {
    */
   capabilities?: Record<string, Capability>;
   /** Per-tenant limits and capabilities, as a map or a lookup. */
-  tenants?: Record<string, TenantSandboxOptions> | ((tenantId: string) => TenantSandboxOptions | undefined);
+  tenants?: PerTenant<TenantSandboxOptions>;
   /** Host logger: guest console lines (tagged, rate-limited) and the library's own warnings. */
   logger?: PluginLogger;
   /** Options of the {@link TenantRegistry} (`requireApproval`, `blockOn`, `compile`, …). */
@@ -178,9 +179,7 @@ export class PluginHost {
    */
   limitsFor(tenantId: string): SandboxLimits {
     this.#assertAlive();
-    const t = this.#options.tenants;
-    const own = typeof t === 'function' ? t(tenantId) : t && Object.hasOwn(t, tenantId) ? t[tenantId] : undefined;
-    return resolveLimits(this.#options.limits, own?.limits);
+    return resolveLimits(this.#options.limits, settingsOfTenant(this.#options.tenants, tenantId)?.limits);
   }
 
   /** The runner of tenant bundles (the `SandboxPool`, created on first use); for the Temporal activities. */

@@ -44,7 +44,7 @@ export interface NodeHarnessOptions extends NodeSourceInput {
   limits?: Partial<SandboxLimits>;
   /** Compile limits and blocking rules, as the registry's `compile` option. */
   compile?: CompileOptions;
-  /** The tenant id the node runs as (default `author`); capabilities see it in their context. */
+  /** The tenant id the node runs as (default {@link HARNESS_TENANT}); capabilities see it in their context. */
   tenantId?: string;
 }
 
@@ -97,6 +97,9 @@ export interface NodeRunResult {
   limit?: string;
   cost: NodeCost;
 }
+
+/** The tenant a harness runs its node as, unless told otherwise. */
+export const HARNESS_TENANT = 'author';
 
 const PASCAL_OF_KEBAB = /(^|[-_.])([a-z0-9])/g;
 
@@ -158,7 +161,7 @@ export class NodeHarness {
   static async load(options: NodeHarnessOptions): Promise<NodeHarness> {
     const input = await sourceInput(options);
     const limits = resolveLimits(options.limits);
-    const tenantId = options.tenantId ?? 'author';
+    const tenantId = options.tenantId ?? HARNESS_TENANT;
     const compiled = await compileNode({ name: input.name, version: '0.0.0-local', ...input.upload }, options.compile);
     const capabilities: Record<string, Capability> = Object.create(null) as Record<string, Capability>;
     const own = { limits, capabilities };

@@ -5,6 +5,7 @@
  * @module
  */
 import { userInfo } from 'node:os';
+import { HARNESS_TENANT } from '../authoring/node-harness.js';
 import { isBtreePluginsError } from '../errors.js';
 import { DEFAULT_BLOCK_ON } from '../loader/scan.js';
 import { DEFAULT_COMPILE_LIMITS } from '../loader/virtual-files.js';
@@ -78,7 +79,8 @@ export async function tenantLimits(flags: TargetFlags, io: CliIo): Promise<Targe
     return tenant;
   }
   return {
-    tenantId: flags.tenant ?? '(any)',
+    // Without a tenant the node runs as the harness's own tenant: the limits are the defaults anyway.
+    tenantId: flags.tenant === undefined ? HARNESS_TENANT : checkTenant(flags.tenant),
     userId: flags.user ?? '(local)',
     requireApproval: true,
     compile: { limits: { ...DEFAULT_COMPILE_LIMITS }, blockOn: { ...DEFAULT_BLOCK_ON } },

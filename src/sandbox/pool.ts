@@ -21,6 +21,7 @@ import type { NodeMetadata } from '../binding-core/types.js';
 import { CompiledBundleCache, type CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
+import { settingsOfTenant, type PerTenant } from './tenant-options.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';
 
@@ -42,7 +43,7 @@ export interface SandboxPoolOptions {
   /** Host functions every tenant may call by name. */
   capabilities?: Record<string, Capability>;
   /** Per-tenant overrides, as a map or a lookup. */
-  tenants?: Record<string, TenantSandboxOptions> | ((tenantId: string) => TenantSandboxOptions | undefined);
+  tenants?: PerTenant<TenantSandboxOptions>;
   /** Receives guest console lines (escaped, rate-limited) tagged with tenant, node and version. */
   logger?: SandboxLogger;
   /**
@@ -167,9 +168,7 @@ export class SandboxPool implements NodeRunner {
   }
 
   private tenantOptions(tenantId: string): TenantSandboxOptions | undefined {
-    const t = this.options.tenants;
-    if (!t) return undefined;
-    return typeof t === 'function' ? t(tenantId) : Object.hasOwn(t, tenantId) ? t[tenantId] : undefined;
+    return settingsOfTenant(this.options.tenants, tenantId);
   }
 
   private capabilityLookup(tenantId: string): (name: string) => Capability | undefined {

@@ -48,7 +48,7 @@ export async function testCommand(names: string[], flags: TargetFlags, out: Outp
     const files = await nodeFiles(project, node);
     let harness: NodeHarness;
     try {
-      harness = await NodeHarness.load({ name: node.name, files: files.files, entry: files.entry, limits: tenant.sandbox, compile: { limits: tenant.compile.limits, blockOn: {} }, tenantId: tenant.tenantId === '(any)' ? 'author' : tenant.tenantId });
+      harness = await NodeHarness.load({ name: node.name, files: files.files, entry: files.entry, limits: tenant.sandbox, compile: { limits: tenant.compile.limits, blockOn: {} }, tenantId: tenant.tenantId });
     } catch (e) {
       if (!(e instanceof CompileError) && !isBtreePluginsError(e)) throw e;
       report.error = e instanceof CompileError ? `does not compile: ${e.diagnostics.length} error(s)` : oneLine((e as { detail?: string }).detail ?? String(e));
