@@ -37,6 +37,11 @@ export function testFileOf(project: Project, node: ProjectNode): string {
   return join(project.root, node.entry.replace(/\.(m?ts)$/, '.test.$1'));
 }
 
+/** The folder of a node's entry as diagnostics name it: relative to `cwd`, `.` for `cwd` itself. */
+export function entryFolderShown(project: Project, node: ProjectNode, cwd: string): string {
+  return relative(cwd, dirname(join(project.root, node.entry))) || '.';
+}
+
 /** Reads the project whose `package.json` is in `cwd` or the nearest folder above it. */
 export async function loadProject(cwd: string): Promise<Project> {
   let dir = resolve(cwd);

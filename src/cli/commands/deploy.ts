@@ -8,7 +8,8 @@
  */
 import { cliErrorOf, EXIT, CliError, type CliIo, type ExitCode, type Output } from '../output.js';
 import { openTarget, type TargetFlags } from '../connect.js';
-import { loadProject, nodeFiles, selectNodes } from '../project.js';
+import type { NodeFiles } from '../../authoring/node-files.js';
+import { loadProject, selectNodes } from '../project.js';
 import type { VersionRecord } from '../targets/target.js';
 import { statusText } from './manage.js';
 import { validateProjectNode } from './validate.js';
@@ -33,9 +34,12 @@ export async function deployCommand(names: string[], flags: DeployFlags, out: Ou
   try {
     // Everything is checked before anything is sent: a failing node stops the whole deploy.
     const invalid: string[] = [];
+    const checked: Array<{ node: (typeof nodes)[number]; files: NodeFiles }> = [];
     for (const node of nodes) {
       const report = await validateProjectNode(project, node, tenant, flags.strict === true, out, io);
       if (!report.ok) invalid.push(node.name);
+      // What was validated is what is uploaded: the files are read once.
+      checked.push({ node, files: report.files });
     }
     if (invalid.length) {
       out.result({ ok: false, deployed: [], invalid });
@@ -43,8 +47,7 @@ export async function deployCommand(names: string[], flags: DeployFlags, out: Ou
       return EXIT.failed;
     }
     const deployed: Deployed[] = [];
-    for (const node of nodes) {
-      const files = await nodeFiles(project, node);
+    for (const { node, files } of checked) {
       const progress = await out.progress(`uploading ${node.name}@${node.version} to ${target.label} (tenant ${tenant.tenantId})`);
       let up: Awaited<ReturnType<typeof target.upload>>;
       try {

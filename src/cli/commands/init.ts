@@ -7,8 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { isBtreePluginsError } from '../../errors.js';
-import { assertNodeName } from '../../registry/ids.js';
+import { nodeNameArgument } from '../arguments.js';
 import { CliError, EXIT, type CliIo, type ExitCode, type Output } from '../output.js';
 import { kebabOf, projectFiles } from '../templates.js';
 
@@ -18,11 +17,7 @@ export interface InitOptions {
 }
 
 export async function initCommand(name: string, dirArg: string | undefined, options: InitOptions, out: Output, io: CliIo): Promise<ExitCode> {
-  try {
-    assertNodeName(name);
-  } catch (e) {
-    throw new CliError(`${JSON.stringify(name)} is not a node name: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage, 'use PascalCase letters and digits, e.g. SendSlackMessage');
-  }
+  nodeNameArgument(name);
   const dir = resolve(io.cwd, dirArg ?? kebabOf(name));
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new CliError(`${dir} exists and is not a folder`, EXIT.usage, 'choose another [dir]');

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { isBtreePluginsError } from '../../errors.js';
-import { assertNodeName, assertVersion } from '../../registry/ids.js';
+import { nodeNameArgument, versionArgument } from '../arguments.js';
 import { openTarget, type TargetFlags } from '../connect.js';
 import { CliError, EXIT, type CliIo, type ExitCode, type Output } from '../output.js';
-import { loadProject } from '../project.js';
 import type { NodeListing, Target, TargetTenant, VersionRecord } from '../targets/target.js';
 
 async function withTarget<T>(flags: TargetFlags, io: CliIo, fn: (target: Target, tenant: TargetTenant) => Promise<T>): Promise<T> {
@@ -18,26 +16,6 @@ async function withTarget<T>(flags: TargetFlags, io: CliIo, fn: (target: Target,
   } finally {
     await target.close();
   }
-}
-
-/** `Name@1.2.0`, or `Name` with the version the project lists for it. */
-export async function versionArgument(text: string, io: CliIo): Promise<{ name: string; version: string }> {
-  const at = text.indexOf('@');
-  const name = at < 0 ? text : text.slice(0, at);
-  let version = at < 0 ? undefined : text.slice(at + 1);
-  try {
-    assertNodeName(name);
-    if (version === undefined) {
-      const project = await loadProject(io.cwd).catch(() => undefined);
-      version = project?.nodes.find((n) => n.name === name)?.version;
-      if (version === undefined) throw new CliError(`${text} names no version, and no project here lists ${name}`, EXIT.usage, `give the version: ${name}@1.0.0`);
-    }
-    assertVersion(version);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${JSON.stringify(text)} is not a version id: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage, 'write Name@version, e.g. SendSlackMessage@1.0.0');
-  }
-  return { name, version };
 }
 
 function printRecord(out: Output, verb: string, r: VersionRecord): void {
@@ -67,11 +45,7 @@ export function listCommand(flags: TargetFlags, out: Output, io: CliIo): Promise
 
 export function statusCommand(name: string, flags: TargetFlags, out: Output, io: CliIo): Promise<ExitCode> {
   return withTarget(flags, io, async (target, tenant) => {
-    try {
-      assertNodeName(name);
-    } catch (e) {
-      throw new CliError(`${JSON.stringify(name)} is not a node name: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage);
-    }
+    nodeNameArgument(name);
     const node = (await target.list()).find((n) => n.name === name);
     if (!node) throw new CliError(`tenant ${tenant.tenantId} has no node ${name} on ${target.label}`, EXIT.remote, 'deploy it first, or check --tenant and the target');
     out.result({ ok: true, tenant: tenant.tenantId, node });
@@ -102,11 +76,7 @@ export async function versionActionCommand(
 
 export function rollbackCommand(name: string, flags: TargetFlags, out: Output, io: CliIo): Promise<ExitCode> {
   return withTarget(flags, io, async (target) => {
-    try {
-      assertNodeName(name);
-    } catch (e) {
-      throw new CliError(`${JSON.stringify(name)} is not a node name: ${isBtreePluginsError(e) ? e.detail : String(e)}`, EXIT.usage);
-    }
+    nodeNameArgument(name);
     printRecord(out, 'is active again (rolled back)', await target.rollback(name));
     return EXIT.ok;
   });

@@ -18,7 +18,7 @@ import { tenantLimits, type TargetFlags } from '../connect.js';
 import { costLines, nearLimits, printCostReport, type CostLine } from '../cost-report.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { cliErrorOf, CliError, EXIT, oneLine, type CliIo, type ExitCode, type Output } from '../output.js';
-import { loadProject, nodeFiles, selectNodes, testFileOf, type Project, type ProjectNode } from '../project.js';
+import { entryFolderShown, loadProject, nodeFiles, selectNodes, testFileOf, type Project, type ProjectNode } from '../project.js';
 
 interface NodeReport {
   name: string;
@@ -50,10 +50,11 @@ export async function testCommand(names: string[], flags: TargetFlags, out: Outp
     try {
       harness = await NodeHarness.load({ name: node.name, files: files.files, entry: files.entry, limits: tenant.sandbox, compile: { limits: tenant.compile.limits, blockOn: {} }, tenantId: tenant.tenantId });
     } catch (e) {
-      if (!(e instanceof CompileError) && !isBtreePluginsError(e)) throw e;
-      report.error = e instanceof CompileError ? `does not compile: ${e.diagnostics.length} error(s)` : oneLine((e as { detail?: string }).detail ?? String(e));
+      // A compile error or a failed inspection fails this node; anything else is not the node's fault.
+      if (!isBtreePluginsError(e)) throw e;
+      report.error = e instanceof CompileError ? `does not compile: ${e.diagnostics.length} error(s)` : cliErrorOf(e, EXIT.failed).message;
       out.line(`  ${out.color.red('✗')} ${report.error}`);
-      if (e instanceof CompileError) printDiagnostics(out, e.diagnostics, relative(io.cwd, join(project.root, node.entry, '..')) || '.');
+      if (e instanceof CompileError) printDiagnostics(out, e.diagnostics, entryFolderShown(project, node, io.cwd));
       continue;
     }
     try {

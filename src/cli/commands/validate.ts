@@ -5,17 +5,24 @@
  *
  * @module
  */
-import { join, relative } from 'node:path';
+import type { NodeFiles } from '../../authoring/node-files.js';
 import { validateNode, type ValidationReport } from '../../authoring/validate-node.js';
 import { tenantLimits, type TargetFlags } from '../connect.js';
 import { nearLimits, printCostReport, sizeLines, type CostLine } from '../cost-report.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { EXIT, type CliIo, type ExitCode, type Output } from '../output.js';
-import { loadProject, nodeFiles, selectNodes, type Project, type ProjectNode } from '../project.js';
+import { entryFolderShown, loadProject, nodeFiles, selectNodes, type Project, type ProjectNode } from '../project.js';
 import type { TargetTenant } from '../targets/target.js';
 
-/** Validates one node and prints its report; `deploy` runs the same before it uploads. */
-export async function validateProjectNode(project: Project, node: ProjectNode, tenant: TargetTenant, strict: boolean, out: Output, io: CliIo): Promise<ValidationReport & { cost: CostLine[] }> {
+/** Validates one node and prints its report; `deploy` runs the same before it uploads, and uploads the `files` read here. */
+export async function validateProjectNode(
+  project: Project,
+  node: ProjectNode,
+  tenant: TargetTenant,
+  strict: boolean,
+  out: Output,
+  io: CliIo,
+): Promise<ValidationReport & { cost: CostLine[]; files: NodeFiles }> {
   const files = await nodeFiles(project, node);
   const report = await validateNode({
     name: node.name,
@@ -30,13 +37,13 @@ export async function validateProjectNode(project: Project, node: ProjectNode, t
   const warnings = report.diagnostics.filter((d) => d.severity === 'warning').length;
   const verdict = report.ok ? out.color.green('valid') : out.color.red('invalid');
   out.line(`${out.color.bold(node.name)}@${node.version} ${verdict} ${out.color.dim(`(${errors} error(s), ${warnings} warning(s)${strict ? ', strict' : ''})`)}`);
-  printDiagnostics(out, report.diagnostics, relative(io.cwd, join(project.root, node.entry, '..')) || '.');
+  printDiagnostics(out, report.diagnostics, entryFolderShown(project, node, io.cwd));
   const cost = report.sizes ? sizeLines(report.sizes, report.compileLimits) : [];
   if (report.sizes) {
     printCostReport(out, `against the limits of ${tenant.limitsFrom}`, cost);
     for (const w of nearLimits(cost)) out.warn(`${node.name}: ${w}`);
   }
-  return { ...report, cost };
+  return { ...report, cost, files };
 }
 
 export async function validateCommand(names: string[], flags: TargetFlags & { strict?: boolean }, out: Output, io: CliIo): Promise<ExitCode> {
