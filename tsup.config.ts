@@ -76,10 +76,15 @@ export const entries: Record<string, string> = {
   'metadata/postgres': 'src/metadata-stores/postgres/index.ts',
   // The `btree-plugins` executable: package.json `bin`, not an export.
   'cli/main': 'src/cli/main.ts',
+  // What a worker thread or child process of the execution tiers runs: neither an export nor a bin.
+  'execution/shard-main': 'src/execution/shard-main.ts',
 };
 
 /** Entries that are executables (package.json `bin`) rather than importable subpaths. */
 export const binEntries: readonly string[] = ['cli/main'];
+
+/** Entries the library starts itself (in a worker thread or child process): files in dist/, not exports. */
+export const internalEntries: readonly string[] = ['execution/shard-main'];
 
 export default defineConfig({
   entry: entries,

@@ -39,6 +39,8 @@ import type { SandboxPool, SandboxPoolOptions, TenantSandboxOptions } from './sa
 import { settingsOfTenant, type PerTenant } from './sandbox/tenant-options.js';
 import type { Capability } from './sandbox/tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
+import { resolveExecutionOptions, type ExecutionOptions } from './execution/isolation.js';
+import type { TieredRunner } from './execution/tiered-runner.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 
 /** Options of {@link PluginHost}. */
@@ -60,8 +62,14 @@ export interface PluginHostOptions {
   logger?: PluginLogger;
   /** Options of the {@link TenantRegistry} (`requireApproval`, `blockOn`, `compile`, …). */
   registry?: Omit<TenantRegistryOptions, 'storage' | 'inspector'>;
-  /** Sandbox pool sizing (most live isolates, compiled-bundle cache bounds). */
-  sandbox?: Pick<SandboxPoolOptions, 'maxIsolates' | 'bundleCache'>;
+  /** Sandbox sizing: most live isolates, their memory budget, compiled-bundle cache bounds (see docs/host-integration.md). */
+  sandbox?: Pick<SandboxPoolOptions, 'maxIsolates' | 'memoryBudgetMb' | 'bundleCache'>;
+  /**
+   * Where tenant code runs: `thread` (default: worker threads, off the host's event loop),
+   * `process` (child processes killed on overrun) or `inline` (the host's thread); tier sizes.
+   * A tenant's own `tenants[id].isolation` wins. See docs/security.md.
+   */
+  execution?: ExecutionOptions;
   /** Loaded bundles kept in memory so ticks do not read storage (default 64 MiB). */
   bundleMemory?: BundleMemoOptions;
   /**
@@ -74,7 +82,7 @@ export interface PluginHostOptions {
   };
   /** More node types to register for every tenant (host-provided nodes built per tenant). */
   builtins?: BuiltinNodeProvider[];
-  /** Runs tenant bundles. Default: an isolated-vm `SandboxPool` built from the options above. */
+  /** Runs tenant bundles. Default: a {@link TieredRunner} (isolated-vm isolates in the tier `execution` names) built from the options above. */
   runner?: NodeRunner;
 }
 
@@ -120,8 +128,9 @@ export class PluginHost {
     if (!options.storage) throw new InvalidInputError('invalid PluginHost options', '`storage` is required', { hint: 'pass a storage adapter, e.g. `new MemoryStorage()`' });
     this.#btree = options.btree;
     this.#options = { limits: options.limits, tenants: options.tenants };
-    // A bad limit fails here, named, rather than on the first tick.
+    // A bad limit or execution option fails here, named, rather than on the first tick.
     resolveLimits(options.limits);
+    resolveExecutionOptions(options.execution, 1);
     this.#logger = options.logger ?? silentLogger;
     this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
     this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
@@ -182,7 +191,7 @@ export class PluginHost {
     return resolveLimits(this.#options.limits, settingsOfTenant(this.#options.tenants, tenantId)?.limits);
   }
 
-  /** The runner of tenant bundles (the `SandboxPool`, created on first use); for the Temporal activities. */
+  /** The runner of tenant bundles (the {@link TieredRunner}, created on first use); for the Temporal activities. */
   nodeRunner(): Promise<NodeRunner> {
     return this.#getRunner();
   }
@@ -269,10 +278,11 @@ class LazySandbox implements NodeInspector {
 }
 
 function createSandboxPool(o: PluginHostOptions, logger: PluginLogger, logForwarder: GuestLogForwarder): Promise<NodeRunner> {
-  return import('./sandbox/pool.js').then(
-    ({ SandboxPool }) =>
-      new SandboxPool({
+  return import('./execution/tiered-runner.js').then(
+    ({ TieredRunner }) =>
+      new TieredRunner({
         ...o.sandbox,
+        ...(o.execution ? { execution: o.execution } : {}),
         ...(o.limits ? { limits: o.limits } : {}),
         ...(o.capabilities ? { capabilities: o.capabilities } : {}),
         ...(o.tenants ? { tenants: o.tenants } : {}),

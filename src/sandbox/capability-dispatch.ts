@@ -30,6 +30,23 @@ export type SettledCall = [number, boolean, string];
 
 const CAPABILITY_NAME = /^[A-Za-z_$][\w$]{0,63}$/;
 
+/**
+ * A capability's failure as the guest is told it: the message alone (see capabilityErrorMessage).
+ * What a capability proxied from another thread or process throws when the host's call failed.
+ */
+export class CapabilityRejection extends Error {
+  override readonly name = 'CapabilityRejection';
+}
+
+/**
+ * A capability result that is already JSON text (`''` for `undefined`): what a capability proxied
+ * from another thread or process returns, so the host's serialisation is used as it is instead of
+ * being parsed and serialised again. Internal: hosts return plain values.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** The capability calls of one tick, from the guest's `wait` answers to its `resume`. */
 export class CapabilityCalls {
   private readonly inflight = new Set<number>();
@@ -80,13 +97,8 @@ export class CapabilityCalls {
         })
         .then(
           (value) => {
-            let text: string | undefined;
-            try {
-              text = value === undefined ? '' : JSON.stringify(value);
-            } catch {
-              return done(false, `capability ${name} returned a value that is not JSON-serializable`);
-            }
-            if (text === undefined) text = '';
+            const text = value instanceof JsonText ? value.text : capabilityResultText(value);
+            if (text === undefined) return done(false, `capability ${name} returned a value that is not JSON-serializable`);
             if (text.length > L.capabilityResultBytes) {
               this.late ??= new Breach('capabilityResultBytes', name);
               run.wake();
@@ -112,5 +124,14 @@ export class CapabilityCalls {
   /** The calls settled so far, for the guest's `resume` (removed from here). */
   takeSettled(): SettledCall[] {
     return this.settled.splice(0);
+  }
+}
+
+/** A capability's result as the JSON text the guest receives (`''` for `undefined`), or `undefined` when JSON cannot carry it. */
+export function capabilityResultText(value: unknown): string | undefined {
+  try {
+    return value === undefined ? '' : (JSON.stringify(value) ?? '');
+  } catch {
+    return undefined;
   }
 }

@@ -35,14 +35,21 @@ export interface CachedBundle {
 
 /** Bounds of the compiled-bundle cache. */
 export interface CompiledBundleCacheOptions {
-  /** Most bundles kept (default 500). */
+  /** Most bundles kept (default: no count bound, the cache is sized by {@link maxBytes}). */
   maxEntries?: number;
-  /** Most bytes of code + source map kept (default 64 MiB). */
+  /**
+   * Most bytes kept (default 64 MiB), counted per bundle as its code twice (the code and its
+   * per-tick factory), its source map, and {@link ENTRY_OVERHEAD_BYTES} for the V8 code cache and
+   * book-keeping: e.g. ≈ 2,000 bundles of 10 KB with 15 KB source maps.
+   */
   maxBytes?: number;
 }
 
 /** @deprecated The former name of {@link CompiledBundleCacheOptions}, kept for the public API. */
 export type BundleCacheOptions = CompiledBundleCacheOptions;
+
+/** Bytes counted per cached bundle on top of its texts: the V8 code cache (≈ a quarter of the code) and book-keeping. */
+export const ENTRY_OVERHEAD_BYTES = 4096;
 
 /** LRU of {@link CachedBundle} by sha256: what each isolate compiles a bundle from. */
 export class CompiledBundleCache {
@@ -50,10 +57,10 @@ export class CompiledBundleCache {
 
   constructor(options: CompiledBundleCacheOptions = {}) {
     this.lru = new LRUCache<string, CachedBundle>({
-      max: options.maxEntries ?? 500,
+      ...(options.maxEntries !== undefined ? { max: options.maxEntries } : {}),
       maxSize: options.maxBytes ?? 64 * 1024 * 1024,
       // The factory source is about the size of the code again.
-      sizeCalculation: (b) => Math.max(1, 2 * b.code.length + (b.sourceMap?.length ?? 0)),
+      sizeCalculation: (b) => 2 * b.code.length + (b.sourceMap?.length ?? 0) + ENTRY_OVERHEAD_BYTES,
     });
   }
 
@@ -79,6 +86,11 @@ export class CompiledBundleCache {
     };
     this.lru.set(bundle.sha256, entry);
     return entry;
+  }
+
+  /** The entry of `sha256` if cached (already checked), without touching the LRU order. */
+  peek(sha256: string): CachedBundle | undefined {
+    return this.lru.peek(sha256);
   }
 
   /** The factory of an entry (built on first need; a failed build is retried next time). */

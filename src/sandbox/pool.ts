@@ -24,6 +24,8 @@ import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.
 import { settingsOfTenant, type PerTenant } from './tenant-options.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';
+import type { Isolation } from '../execution/isolation.js';
+
 
 /** The host's logger as the sandbox uses it: `(message, fields)` at four levels. */
 export type SandboxLogger = GuestLogSink;
@@ -34,6 +36,11 @@ export interface TenantSandboxOptions {
   limits?: Partial<SandboxLimits>;
   /** Capabilities for this tenant, over (and in addition to) the host's. */
   capabilities?: Record<string, Capability>;
+  /**
+   * Where this tenant's code runs, over the host's `execution.isolation` (see {@link Isolation}).
+   * Read by the `TieredRunner` (the `PluginHost` default); a bare `SandboxPool` is `inline`.
+   */
+  isolation?: Isolation;
 }
 
 /** Options of {@link SandboxPool}. */
@@ -51,8 +58,16 @@ export interface SandboxPoolOptions {
    * with its interpreter nodes. Default: a forwarder of its own in front of `logger`.
    */
   logForwarder?: GuestLogForwarder;
-  /** Most live isolates (default 64). The least recently used idle one is disposed beyond that. */
+  /** Most live isolates (default 500). The least recently used idle one is disposed beyond that. */
   maxIsolates?: number;
+  /**
+   * Memory the live isolates may hold together, in MiB (default 1024): heap as committed plus
+   * ArrayBuffers, re-read after each tick of an isolate. Beyond it, the least recently used idle
+   * isolates are disposed until the total fits again (their tenants' next tick rebuilds one, ≈2 ms
+   * plus loading the bundle). A tick in flight may grow its isolate up to `memoryMb` on top, so the
+   * worst case is `memoryBudgetMb + ticks in flight × memoryMb`. See docs/host-integration.md.
+   */
+  memoryBudgetMb?: number;
   /** Bounds of the compiled-bundle cache. */
   bundleCache?: CompiledBundleCacheOptions;
 }
@@ -64,12 +79,25 @@ export interface SandboxPoolStats {
   liveIsolates: number;
   ticks: number;
   breaches: number;
+  /** Idle isolates disposed to keep inside the memory budget. */
+  budgetEvictions: number;
   /** V8 heap in use across live isolates (bytes), after their last GC. */
   heapBytes: number;
+  /** Memory the live isolates hold (bytes) as the budget counts it, as of each one's last tick. */
+  heldBytes: number;
+  /** The memory budget (bytes): see {@link SandboxPoolOptions.memoryBudgetMb}. */
+  memoryBudgetBytes: number;
   bundleCache: { entries: number; bytes: number };
 }
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Default of {@link SandboxPoolOptions.maxIsolates}. */
+export const DEFAULT_MAX_ISOLATES = 500;
+/** Default of {@link SandboxPoolOptions.memoryBudgetMb}: about 400 idle isolates. */
+export const DEFAULT_MEMORY_BUDGET_MB = 1024;
+/** What a new isolate holds once its guest runtime is set up (measured: 2.2–2.5 MB), room made before creating one. */
+const FRESH_ISOLATE_BYTES = 2.5 * 1024 * 1024;
 
 /** Runs tenant bundles in per-tenant isolated-vm isolates. */
 export class SandboxPool implements NodeRunner {
@@ -78,7 +106,11 @@ export class SandboxPool implements NodeRunner {
   private readonly hostLimits: SandboxLimits;
   private readonly logs: GuestLogForwarder;
   private readonly maxIsolates: number;
-  private readonly counters = { isolatesCreated: 0, isolatesDisposed: 0, ticks: 0, breaches: 0 };
+  private readonly memoryBudgetBytes: number;
+  /** Bytes each live isolate held after its last tick, and their sum. */
+  private readonly held = new Map<TenantSandbox, number>();
+  private heldTotal = 0;
+  private readonly counters = { isolatesCreated: 0, isolatesDisposed: 0, ticks: 0, breaches: 0, budgetEvictions: 0 };
   private disposed = false;
 
   constructor(private readonly options: SandboxPoolOptions = {}) {
@@ -87,10 +119,9 @@ export class SandboxPool implements NodeRunner {
     this.hostLimits = resolveLimits(options.limits);
     this.bundles = new CompiledBundleCache(options.bundleCache);
     this.logs = options.logForwarder ?? new GuestLogForwarder(options.logger);
-    this.maxIsolates = options.maxIsolates ?? 64;
-    if (!Number.isInteger(this.maxIsolates) || this.maxIsolates < 1) {
-      throw new InvalidInputError('invalid sandbox pool options', `maxIsolates must be a positive integer, got ${String(options.maxIsolates)}`);
-    }
+    const sizing = resolvePoolSizing(options);
+    this.maxIsolates = sizing.maxIsolates;
+    this.memoryBudgetBytes = Math.floor(sizing.memoryBudgetMb * 1024 * 1024);
   }
 
   /** The limits that apply to `tenantId`. */
@@ -110,6 +141,7 @@ export class SandboxPool implements NodeRunner {
       this.counters.breaches++;
       outcome.limit = breach;
     }
+    this.account(sandbox);
     this.logs.forward({ tenantId: bundle.tenantId, node: bundle.node, version: bundle.version }, outcome.logs, { perSecond: sandbox.limits.logRatePerSecond });
     return outcome;
   }
@@ -121,6 +153,7 @@ export class SandboxPool implements NodeRunner {
     const sandbox = this.sandboxFor(bundle.tenantId);
     const context = { tenant: bundle.tenantId, node: bundle.node, version: bundle.version };
     const r = await sandbox.inspect(bundle, entry);
+    this.account(sandbox);
     if (r.breach) {
       this.counters.breaches++;
       throw new LimitExceededError(r.breach, 'inspect failed', limitMessage(bundle, r.breach, sandbox.limits), { context });
@@ -141,11 +174,24 @@ export class SandboxPool implements NodeRunner {
 
   stats(): SandboxPoolStats {
     return {
-      ...this.counters,
-      liveIsolates: this.sandboxes.size,
+      ...this.counts(),
       heapBytes: [...this.sandboxes.values()].reduce((n, s) => n + s.heapBytes(), 0),
+      memoryBudgetBytes: this.memoryBudgetBytes,
       bundleCache: this.bundles.stats(),
     };
+  }
+
+  /** The counters of {@link stats} that cost nothing to read (no V8 call): sent with every reply of a shard. */
+  counts(): Omit<SandboxPoolStats, 'heapBytes' | 'memoryBudgetBytes' | 'bundleCache'> {
+    return { ...this.counters, liveIsolates: this.sandboxes.size, heldBytes: this.heldTotal };
+  }
+
+  /**
+   * The code and source map of a bundle this pool has cached (already integrity-checked), so that a
+   * shard is sent a bundle's code once rather than with every tick. Internal to the execution tiers.
+   */
+  cachedBundle(sha256: string): { code: string; sourceMap: string | undefined } | undefined {
+    return this.bundles.peek(sha256);
   }
 
   async dispose(): Promise<void> {
@@ -191,6 +237,7 @@ export class SandboxPool implements NodeRunner {
     }
     if (s) this.sandboxes.delete(tenantId);
     this.evictIdle(this.maxIsolates - 1);
+    this.trimToBudget(FRESH_ISOLATE_BYTES);
     const logger = this.options.logger;
     s = new TenantSandbox(
       tenantId,
@@ -199,6 +246,8 @@ export class SandboxPool implements NodeRunner {
       (dead) => {
         this.counters.isolatesDisposed++;
         if (this.sandboxes.get(dead.tenantId) === dead) this.sandboxes.delete(dead.tenantId);
+        this.heldTotal -= this.held.get(dead) ?? 0;
+        this.held.delete(dead);
       },
       // V8 lost control of the isolate: nothing to recover; tell the operator (restart advised).
       (message) => logger?.error(`isolated-vm catastrophic error: ${message}. HINT: restart this process`, { tenantId }),
@@ -206,6 +255,29 @@ export class SandboxPool implements NodeRunner {
     this.counters.isolatesCreated++;
     this.sandboxes.set(tenantId, s);
     return s;
+  }
+
+  /** Re-reads what `sandbox` holds after a tick, then keeps the total inside the budget. */
+  private account(sandbox: TenantSandbox): void {
+    if (!sandbox.alive) return;
+    const now = sandbox.heldBytes();
+    this.heldTotal += now - (this.held.get(sandbox) ?? 0);
+    this.held.set(sandbox, now);
+    if (this.heldTotal > this.memoryBudgetBytes) this.trimToBudget(0);
+  }
+
+  /**
+   * Disposes least recently used idle isolates until the held total plus `room` fits the budget
+   * (busy ones are spared; the isolate that just ticked is the most recently used, so it goes last).
+   */
+  private trimToBudget(room: number): void {
+    if (this.heldTotal + room <= this.memoryBudgetBytes) return;
+    for (const s of [...this.sandboxes.values()]) {
+      if (s.active !== 0) continue;
+      s.dispose('evicted (memory budget)');
+      this.counters.budgetEvictions++;
+      if (this.heldTotal + room <= this.memoryBudgetBytes) return;
+    }
   }
 
   /** Disposes least recently used idle isolates until at most `keep` remain (busy ones are spared). */
@@ -217,7 +289,23 @@ export class SandboxPool implements NodeRunner {
   }
 }
 
-function checkBundle(bundle: RunnableBundle): void {
+/** The pool's size bounds with their defaults, checked (the execution tiers share them out between shards). */
+export function resolvePoolSizing(options: Pick<SandboxPoolOptions, 'maxIsolates' | 'memoryBudgetMb'>): { maxIsolates: number; memoryBudgetMb: number } {
+  const maxIsolates = options.maxIsolates ?? DEFAULT_MAX_ISOLATES;
+  if (!Number.isInteger(maxIsolates) || maxIsolates < 1) {
+    throw new InvalidInputError('invalid sandbox pool options', `maxIsolates must be a positive integer, got ${String(options.maxIsolates)}`);
+  }
+  const memoryBudgetMb = options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB;
+  if (typeof memoryBudgetMb !== 'number' || !Number.isFinite(memoryBudgetMb) || memoryBudgetMb < 8) {
+    throw new InvalidInputError('invalid sandbox pool options', `memoryBudgetMb must be a number of MiB, at least 8, got ${String(options.memoryBudgetMb)}`, {
+      hint: 'size it as idle isolates kept × about 2.5 MiB, plus room for the ticks in flight',
+    });
+  }
+  return { maxIsolates, memoryBudgetMb };
+}
+
+/** Throws a clear error for a bundle that did not come from the loader (every runner checks this first). */
+export function checkBundle(bundle: RunnableBundle): void {
   if (!bundle || typeof bundle !== 'object' || typeof bundle.code !== 'string' || typeof bundle.sha256 !== 'string') {
     throw new InvalidInputError('invalid bundle', 'a RunnableBundle needs code and sha256 strings', { hint: 'load bundles through the registry/loader' });
   }

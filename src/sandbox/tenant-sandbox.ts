@@ -49,7 +49,7 @@ export interface TickResult {
 const EPILOGUE_MARKER = 'wf:epilogue';
 
 /** Serialises host input for the guest; a value JSON cannot carry is the caller's bug, said clearly. */
-function hostJson(value: unknown, what: string, who: GuestIdentity): string {
+export function hostJson(value: unknown, what: string, who: GuestIdentity): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -122,6 +122,20 @@ export class TenantSandbox {
     }
   }
 
+  /**
+   * Bytes this isolate holds: its V8 heap as committed (`total_heap_size`) plus memory allocated
+   * outside it (ArrayBuffers), 0 once disposed. What the pool's memory budget counts.
+   */
+  heldBytes(): number {
+    if (!this.alive) return 0;
+    try {
+      const h = this.isolate.getHeapStatisticsSync();
+      return h.total_heap_size + h.externally_allocated_size;
+    } catch {
+      return 0;
+    }
+  }
+
   /** V8 heap in use by this isolate (0 once disposed). */
   heapBytes(): number {
     if (!this.alive) return 0;
@@ -155,7 +169,8 @@ export class TenantSandbox {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const L = this.limits;
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    const bbJson = hostJson(input.blackboard ?? {}, 'blackboard', who);
+    // A shard is sent the blackboard already serialised by the host (execution/shard-server.ts).
+    const bbJson = (input as { blackboardJson?: string }).blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
     if (bbJson.length > L.blackboardInBytes) {
       return Promise.resolve({ outcome: failure(limitMessage(who, 'blackboardInBytes', L, `${bbJson.length} bytes`)), breach: 'blackboardInBytes' });
     }

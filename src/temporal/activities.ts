@@ -64,7 +64,7 @@ export interface PluginActivitiesBackend {
 
 /** Options of {@link createPluginActivities}. */
 export interface PluginActivitiesOptions {
-  /** Runs tenant bundles instead of the host's own (`host.nodeRunner()`, its `SandboxPool`). */
+  /** Runs tenant bundles instead of the host's own (`host.nodeRunner()`). */
   runner?: NodeRunner;
   /**
    * Interpreter engines instead of the host's (`host.interpreterEngine(language)`, enabled with

@@ -2,13 +2,13 @@
  * End to end, with the real parts: the seed's notification workflow (custom-nodes-architecture.md
  * "YAML Usage") with SendSlackMessage (the seed's source, unchanged) and CreateJiraTicket uploaded as
  * tenant custom nodes, published through the real TenantRegistry (esbuild compile, sandbox inspect),
- * run in the real isolated-vm SandboxPool, from YAML through the btree module under test.
+ * run in real isolated-vm sandboxes (the default thread tier), from YAML through the btree module under test.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { PluginHost } from '../../src/plugin-host.js';
-import type { SandboxPool } from '../../src/sandbox/pool.js';
+import type { TieredRunner } from '../../src/execution/tiered-runner.js';
 import { hostName, loadBtree, type SuiteBtree } from '../setup/btree-module.js';
 import { NOTIFICATION_YAML as YAML } from '../../examples/seed-workflows.js';
 
@@ -23,10 +23,10 @@ beforeAll(async () => {
 const hosts: PluginHost[] = [];
 afterEach(async () => {
   for (const h of hosts.splice(0)) {
-    const pool = (await h.nodeRunner()) as SandboxPool;
+    const runner = (await h.nodeRunner()) as TieredRunner;
     await h.dispose();
     // Leak check: every isolate the test created was disposed with the host.
-    const stats = pool.stats();
+    const stats = await runner.stats();
     expect(stats.isolatesCreated).toBeGreaterThan(0);
     expect(stats.isolatesDisposed).toBe(stats.isolatesCreated);
   }
@@ -64,7 +64,7 @@ async function runTree(registry: InstanceType<SuiteBtree['Registry']>, yaml: str
   return { root, result: await new btree.BehaviorTree(root).toWorkflow()({ input, treeRegistry: registry }) };
 }
 
-describe(`the seed's notification workflow end to end (${hostName}, real SandboxPool and TenantRegistry)`, () => {
+describe(`the seed's notification workflow end to end (${hostName}, real sandboxes and TenantRegistry)`, () => {
   it('publishes both nodes, registers them and runs the YAML tree', async () => {
     const calls: Call[] = [];
     const host = newHost(calls);

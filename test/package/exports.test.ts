@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binEntries, entries } from '../../tsup.config.js';
+import { binEntries, entries, internalEntries } from '../../tsup.config.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -33,7 +33,7 @@ describe('package exports', () => {
 
   it('exports every tsup entry under the matching subpath, except the executables, which are bins', () => {
     const exported = new Set(subpathExports.map(([k]) => k));
-    for (const entry of Object.keys(entries).filter((e) => !binEntries.includes(e))) expect(exported, `entry ${entry}`).toContain(subpathOf(entry));
+    for (const entry of Object.keys(entries).filter((e) => !binEntries.includes(e) && !internalEntries.includes(e))) expect(exported, `entry ${entry}`).toContain(subpathOf(entry));
     const bins = Object.values((pkg as { bin?: Record<string, string> }).bin ?? {});
     expect(bins).toEqual(binEntries.map((e) => `./dist/${e}.js`));
     for (const bin of bins) {
@@ -125,11 +125,11 @@ describe('package exports', () => {
     }
   });
 
-  it('ticks a tenant node from dist (core, lockdown, public modules, zod and SDK guest files)', async () => {
-    // The pool is a chunk of its own: PluginHost imports it lazily.
-    const chunk = readdirSync(join(root, 'dist')).find((f) => /^pool-[\w-]+\.js$/.test(f));
+  it('ticks a tenant node from dist in every isolation mode (core, lockdown, public modules, zod and SDK guest files; the shard entry)', async () => {
+    // The runner is a chunk of its own: PluginHost imports it lazily.
+    const chunk = readdirSync(join(root, 'dist')).find((f) => /^tiered-runner-[\w-]+\.js$/.test(f));
     expect(chunk).toBeDefined();
-    const { SandboxPool } = (await import(pathToFileURL(join(root, 'dist', chunk!)).href)) as typeof import('../../src/sandbox/pool.js');
+    const { TieredRunner } = (await import(pathToFileURL(join(root, 'dist', chunk!)).href)) as typeof import('../../src/execution/tiered-runner.js');
     const code = [
       "import { NodeStatus } from '@wayfarer-ai/btree';",
       "import { proxyActivities } from '@temporalio/workflow';",
@@ -140,11 +140,14 @@ describe('package exports', () => {
       '} });',
     ].join('\n');
     const bundle = { tenantId: 'acme', node: 'Doubler', version: '1.0.0', code, sha256: createHash('sha256').update(code).digest('hex') };
-    const pool = new SandboxPool({ capabilities: { double: (_ctx, n) => Number(n) * 2 } });
-    try {
-      expect(await pool.tick(bundle, { props: { n: 21 }, blackboard: {} })).toMatchObject({ status: 'SUCCESS', writes: { out: 42 } });
-    } finally {
-      await pool.dispose();
+    for (const isolation of ['inline', 'thread', 'process'] as const) {
+      const runner = new TieredRunner({ execution: { isolation, threads: 1, processes: 1 }, capabilities: { double: (_ctx, n) => Number(n) * 2 } });
+      try {
+        expect(await runner.tick(bundle, { props: { n: 21 }, blackboard: {} }), isolation).toMatchObject({ status: 'SUCCESS', writes: { out: 42 } });
+        expect((await runner.stats()).tiers[isolation]?.ticks, isolation).toBe(1);
+      } finally {
+        await runner.dispose();
+      }
     }
   });
 

@@ -5,22 +5,22 @@
 import { types } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
-import type { SandboxPool } from '../../src/sandbox/pool.js';
+
 import type { RunnableBundle, TickOutcome } from '../../src/sandbox/types.js';
-import { bundleOf, evilNode as node, forTenant, rawBundle, trackedPool } from './helpers.js';
+import { bundleOf, evilNode as node, forTenant, rawBundle, trackedPool, type TestPool } from './helpers.js';
 
 
 const OK = `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
 export default class Fine extends ActionNode { async executeTick(ctx: any) { ctx.blackboard.set('ok', true); return NodeStatus.SUCCESS; } }`;
 
 /** After a breach: the host carries on, another tenant's tick works, and the breaching tenant gets a fresh isolate. */
-async function expectOthersUnharmed(pool: SandboxPool, breaching: RunnableBundle): Promise<void> {
+async function expectOthersUnharmed(pool: TestPool, breaching: RunnableBundle): Promise<void> {
   const fine = await bundleOf(OK, 'Fine');
   expect(await pool.tick(forTenant(fine, 'other-tenant'), { props: {}, blackboard: {} })).toMatchObject({ status: 'SUCCESS', writes: { ok: true } });
   expect(await pool.tick(forTenant(fine, breaching.tenantId), { props: {}, blackboard: {} })).toMatchObject({ status: 'SUCCESS' });
 }
 
-function run(pool: SandboxPool, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> {
+function run(pool: TestPool, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> {
   return pool.tick(bundle, { props: {}, blackboard: blackboard as never });
 }
 
@@ -32,7 +32,7 @@ describe('sandbox hazards', () => {
     expect(outcome.status).toBe('FAILURE');
     expect(outcome.error).toMatch(/^SendSlackMessage@1\.0\.0 exceeded its 50 ms time limit\. HINT: /);
     expect(outcome.limit).toBe('wallTimeMs');
-    expect(pool.stats()).toMatchObject({ isolatesCreated: 1, isolatesDisposed: 1, breaches: 1 });
+    expect(await pool.stats()).toMatchObject({ isolatesCreated: 1, isolatesDisposed: 1, breaches: 1 });
     await expectOthersUnharmed(pool, bundle);
   });
 
@@ -395,7 +395,7 @@ describe('sandbox hazards', () => {
     const reader = await node(`ctx.blackboard.set('seen', [typeof (globalThis as any).shared, typeof ({} as any).tainted]); return NodeStatus.SUCCESS;`, '', 'Reader');
     expect((await run(pool, writer)).writes.r).toBe('TypeError/TypeError');
     expect((await run(pool, forTenant(reader, 'globex'))).writes.seen).toEqual(['undefined', 'undefined']);
-    expect(pool.stats().isolatesCreated).toBe(2);
+    expect((await pool.stats()).isolatesCreated).toBe(2);
   });
 
   it('tampered or odd bundles: no default export, a default that is not a node, garbage, forbidden imports', async () => {

@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { afterEach, expect } from 'vitest';
-import { SandboxPool, type SandboxPoolOptions } from '../../src/sandbox/pool.js';
-import type { RunnableBundle } from '../../src/sandbox/types.js';
+import { checkIsolation, type Isolation } from '../../src/execution/isolation.js';
+import { TieredRunner } from '../../src/execution/tiered-runner.js';
+import type { SandboxLimits } from '../../src/sandbox/limits.js';
+import { SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from '../../src/sandbox/pool.js';
+import type { NodeRunner, RunnableBundle } from '../../src/sandbox/types.js';
 
 const EXTERNALS = ['@wayfarer-ai/btree', '@temporalio/workflow', '@wayfarer-ai/btree-plugins/sdk'];
 
@@ -43,11 +46,30 @@ export function forTenant(bundle: RunnableBundle, tenantId: string): RunnableBun
   return { ...bundle, tenantId };
 }
 
-const pools: SandboxPool[] = [];
+/**
+ * The isolation mode the sandbox suites run in: `inline` unless BTREE_PLUGINS_TEST_ISOLATION says
+ * otherwise (vitest.config.ts runs test/sandbox once per mode).
+ */
+export const TEST_ISOLATION: Isolation = checkIsolation(process.env.BTREE_PLUGINS_TEST_ISOLATION ?? 'inline', 'BTREE_PLUGINS_TEST_ISOLATION');
 
-/** A pool that is disposed after the test, which then checks that no isolate leaked. */
-export function trackedPool(options?: SandboxPoolOptions): SandboxPool {
-  const pool = new SandboxPool(options);
+/** What the sandbox suites drive: a `SandboxPool` (inline) or a `TieredRunner` (thread, process). */
+export interface TestPool extends NodeRunner {
+  limitsFor(tenantId: string): SandboxLimits;
+  stats(): SandboxPoolStats | Promise<SandboxPoolStats>;
+  evict(tenantId: string): void | Promise<void>;
+}
+
+const pools: TestPool[] = [];
+
+/**
+ * A runner in {@link TEST_ISOLATION} mode, disposed after the test, which then checks that no
+ * isolate leaked. Sharded modes get one shard, so that pool sizes mean what they mean inline.
+ */
+export function trackedPool(options?: SandboxPoolOptions): TestPool {
+  const pool: TestPool =
+    TEST_ISOLATION === 'inline'
+      ? new SandboxPool(options)
+      : new TieredRunner({ ...options, execution: { isolation: TEST_ISOLATION, threads: 1, processes: 1 } });
   pools.push(pool);
   return pool;
 }
@@ -55,7 +77,7 @@ export function trackedPool(options?: SandboxPoolOptions): SandboxPool {
 afterEach(async () => {
   for (const pool of pools.splice(0)) {
     await pool.dispose();
-    const s = pool.stats();
+    const s = await pool.stats();
     expect(s.liveIsolates).toBe(0);
     expect(s.isolatesDisposed).toBe(s.isolatesCreated);
   }

@@ -230,9 +230,40 @@ export default class X extends ActionNode {}`, 'X');
     const pool = trackedPool({ maxIsolates: 2 });
     const bundle = await bundleOf(CLASS_NODE, 'Counter');
     for (const t of ['t1', 't2', 't1', 't3']) await pool.tick(forTenant(bundle, t), { props: {}, blackboard: {} });
-    expect(pool.stats()).toMatchObject({ isolatesCreated: 3, isolatesDisposed: 1, liveIsolates: 2 });
+    expect(await pool.stats()).toMatchObject({ isolatesCreated: 3, isolatesDisposed: 1, liveIsolates: 2 });
     await pool.tick(forTenant(bundle, 't1'), { props: {}, blackboard: {} });
-    expect(pool.stats().isolatesCreated).toBe(3);
+    expect((await pool.stats()).isolatesCreated).toBe(3);
+  });
+
+  it('keeps the memory its idle isolates hold inside the budget while many tenants allocate (idle garbage hoarding)', async () => {
+    // Each tick leaves about 6 MB of garbage in its isolate, which an idle isolate keeps until it
+    // ticks again: 20 tenants would hold about 160 MB. The budget is 48 MiB.
+    const pool = trackedPool({ memoryBudgetMb: 48 });
+    const hoarder = await bundleOf(
+      `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
+      export default class Hoarder extends ActionNode { async executeTick(ctx: any) {
+        const junk: string[] = []; for (let i = 0; i < 60_000; i++) junk.push('x'.repeat(40) + i);
+        this.setOutput(ctx, 'kept', junk.length); return NodeStatus.SUCCESS; } }`,
+      'Hoarder',
+    );
+    const budget = 48 * 1024 * 1024;
+    for (let round = 0; round < 2; round++) {
+      for (let t = 0; t < 20; t++) {
+        expect(await pool.tick(forTenant(hoarder, `t${t}`), { props: {}, blackboard: {} })).toMatchObject({ status: 'SUCCESS', writes: { kept: 60_000 } });
+        const s = await pool.stats();
+        expect(s.heldBytes).toBeLessThanOrEqual(budget);
+        // heapBytes is read afresh from every live isolate, not taken from the book-keeping.
+        expect(s.heapBytes).toBeLessThanOrEqual(budget);
+      }
+    }
+    const s = await pool.stats();
+    expect(s.memoryBudgetBytes).toBe(budget);
+    expect(s.budgetEvictions).toBeGreaterThan(10);
+    expect(s.liveIsolates).toBeLessThan(20);
+  });
+
+  it('refuses a memory budget below one isolate, saying how to size it', () => {
+    expect(() => trackedPool({ memoryBudgetMb: 4 })).toThrow(/memoryBudgetMb must be a number of MiB, at least 8, got 4.*HINT: size it as idle isolates kept/);
   });
 
   it('applies per-tenant limits over the host’s', async () => {
@@ -262,11 +293,11 @@ export default class X extends ActionNode {}`, 'X');
     const pool = trackedPool();
     const bundle = await bundleOf(CLASS_NODE, 'Counter');
     await pool.tick(bundle, { props: {}, blackboard: {} });
-    expect(pool.stats().heapBytes).toBeGreaterThan(0);
-    pool.evict('acme');
-    expect(pool.stats()).toMatchObject({ isolatesCreated: 1, isolatesDisposed: 1, liveIsolates: 0, heapBytes: 0 });
+    expect((await pool.stats()).heapBytes).toBeGreaterThan(0);
+    await pool.evict('acme');
+    expect(await pool.stats()).toMatchObject({ isolatesCreated: 1, isolatesDisposed: 1, liveIsolates: 0, heapBytes: 0 });
     expect((await pool.tick(bundle, { props: {}, blackboard: { count: 5 } })).writes).toEqual({ count: 6 });
-    expect(pool.stats().isolatesCreated).toBe(2);
+    expect((await pool.stats()).isolatesCreated).toBe(2);
   });
 
   it('rejects host input that JSON cannot carry, saying which part', async () => {

@@ -6,16 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
-import type { SandboxPool } from '../../src/sandbox/pool.js';
+
 import type { RunnableBundle, TickOutcome } from '../../src/sandbox/types.js';
-import { bundleOf, evilNode as node, forTenant, trackedPool } from './helpers.js';
+import { bundleOf, evilNode as node, forTenant, trackedPool, type TestPool } from './helpers.js';
 
 
-function run(pool: SandboxPool, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> {
+function run(pool: TestPool, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> {
   return pool.tick(bundle, { props: {}, blackboard: blackboard as never });
 }
 
-async function expectOtherTenantUnharmed(pool: SandboxPool): Promise<void> {
+async function expectOtherTenantUnharmed(pool: TestPool): Promise<void> {
   const fine = await node("ctx.blackboard.set('ok', true); return NodeStatus.SUCCESS;", '', 'Fine');
   expect(await run(pool, forTenant(fine, 'other-tenant'))).toMatchObject({ status: 'SUCCESS', writes: { ok: true } });
 }
@@ -162,7 +162,7 @@ describe('sandbox red team', () => {
     expect(s.writes.r).toEqual(['Slow got Slow-1', 'Slow got Slow-2']);
     expect(q.writes.r).toEqual(['Quick got Quick-1', 'Quick got Quick-2']);
     expect(seen.sort()).toEqual(['Quick:Quick-1', 'Quick:Quick-2', 'Slow:Slow-1', 'Slow:Slow-2']);
-    expect(pool.stats().isolatesCreated).toBe(1);
+    expect((await pool.stats()).isolatesCreated).toBe(1);
   });
 
   it('FinalizationRegistry/WeakRef callbacks after the tick: they never run tenant code later (no capability call, no stall)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../src/errors.js';
-import { CompiledBundleCache } from '../../src/sandbox/compiled-bundle-cache.js';
+import { CompiledBundleCache, ENTRY_OVERHEAD_BYTES } from '../../src/sandbox/compiled-bundle-cache.js';
 import { DEFAULT_LIMITS, limitMessage, resolveLimits } from '../../src/sandbox/limits.js';
 import { parseGuestJson } from '../../src/sandbox/safe-json.js';
 import { cleanSourcePath } from '../../src/sandbox/stack-trace.js';
@@ -30,10 +30,19 @@ describe('CompiledBundleCache', () => {
     expect(cache.stats().entries).toBe(2);
   });
   it('is bounded by bytes', () => {
-    const cache = new CompiledBundleCache({ maxBytes: 10_000 });
+    const cache = new CompiledBundleCache({ maxBytes: 25_000 });
     for (const n of [1, 2, 3]) cache.get(rawBundle(`export default ${n}; // ${'x'.repeat(3_000)}`));
-    expect(cache.stats().entries).toBe(1);
-    expect(cache.stats().bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.stats().entries).toBe(2);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(25_000);
+  });
+  it('is sized by bytes only by default, so more active tenants than a count bound still hit it (cache thrash)', () => {
+    const cache = new CompiledBundleCache();
+    const bundles = Array.from({ length: 2_000 }, (_, n) => rawBundle(`export default ${n}; // ${'x'.repeat(1_000)}`));
+    const first = bundles.map((b) => cache.get(b));
+    expect(cache.stats().entries).toBe(2_000);
+    // A second round finds every entry of the first (none was dropped and rebuilt).
+    expect(bundles.every((b, i) => cache.get(b) === first[i])).toBe(true);
+    expect(cache.stats().bytes).toBeGreaterThan(2_000 * ENTRY_OVERHEAD_BYTES);
   });
   it('checks integrity on first sight', () => {
     const cache = new CompiledBundleCache();

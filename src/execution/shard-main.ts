@@ -1,0 +1,43 @@
+/**
+ * Entry of a shard: a worker thread (thread tier) or a child process (process tier). Built as its
+ * own file (`dist/execution/shard-main.js`); shard-entry.ts finds it. Not part of the public API.
+ *
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isolatedVm } from '../platform/isolated-vm.js';
+import type { HostMessage, ShardInit, ShardMessage } from './protocol.js';
+import { serveShard, type ShardPort } from './shard-server.js';
+import { toWireError } from './wire-errors.js';
+
+function threadPort(): ShardPort {
+  const port = parentPort!;
+  return { post: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h) };
+}
+
+function processPort(): ShardPort {
+  return {
+    post: (m: ShardMessage) => {
+      if (process.connected) process.send!(m);
+    },
+    onMessage: (h) => process.on('message', (m) => h(m as HostMessage)),
+  };
+}
+
+/** The process tier passes its sizing as an argument; the thread tier as `workerData`. */
+function initOf(): ShardInit {
+  if (parentPort) return workerData as ShardInit;
+  return JSON.parse(process.argv[2] ?? '{}') as ShardInit;
+}
+
+const port = parentPort ? threadPort() : processPort();
+if (!parentPort) {
+  // The host went away (it crashed or was killed): nothing left to serve.
+  process.on('disconnect', () => process.exit(0));
+}
+try {
+  isolatedVm();
+  serveShard(port, initOf());
+} catch (e) {
+  port.post({ type: 'fatal', error: toWireError(e) });
+}

@@ -1,0 +1,92 @@
+/**
+ * The two ways a shard runs: a worker thread (thread tier) or a child process (process tier), behind
+ * one small interface the host side of a shard (shard.ts) uses.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import type { HostMessage, ShardInit, ShardMessage } from './protocol.js';
+import { shardEntry } from './shard-entry.js';
+
+/** A running shard as the host sees it. */
+export interface ShardTransport {
+  post(message: HostMessage): void;
+  /** Keeps the host process alive while requests are in flight (`true`), or not (`false`). */
+  hold(busy: boolean): void;
+  /** Stops it now (a thread is terminated, a process gets SIGKILL). */
+  kill(): void;
+}
+
+/** What a transport reports. */
+export interface ShardEvents {
+  message(message: ShardMessage): void;
+  /** It is gone (exited, crashed, killed): `why` says how. Called once. */
+  exit(why: string): void;
+}
+
+/** Options of a thread or process shard. */
+export interface TransportOptions {
+  init: ShardInit;
+  /** Process tier: V8 heap cap of the child's own Node heap (MiB); isolates have their own limits. */
+  processHeapMb?: number;
+}
+
+/** A worker thread running a shard. */
+export function threadShard(options: TransportOptions, events: ShardEvents): ShardTransport {
+  const entry = shardEntry();
+  const worker = entry.threadBootstrap
+    ? new Worker(entry.threadBootstrap, { eval: true, workerData: options.init })
+    : new Worker(entry.file, { workerData: options.init });
+  let gone = false;
+  const exit = (why: string): void => {
+    if (gone) return;
+    gone = true;
+    events.exit(why);
+  };
+  worker.on('message', (m: ShardMessage) => events.message(m));
+  worker.on('error', (e) => exit(`the worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
+  worker.on('exit', (code) => exit(`the worker thread exited with code ${code}`));
+  worker.unref();
+  return {
+    post: (m) => worker.postMessage(m),
+    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+    kill: () => void worker.terminate(),
+  };
+}
+
+/** A child process running a shard, with an IPC channel that carries structured clones. */
+export function processShard(options: TransportOptions, events: ShardEvents): ShardTransport {
+  const entry = shardEntry();
+  const execArgv = ['--no-node-snapshot', ...(options.processHeapMb ? [`--max-old-space-size=${options.processHeapMb}`] : []), ...entry.processExecArgv];
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, entry.file, JSON.stringify(options.init)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  let gone = false;
+  const exit = (why: string): void => {
+    if (gone) return;
+    gone = true;
+    events.exit(why);
+  };
+  child.on('message', (m) => events.message(m as ShardMessage));
+  child.on('error', (e) => exit(`the shard process failed: ${e.message}`));
+  child.on('exit', (code, signal) => exit(signal ? `the shard process was killed (${signal})` : `the shard process exited with code ${code}`));
+  const hold = (busy: boolean): void => {
+    if (busy) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  };
+  hold(false);
+  return {
+    post: (m) => {
+      if (child.connected) child.send(m);
+    },
+    hold,
+    kill: () => void child.kill('SIGKILL'),
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * `ShardedRunner`: runs tenant bundles in a pool of shards — worker threads or child processes —
+ * each owning the isolates of the tenants placed on it. A tenant stays on its shard (its isolate
+ * lives there); a new tenant goes to the shard with the fewest requests in flight, then the fewest
+ * tenants, so that a tenant that burns its CPU budget shares its thread with as few others as
+ * possible. Implements {@link NodeRunner}; the per-tick work on the host is a copy of the tick's
+ * input and its outcome, and the capability calls the guest makes.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import { DisposedError } from '../errors.js';
+import type { NodeMetadata } from '../binding-core/types.js';
+import type { GuestLogForwarder } from '../binding-core/guest-log.js';
+import type { Capability } from '../sandbox/capability-dispatch.js';
+import { resolveLimits, type SandboxLimits } from '../sandbox/limits.js';
+import { checkBundle, type SandboxPoolOptions, type SandboxPoolStats, type TenantSandboxOptions } from '../sandbox/pool.js';
+import { settingsOfTenant } from '../sandbox/tenant-options.js';
+import { hostJson } from '../sandbox/tenant-sandbox.js';
+import { failure } from '../sandbox/tick-outcome.js';
+import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
+import type { TenantSetup } from './protocol.js';
+import { Shard, type ShardOwner } from './shard.js';
+
+/** Options of a {@link ShardedRunner}. */
+export interface ShardedRunnerOptions extends Pick<SandboxPoolOptions, 'limits' | 'capabilities' | 'tenants' | 'bundleCache'> {
+  kind: 'thread' | 'process';
+  /** Shards (threads or processes). */
+  shards: number;
+  /** Live isolates across all shards (each gets an equal share). */
+  maxIsolates: number;
+  /** Memory budget across all shards, MiB (each gets an equal share). */
+  memoryBudgetMb: number;
+  killGraceMs: number;
+  processMemoryMb: number;
+  /** Where guest console lines go (the host's forwarder: one rate per tenant). */
+  logs: GuestLogForwarder;
+}
+
+/** {@link SandboxPoolStats} over every shard, plus what only shards have. */
+export interface ShardedRunnerStats extends SandboxPoolStats {
+  /** Shards started again after they died (killed on an overrun or for memory, crashed). */
+  restarts: number;
+  /** Process tier: processes killed because a tick did not answer by its wall limit plus the grace. */
+  overrunsKilled: number;
+  /** Shards running now. */
+  shards: number;
+}
+
+/** Most tenants whose shard is remembered; a forgotten tenant is placed again on its next tick. */
+const MAX_PLACED_TENANTS = 100_000;
+
+/** Runs tenant bundles on worker threads or child processes. */
+export class ShardedRunner implements NodeRunner, ShardOwner {
+  private readonly shards: Shard[];
+  private readonly tenantsOn: number[];
+  private readonly placed: LRUCache<string, number>;
+  private readonly hostLimits: SandboxLimits;
+  private disposed = false;
+
+  constructor(private readonly options: ShardedRunnerOptions) {
+    this.hostLimits = resolveLimits(options.limits);
+    const n = options.shards;
+    const init = {
+      maxIsolates: Math.max(1, Math.ceil(options.maxIsolates / n)),
+      memoryBudgetMb: Math.max(8, options.memoryBudgetMb / n),
+      ...(options.bundleCache ? { bundleCache: options.bundleCache } : {}),
+      ...(options.kind === 'process' ? { reportRss: true } : {}),
+    };
+    const shardOptions = { kind: options.kind, init, killGraceMs: options.killGraceMs, processMemoryBytes: options.processMemoryMb * 1024 * 1024 };
+    this.shards = Array.from({ length: n }, () => new Shard(shardOptions, this));
+    this.tenantsOn = new Array<number>(n).fill(0);
+    this.placed = new LRUCache({ max: MAX_PLACED_TENANTS, dispose: (shard: number) => void this.tenantsOn[shard]!-- });
+  }
+
+  /** The limits that apply to `tenantId`. */
+  limitsFor(tenantId: string): SandboxLimits {
+    return resolveLimits(this.hostLimits, this.tenantOptions(tenantId)?.limits);
+  }
+
+  async tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
+    this.assertAlive();
+    checkBundle(bundle);
+    const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
+    const blackboardJson = hostJson(input.blackboard ?? {}, 'blackboard', who);
+    if (input.signal?.aborted) return failure(`${who.node}@${who.version} was cancelled before it ran`);
+    const limits = this.limitsFor(bundle.tenantId);
+    const { outcome, usage } = await this.shardOf(bundle.tenantId).tick(
+      bundle,
+      limits,
+      {
+        props: input.props ?? {},
+        blackboardJson,
+        ...(input.nodeId !== undefined ? { nodeId: input.nodeId } : {}),
+        ...(input.nodeName !== undefined ? { nodeName: input.nodeName } : {}),
+        usage: input.onUsage !== undefined,
+      },
+      input.signal,
+    );
+    if (usage && input.onUsage) {
+      try {
+        input.onUsage(usage);
+      } catch {
+        // As in the pool: the caller's report failing changes nothing about the tick.
+      }
+    }
+    this.options.logs.forward(who, outcome.logs, { perSecond: limits.logRatePerSecond });
+    return outcome;
+  }
+
+  async inspect(bundle: RunnableBundle): Promise<NodeMetadata> {
+    this.assertAlive();
+    checkBundle(bundle);
+    return this.shardOf(bundle.tenantId).inspect(bundle, this.limitsFor(bundle.tenantId));
+  }
+
+  /** Disposes a tenant's isolate (e.g. after its nodes changed); its next tick builds a new one. */
+  async evict(tenantId: string): Promise<void> {
+    const i = this.placed.peek(tenantId);
+    if (i !== undefined) await this.shards[i]!.evict(tenantId);
+  }
+
+  /** Counters over every shard (their heap figures are asked for, so this awaits each shard). */
+  async stats(): Promise<ShardedRunnerStats> {
+    const out: ShardedRunnerStats = {
+      isolatesCreated: 0, isolatesDisposed: 0, liveIsolates: 0, ticks: 0, breaches: 0, budgetEvictions: 0,
+      heapBytes: 0, heldBytes: 0, memoryBudgetBytes: Math.floor(this.options.memoryBudgetMb * 1024 * 1024),
+      bundleCache: { entries: 0, bytes: 0 }, restarts: 0, overrunsKilled: 0, shards: 0,
+    };
+    const pools = await Promise.all(this.shards.map((s) => s.poolStats().catch(() => undefined)));
+    this.shards.forEach((shard, i) => {
+      const t = shard.totals();
+      out.isolatesCreated += t.isolatesCreated;
+      out.isolatesDisposed += t.isolatesDisposed;
+      out.liveIsolates += t.liveIsolates;
+      out.ticks += t.ticks;
+      out.breaches += t.breaches;
+      out.budgetEvictions += t.budgetEvictions;
+      out.heldBytes += t.heldBytes;
+      out.restarts += t.restarts;
+      out.overrunsKilled += t.overrunsKilled;
+      if (shard.running) out.shards++;
+      const p = pools[i];
+      if (p) {
+        out.heapBytes += p.heapBytes;
+        out.bundleCache.entries += p.bundleCache.entries;
+        out.bundleCache.bytes += p.bundleCache.bytes;
+      }
+    });
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all(this.shards.map((s) => s.dispose()));
+  }
+
+  /** @internal The tenant's limits and capability names, sent to its shard once. */
+  setupOf(tenantId: string): TenantSetup {
+    const names = new Set<string>();
+    for (const caps of [this.options.capabilities, this.tenantOptions(tenantId)?.capabilities]) {
+      if (caps) for (const name of Object.keys(caps)) names.add(name);
+    }
+    return { limits: this.limitsFor(tenantId), capabilities: [...names] };
+  }
+
+  /** @internal The capability a tenant's guest called, run here on the host. */
+  capability(tenantId: string, name: string): Capability | undefined {
+    const own = this.tenantOptions(tenantId)?.capabilities;
+    if (own && Object.hasOwn(own, name)) return own[name];
+    const host = this.options.capabilities;
+    return host && Object.hasOwn(host, name) ? host[name] : undefined;
+  }
+
+  private tenantOptions(tenantId: string): TenantSandboxOptions | undefined {
+    return settingsOfTenant(this.options.tenants, tenantId);
+  }
+
+  /** The tenant's shard; a new tenant goes where the fewest requests are in flight, then the fewest tenants are. */
+  private shardOf(tenantId: string): Shard {
+    const known = this.placed.get(tenantId);
+    if (known !== undefined) return this.shards[known]!;
+    let best = 0;
+    for (let i = 1; i < this.shards.length; i++) {
+      const a = this.shards[i]!;
+      const b = this.shards[best]!;
+      if (a.load < b.load || (a.load === b.load && this.tenantsOn[i]! < this.tenantsOn[best]!)) best = i;
+    }
+    this.placed.set(tenantId, best);
+    this.tenantsOn[best]!++;
+    return this.shards[best]!;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new DisposedError('sandbox runner');
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The execution tiers against hostile tenants: tenant code never stalls the host's event loop
+ * (thread and process tiers), the process tier kills a tick that does not stop at its limits (or
+ * that crashes its process) and the tenant's next tick runs in a fresh process, and the tiers
+ * route tenants by their isolation. The sandbox suites (test/sandbox) also run in every mode.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidInputError, LimitExceededError } from '../../src/errors.js';
+import type { Isolation } from '../../src/execution/isolation.js';
+import { TieredRunner, type TieredRunnerOptions } from '../../src/execution/tiered-runner.js';
+import type { RunnableBundle, TickOutcome } from '../../src/sandbox/types.js';
+import { evilNode, forTenant } from '../sandbox/helpers.js';
+
+const runners: TieredRunner[] = [];
+
+function runner(options: TieredRunnerOptions): TieredRunner {
+  const r = new TieredRunner(options);
+  runners.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of runners.splice(0)) {
+    await r.dispose();
+    const s = await r.stats();
+    expect(s.liveIsolates).toBe(0);
+    expect(s.isolatesDisposed).toBe(s.isolatesCreated);
+  }
+});
+
+const tick = (r: TieredRunner, bundle: RunnableBundle, blackboard: Record<string, unknown> = {}): Promise<TickOutcome> =>
+  r.tick(bundle, { props: {}, blackboard: blackboard as never });
+
+const BENIGN = `const n = (this.getInput(ctx, 'n', 0) as number) + 1; this.setOutput(ctx, 'n', n); return NodeStatus.SUCCESS;`;
+
+/** The longest time between two firings of a 1 ms timer while `work` runs, and how often it fired. */
+async function eventLoopGaps(work: () => Promise<void>): Promise<{ maxGapMs: number; fired: number }> {
+  let last = performance.now();
+  let maxGapMs = 0;
+  let fired = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    fired++;
+  }, 1);
+  try {
+    await work();
+    // A loop held for the whole of `work` never let the timer fire: that gap counts too.
+    maxGapMs = Math.max(maxGapMs, performance.now() - last);
+  } finally {
+    clearInterval(timer);
+  }
+  return { maxGapMs, fired };
+}
+
+/** Four tenants looping forever, each ticking again as soon as its tick ends, while a benign tenant ticks `rounds` times. */
+async function hostileNeighbours(r: TieredRunner, rounds: number): Promise<{ benign: TickOutcome[]; hostile: TickOutcome[] }> {
+  const loop = await evilNode('for (;;) {}', '', 'Spin');
+  const benign = await evilNode(BENIGN, '', 'Counter');
+  const hostile: TickOutcome[] = [];
+  let stop = false;
+  const attackers = ['h1', 'h2', 'h3', 'h4'].map(async (t) => {
+    while (!stop) hostile.push(await tick(r, forTenant(loop, t)));
+  });
+  const outcomes: TickOutcome[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) outcomes.push(await tick(r, forTenant(benign, 'calm'), { n: i }));
+  } finally {
+    stop = true;
+    await Promise.all(attackers);
+  }
+  return { benign: outcomes, hostile };
+}
+
+describe('the host stays responsive while tenants loop forever', () => {
+  it('inline (the hazard): a looping tick holds the host event loop for its whole CPU limit', async () => {
+    const r = runner({ execution: { isolation: 'inline' } });
+    const loop = await evilNode('for (;;) {}', '', 'Spin');
+    await tick(r, loop); // loads the bundle and builds the isolate
+    const { maxGapMs } = await eventLoopGaps(async () => {
+      expect(await tick(r, loop)).toMatchObject({ status: 'FAILURE', limit: 'cpuTimeMs' });
+    });
+    expect(maxGapMs).toBeGreaterThanOrEqual(r.limitsFor('acme').cpuTimeMs * 0.9);
+  });
+
+  for (const isolation of ['thread', 'process'] as const satisfies Isolation[]) {
+    it(`${isolation}: with four tenants looping forever, a timer keeps firing and a benign tenant's ticks complete correctly (event-loop starvation)`, async () => {
+      const r = runner({ execution: { isolation, threads: 2, processes: 2 } });
+      let result: Awaited<ReturnType<typeof hostileNeighbours>> | undefined;
+      const gaps = await eventLoopGaps(async () => {
+        result = await hostileNeighbours(r, 30);
+      });
+      const { benign, hostile } = result!;
+      expect(benign.map((o) => o.status)).toEqual(new Array(30).fill('SUCCESS'));
+      expect(benign.map((o) => o.writes.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(hostile.length).toBeGreaterThanOrEqual(4);
+      for (const o of hostile) expect(o).toMatchObject({ status: 'FAILURE', limit: 'cpuTimeMs' });
+      // No hostile tick held the host's loop: every gap is well under one tick's CPU limit (100 ms).
+      expect(gaps.maxGapMs).toBeLessThan(r.limitsFor('h1').cpuTimeMs);
+      expect(gaps.fired).toBeGreaterThan(20);
+    });
+  }
+});
+
+describe('process tier: what only a separate process can stop', () => {
+  const limits = { cpuTimeMs: 20, wallTimeMs: 100 };
+
+  it('a tick stuck in a built-in that ignores the CPU limit is killed at its wall limit plus the grace; the next tick runs in a fresh process (uninterruptible built-in)', async () => {
+    const r = runner({ execution: { isolation: 'process', processes: 1, killGraceMs: 100 }, limits });
+    // String.prototype.replaceAll on a few MB runs for about a second in one V8 built-in, which
+    // isolated-vm's CPU timeout cannot interrupt (inline, the host would wait for all of it).
+    const stuck = await evilNode(`'xy'.repeat(4e6).replaceAll('x', 'zz'); return NodeStatus.SUCCESS;`, '', 'Stuck');
+    const fine = await evilNode(BENIGN, '', 'Fine');
+    expect(await tick(r, fine, { n: 1 })).toMatchObject({ status: 'SUCCESS', writes: { n: 2 } });
+    const started = performance.now();
+    const killed = await tick(r, stuck);
+    const took = performance.now() - started;
+    expect(killed).toMatchObject({ status: 'FAILURE', limit: 'wallTimeMs' });
+    expect(killed.error).toMatch(/^Stuck@1\.0\.0 exceeded its 100 ms time limit \(it did not stop at its limit, so its sandbox process was killed\)\. HINT: /);
+    expect(took).toBeLessThan(900);
+    const s = (await r.stats()).tiers.process!;
+    expect(s).toMatchObject({ overrunsKilled: 1, restarts: 1 });
+    expect(await tick(r, fine, { n: 5 })).toMatchObject({ status: 'SUCCESS', writes: { n: 6 } });
+    expect((await r.stats()).tiers.process!.shards).toBe(1);
+  });
+
+  it('a tick that crashes its process fails alone; the host lives on and the next tick runs in a fresh process (native crash)', async () => {
+    const r = runner({ execution: { isolation: 'process', processes: 1 }, limits: { memoryMb: 256 } });
+    // On some isolated-vm builds this one line crashes V8 (SIGSEGV); on others it breaks a limit.
+    // Inline or in a thread it would take the host process with it.
+    const crash = await evilNode(`'xy'.repeat(1e7).replaceAll('x', 'zz'); return NodeStatus.SUCCESS;`, '', 'Crash');
+    const fine = await evilNode(BENIGN, '', 'Fine');
+    const o = await tick(r, crash);
+    expect(o.status).toBe('FAILURE');
+    expect(o.error).toMatch(/^Crash@1\.0\.0 (was stopped: its sandbox process ended|exceeded its )/);
+    expect(await tick(r, fine, { n: 1 })).toMatchObject({ status: 'SUCCESS', writes: { n: 2 } });
+  });
+
+  it('a tick in flight on a process killed for another tenant fails with a message that names neither', async () => {
+    const r = runner({ execution: { isolation: 'process', processes: 1, killGraceMs: 100 }, limits: { ...limits, wallTimeMs: 2_000 } });
+    const stuck = await evilNode(`await sleep(50); 'xy'.repeat(4e6).replaceAll('x', 'zz'); return NodeStatus.SUCCESS;`, '', 'Stuck');
+    const waiting = await evilNode(`await sleep(1_000); return NodeStatus.SUCCESS;`, '', 'Waiting');
+    await tick(r, forTenant(waiting, 'other'));
+    const [a] = await Promise.all([tick(r, forTenant(waiting, 'other')), tick(r, forTenant(stuck, 'bad'))]);
+    expect(a.status).toBe('FAILURE');
+    expect(a.error).toMatch(/^Waiting@1\.0\.0 was stopped: its sandbox process ended \(the shard process was killed \(SIGKILL\)\)\. HINT: run the tick again$/);
+    expect(a.error).not.toContain('bad');
+  });
+});
+
+describe('routing by isolation', () => {
+  it("runs each tenant in its own isolation, the host's default otherwise", async () => {
+    const r = runner({ execution: { isolation: 'thread', threads: 1, processes: 1 }, tenants: { risky: { isolation: 'process' }, trusted: { isolation: 'inline' } } });
+    const b = await evilNode(BENIGN, '', 'Counter');
+    for (const t of ['risky', 'trusted', 'plain']) expect(await tick(r, forTenant(b, t), { n: 1 })).toMatchObject({ status: 'SUCCESS', writes: { n: 2 } });
+    expect([r.isolationOf('risky'), r.isolationOf('trusted'), r.isolationOf('plain')]).toEqual(['process', 'inline', 'thread']);
+    const { tiers } = await r.stats();
+    expect([tiers.inline?.ticks, tiers.thread?.ticks, tiers.process?.ticks]).toEqual([1, 1, 1]);
+  });
+
+  it('refuses an unknown isolation, naming where it was set', async () => {
+    expect(() => new TieredRunner({ execution: { isolation: 'vm' as Isolation } })).toThrow(/execution\.isolation must be one of inline, thread, process, got "vm"/);
+    expect(() => new TieredRunner({ execution: { threads: 0 } })).toThrow(InvalidInputError);
+    const r = runner({ tenants: { odd: { isolation: 'container' as Isolation } } });
+    const b = forTenant(await evilNode(BENIGN), 'odd');
+    await expect(tick(r, b)).rejects.toThrow(/tenants\["odd"\]\.isolation must be one of inline, thread, process, got "container"/);
+  });
+
+  it('capabilities run on the host with the guest identity, and their signal aborts when the tick ends', async () => {
+    let seen: { tenantId: string; node: string; aborted: boolean; args: unknown[] } | undefined;
+    let signal: AbortSignal | undefined;
+    const r = runner({
+      execution: { isolation: 'thread', threads: 1 },
+      limits: { wallTimeMs: 300 },
+      capabilities: {
+        hang: (ctx, ...args) => {
+          signal = ctx.signal;
+          seen = { tenantId: ctx.tenantId, node: ctx.node, aborted: ctx.signal.aborted, args };
+          return new Promise(() => {});
+        },
+      },
+    });
+    const b = await evilNode(`await a.hang({ x: [1, 'two'] }, null); return NodeStatus.SUCCESS;`, '', 'Hang');
+    expect(await tick(r, b)).toMatchObject({ status: 'FAILURE', limit: 'wallTimeMs' });
+    expect(seen).toEqual({ tenantId: 'acme', node: 'Hang', aborted: false, args: [{ x: [1, 'two'] }, null] });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('errors thrown in a shard reach the caller as the same class with the same message', async () => {
+    const r = runner({ execution: { isolation: 'thread', threads: 1 }, limits: { cpuTimeMs: 20 } });
+    const loopsOnLoad = await evilNode('return NodeStatus.SUCCESS;', 'for (;;) {}', 'Heavy');
+    const e = await r.inspect(loopsOnLoad).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LimitExceededError);
+    expect(e).toMatchObject({ name: 'LimitExceededError', code: 'LIMIT_EXCEEDED', limit: 'cpuTimeMs' });
+    expect((e as Error).message).toMatch(/^inspect failed \[tenant=acme, node=Heavy, version=1\.0\.0\]: Heavy@1\.0\.0 exceeded its 20 ms CPU time limit/);
+  });
+});
