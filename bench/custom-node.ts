@@ -8,79 +8,18 @@
  *  - cold load: a new tenant isolate + guest runtime + compile of the bundle (goal ≤ 15 ms), and
  *    the load of a further bundle into an existing isolate; with and without the SDK (zod).
  */
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { FsStorage } from '../src/storage-adapters/fs.js';
 import { SandboxPool } from '../src/sandbox/pool.js';
-import type { JsonValue, RunnableBundle } from '../src/sandbox/types.js';
-
-const NODE_SOURCE = `
-import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
-export default class Tally extends ActionNode {
-  async executeTick(ctx: any) {
-    const n = (this.getInput(ctx, 'count', 0) as number) + 1;
-    this.setOutput(ctx, 'count', n);
-    return NodeStatus.SUCCESS;
-  }
-}`;
+import * as esbuild from 'esbuild';
+import { blackboard1k, bundle, NativeBlackboard, NativeTally, NODE_SOURCE } from './native-node.js';
 
 const SDK_SOURCE = `
 import { defineNode, z, NodeStatus } from '@wayfarer-ai/btree-plugins/sdk';
 export default defineNode({ name: 'SdkTally', props: z.object({ step: z.number().default(1) }), tick(ctx) {
   ctx.setOutput('count', (ctx.getInput<number>('count', 0)) + ctx.props.step); return NodeStatus.SUCCESS; } });`;
-
-async function bundle(source: string, node: string, tenantId: string): Promise<RunnableBundle> {
-  const r = await esbuild.build({
-    stdin: { contents: source, loader: 'ts', sourcefile: 'index.ts', resolveDir: '/' },
-    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', keepNames: true, write: false,
-    external: ['@wayfarer-ai/btree', '@temporalio/workflow', '@wayfarer-ai/btree-plugins/sdk'],
-    sourcemap: 'external', sourcesContent: true, outfile: 'bundle.js',
-  });
-  const code = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-  const sourceMap = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  return { tenantId, node, version: '1.0.0', code, sourceMap, sha256: createHash('sha256').update(code).digest('hex') };
-}
-
-/** Native baseline: the same node written against a minimal in-process ActionNode and blackboard. */
-class NativeBlackboard {
-  private readonly data: Record<string, unknown>;
-  constructor(data: Record<string, unknown>) { this.data = { ...data }; }
-  get(k: string): unknown { return k in this.data ? this.data[k] : undefined; }
-  set(k: string, v: unknown): void { this.data[k] = v; }
-  getPort(k: string, d?: unknown): unknown { const v = this.get(k); return v === undefined ? d : v; }
-  setPort(k: string, v: unknown): void { this.set(k, v); }
-}
-class NativeActionNode {
-  _status = 'IDLE';
-  _lastError: string | undefined;
-  constructor(protected config: Record<string, unknown>) {}
-  protected getInput(ctx: { blackboard: NativeBlackboard }, key: string, d?: unknown): unknown {
-    return ctx.blackboard.getPort((this.config[key] as string) || key, d);
-  }
-  protected setOutput(ctx: { blackboard: NativeBlackboard }, key: string, v: unknown): void {
-    ctx.blackboard.setPort((this.config[key] as string) || key, v);
-  }
-  async tick(ctx: { blackboard: NativeBlackboard }): Promise<string> {
-    try { const s = await this.executeTick(ctx); this._status = s; return s; } catch (e) { this._lastError = String(e); return 'FAILURE'; }
-  }
-  async executeTick(_ctx: { blackboard: NativeBlackboard }): Promise<string> { return 'FAILURE'; }
-}
-class NativeTally extends NativeActionNode {
-  override async executeTick(ctx: { blackboard: NativeBlackboard }): Promise<string> {
-    const n = (this.getInput(ctx, 'count', 0) as number) + 1;
-    this.setOutput(ctx, 'count', n);
-    return 'SUCCESS';
-  }
-}
-
-function blackboard1k(): Record<string, JsonValue> {
-  const bb: Record<string, JsonValue> = { count: 0 };
-  for (let i = 0; JSON.stringify(bb).length < 1000; i++) bb[`key${i}`] = `value-${i}-${'x'.repeat(30)}`;
-  return bb;
-}
 
 /** Wall and process CPU µs per call. CPU time is what to compare on a shared, loaded machine. */
 async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {

@@ -138,11 +138,16 @@ describe('process tier: what only a separate process can stop', () => {
   });
 
   it('a tick in flight on a process killed for another tenant fails with a message that names neither', async () => {
-    const r = runner({ execution: { isolation: 'process', processes: 1, killGraceMs: 100 }, limits: { ...limits, wallTimeMs: 2_000 } });
-    const stuck = await evilNode(`await sleep(50); 'xy'.repeat(4e6).replaceAll('x', 'zz'); return NodeStatus.SUCCESS;`, '', 'Stuck');
+    const r = runner({
+      execution: { isolation: 'process', processes: 1, killGraceMs: 100 },
+      limits: { cpuTimeMs: 20, wallTimeMs: 5_000 },
+      tenants: { bad: { limits: { wallTimeMs: 100 } } },
+    });
+    const stuck = await evilNode(`await sleep(20); 'xy'.repeat(4e6).replaceAll('x', 'zz'); return NodeStatus.SUCCESS;`, '', 'Stuck');
     const waiting = await evilNode(`await sleep(1_000); return NodeStatus.SUCCESS;`, '', 'Waiting');
     await tick(r, forTenant(waiting, 'other'));
-    const [a] = await Promise.all([tick(r, forTenant(waiting, 'other')), tick(r, forTenant(stuck, 'bad'))]);
+    const [a, b] = await Promise.all([tick(r, forTenant(waiting, 'other')), tick(r, forTenant(stuck, 'bad'))]);
+    expect(b).toMatchObject({ status: 'FAILURE', limit: 'wallTimeMs' });
     expect(a.status).toBe('FAILURE');
     expect(a.error).toMatch(/^Waiting@1\.0\.0 was stopped: its sandbox process ended \(the shard process was killed \(SIGKILL\)\)\. HINT: run the tick again$/);
     expect(a.error).not.toContain('bad');
