@@ -41,13 +41,15 @@ export type HostMessage =
       id: number;
       bundle: WireBundle;
       tenant?: TenantSetup;
-      /** The blackboard copy as JSON text (serialised once, on the host). */
+      /** The blackboard copy and the props as JSON text (serialised once, on the host). */
       blackboardJson: string;
-      props: Record<string, JsonValue>;
+      propsJson: string;
       nodeId?: string;
       nodeName?: string;
       /** The caller asked for the tick's usage. */
       usage: boolean;
+      /** The caller can cancel the tick (an `abort` message may follow). */
+      abortable: boolean;
     }
   | { type: 'inspect'; id: number; bundle: WireBundle; tenant?: TenantSetup }
   | { type: 'abort'; id: number }

@@ -12,7 +12,7 @@ import { toWireError } from './wire-errors.js';
 
 function threadPort(): ShardPort {
   const port = parentPort!;
-  return { post: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h) };
+  return { post: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h), close: () => port.close() };
 }
 
 function processPort(): ShardPort {
@@ -21,6 +21,7 @@ function processPort(): ShardPort {
       if (process.connected) process.send!(m);
     },
     onMessage: (h) => process.on('message', (m) => h(m as HostMessage)),
+    close: () => process.disconnect(),
   };
 }
 
@@ -32,8 +33,9 @@ function initOf(): ShardInit {
 
 const port = parentPort ? threadPort() : processPort();
 if (!parentPort) {
-  // The host went away (it crashed or was killed): nothing left to serve.
-  process.on('disconnect', () => process.exit(0));
+  // The host went away (it crashed or was killed) or disposed this shard: nothing left to serve.
+  // Exiting on the next turn lets a reply in flight leave first.
+  process.on('disconnect', () => setImmediate(() => process.exit(0)));
 }
 try {
   isolatedVm();

@@ -12,7 +12,8 @@
 import { InternalError } from '../errors.js';
 import { CapabilityRejection, JsonText, type Capability } from '../sandbox/capability-dispatch.js';
 import { SandboxPool, type TenantSandboxOptions } from '../sandbox/pool.js';
-import type { JsonValue, TickInput, TickUsage } from '../sandbox/types.js';
+import type { ShardTickInput } from '../sandbox/tenant-sandbox.js';
+import type { JsonValue, TickUsage } from '../sandbox/types.js';
 import { runnableOf, type HostMessage, type ShardCounters, type ShardInit, type ShardMessage, type TenantSetup, type WireBundle } from './protocol.js';
 import { toWireError } from './wire-errors.js';
 
@@ -20,6 +21,11 @@ import { toWireError } from './wire-errors.js';
 export interface ShardPort {
   post(message: ShardMessage): void;
   onMessage(handler: (message: HostMessage) => void): void;
+  /**
+   * Stops listening, so that the thread or process ends by itself once isolated-vm has finished
+   * its own clean-up (terminating it mid-way can abort the whole process).
+   */
+  close(): void;
 }
 
 interface PendingCall {
@@ -95,14 +101,16 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
         const bundle = bundleOf(m.id, m.bundle);
         if (!bundle) return;
         learn(bundle.tenantId, m.tenant);
-        const abort = new AbortController();
-        ticks.set(m.id, abort);
+        // Only a tick the host can cancel gets a signal (an AbortController per tick is measurable).
+        const abort = m.abortable ? new AbortController() : undefined;
+        if (abort) ticks.set(m.id, abort);
         let usage: TickUsage | undefined;
-        const input: TickInput & { blackboardJson: string } = {
-          props: m.props,
+        const input: ShardTickInput = {
+          props: {},
           blackboard: {},
           blackboardJson: m.blackboardJson,
-          signal: abort.signal,
+          propsJson: m.propsJson,
+          ...(abort ? { signal: abort.signal } : {}),
           ...(m.nodeId !== undefined ? { nodeId: m.nodeId } : {}),
           ...(m.nodeName !== undefined ? { nodeName: m.nodeName } : {}),
           ...(m.usage ? { onUsage: (u: TickUsage) => (usage = u) } : {}),
@@ -146,6 +154,7 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
       case 'dispose':
         await pool.dispose();
         port.post({ type: 'done', id: m.id, counters: counters() });
+        port.close();
         return;
     }
   };

@@ -16,6 +16,8 @@ export interface ShardTransport {
   hold(busy: boolean): void;
   /** Stops it now (a thread is terminated, a process gets SIGKILL). */
   kill(): void;
+  /** Settles once it has exited, however it ended. */
+  readonly exited: Promise<void>;
 }
 
 /** What a transport reports. */
@@ -39,9 +41,12 @@ export function threadShard(options: TransportOptions, events: ShardEvents): Sha
     ? new Worker(entry.threadBootstrap, { eval: true, workerData: options.init })
     : new Worker(entry.file, { workerData: options.init });
   let gone = false;
+  let exited!: () => void;
+  const done = new Promise<void>((resolve) => (exited = resolve));
   const exit = (why: string): void => {
     if (gone) return;
     gone = true;
+    exited();
     events.exit(why);
   };
   worker.on('message', (m: ShardMessage) => events.message(m));
@@ -52,6 +57,7 @@ export function threadShard(options: TransportOptions, events: ShardEvents): Sha
     post: (m) => worker.postMessage(m),
     hold: (busy) => (busy ? worker.ref() : worker.unref()),
     kill: () => void worker.terminate(),
+    exited: done,
   };
 }
 
@@ -64,9 +70,12 @@ export function processShard(options: TransportOptions, events: ShardEvents): Sh
     serialization: 'advanced',
   });
   let gone = false;
+  let exited!: () => void;
+  const done = new Promise<void>((resolve) => (exited = resolve));
   const exit = (why: string): void => {
     if (gone) return;
     gone = true;
+    exited();
     events.exit(why);
   };
   child.on('message', (m) => events.message(m as ShardMessage));
@@ -88,5 +97,6 @@ export function processShard(options: TransportOptions, events: ShardEvents): Sh
     },
     hold,
     kill: () => void child.kill('SIGKILL'),
+    exited: done,
   };
 }

@@ -55,6 +55,9 @@ function withCode(b: RunnableBundle): WireBundle {
   return { tenantId: b.tenantId, node: b.node, version: b.version, sha256: b.sha256, code: b.code, ...(b.sourceMap !== undefined ? { sourceMap: b.sourceMap } : {}) };
 }
 
+/** How long a disposed shard may take to end by itself before it is killed (ms). */
+const EXIT_GRACE_MS = 5_000;
+
 /** The process tier's cap on a shard process's own Node heap (it holds texts and book-keeping; isolates have their own limits). */
 const PROCESS_HEAP_MB = 256;
 
@@ -117,7 +120,7 @@ export class Shard {
   async tick(
     bundle: RunnableBundle,
     limits: SandboxLimits,
-    fields: { props: Record<string, never> | Record<string, unknown>; blackboardJson: string; nodeId?: string; nodeName?: string; usage: boolean },
+    fields: { propsJson: string; blackboardJson: string; nodeId?: string; nodeName?: string; usage: boolean },
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: TickOutcome; usage?: TickUsage }> {
     if (this.draining) await this.draining;
@@ -128,10 +131,11 @@ export class Shard {
       bundle: this.wireBundle(bundle),
       ...this.setupFor(bundle.tenantId),
       blackboardJson: fields.blackboardJson,
-      props: fields.props as Record<string, never>,
+      propsJson: fields.propsJson,
       ...(fields.nodeId !== undefined ? { nodeId: fields.nodeId } : {}),
       ...(fields.nodeName !== undefined ? { nodeName: fields.nodeName } : {}),
       usage: fields.usage,
+      abortable: signal !== undefined,
     };
     const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
     const onAbort = (): void => this.transport?.post({ type: 'abort', id });
@@ -202,18 +206,25 @@ export class Shard {
     return reply.stats ?? { heapBytes: 0, bundleCache: { entries: 0, bytes: 0 } };
   }
 
-  /** Disposes its pool and stops it. In-flight requests end first. */
+  /**
+   * Disposes its pool, then lets the thread or process end by itself (isolated-vm finishes its
+   * clean-up first); it is killed only if it has not ended within {@link EXIT_GRACE_MS}.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     const transport = this.transport;
     if (!transport) return;
+    const timeout = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
     try {
-      await Promise.race([this.control({ type: 'dispose', id: ++this.nextId }), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([this.control({ type: 'dispose', id: ++this.nextId }), timeout(EXIT_GRACE_MS)]);
     } catch {
-      /* it is killed below anyway */
+      /* it is killed below if it does not end */
     }
+    transport.hold(true);
+    await Promise.race([transport.exited, timeout(EXIT_GRACE_MS)]);
     transport.kill();
+    await transport.exited;
   }
 
   private control(message: Extract<HostMessage, { type: 'evict' | 'stats' | 'dispose' }>): Promise<Done> {

@@ -56,6 +56,8 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
   private readonly tenantsOn: number[];
   private readonly placed: LRUCache<string, number>;
   private readonly hostLimits: SandboxLimits;
+  /** Each tenant's resolved limits, kept as long as it stays placed (merging them per tick costs more than the rest of the host's work). */
+  private readonly limitsOf = new Map<string, SandboxLimits>();
   private disposed = false;
 
   constructor(private readonly options: ShardedRunnerOptions) {
@@ -70,7 +72,13 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
     const shardOptions = { kind: options.kind, init, killGraceMs: options.killGraceMs, processMemoryBytes: options.processMemoryMb * 1024 * 1024 };
     this.shards = Array.from({ length: n }, () => new Shard(shardOptions, this));
     this.tenantsOn = new Array<number>(n).fill(0);
-    this.placed = new LRUCache({ max: MAX_PLACED_TENANTS, dispose: (shard: number) => void this.tenantsOn[shard]!-- });
+    this.placed = new LRUCache({
+      max: MAX_PLACED_TENANTS,
+      dispose: (shard: number, tenantId: string) => {
+        this.tenantsOn[shard]!--;
+        this.limitsOf.delete(tenantId);
+      },
+    });
   }
 
   /** The limits that apply to `tenantId`. */
@@ -78,18 +86,27 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
     return resolveLimits(this.hostLimits, this.tenantOptions(tenantId)?.limits);
   }
 
+  /** {@link limitsFor} of a placed tenant, merged once. */
+  private cachedLimits(tenantId: string): SandboxLimits {
+    let l = this.limitsOf.get(tenantId);
+    if (!l) this.limitsOf.set(tenantId, (l = this.limitsFor(tenantId)));
+    return l;
+  }
+
   async tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
     this.assertAlive();
     checkBundle(bundle);
     const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
     const blackboardJson = hostJson(input.blackboard ?? {}, 'blackboard', who);
+    const propsJson = hostJson(input.props ?? {}, 'props', who);
     if (input.signal?.aborted) return failure(`${who.node}@${who.version} was cancelled before it ran`);
-    const limits = this.limitsFor(bundle.tenantId);
-    const { outcome, usage } = await this.shardOf(bundle.tenantId).tick(
+    const shard = this.shardOf(bundle.tenantId);
+    const limits = this.cachedLimits(bundle.tenantId);
+    const { outcome, usage } = await shard.tick(
       bundle,
       limits,
       {
-        props: input.props ?? {},
+        propsJson,
         blackboardJson,
         ...(input.nodeId !== undefined ? { nodeId: input.nodeId } : {}),
         ...(input.nodeName !== undefined ? { nodeName: input.nodeName } : {}),
@@ -111,7 +128,8 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
   async inspect(bundle: RunnableBundle): Promise<NodeMetadata> {
     this.assertAlive();
     checkBundle(bundle);
-    return this.shardOf(bundle.tenantId).inspect(bundle, this.limitsFor(bundle.tenantId));
+    const shard = this.shardOf(bundle.tenantId);
+    return shard.inspect(bundle, this.cachedLimits(bundle.tenantId));
   }
 
   /** Disposes a tenant's isolate (e.g. after its nodes changed); its next tick builds a new one. */
@@ -162,7 +180,7 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
     for (const caps of [this.options.capabilities, this.tenantOptions(tenantId)?.capabilities]) {
       if (caps) for (const name of Object.keys(caps)) names.add(name);
     }
-    return { limits: this.limitsFor(tenantId), capabilities: [...names] };
+    return { limits: this.cachedLimits(tenantId), capabilities: [...names] };
   }
 
   /** @internal The capability a tenant's guest called, run here on the host. */

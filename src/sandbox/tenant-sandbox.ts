@@ -62,6 +62,16 @@ export function hostJson(value: unknown, what: string, who: GuestIdentity): stri
   return text ?? '{}';
 }
 
+/**
+ * A tick as a shard of the execution tiers runs it (execution/shard-server.ts): the host has already
+ * serialised the blackboard and props (and refused what JSON cannot carry), so they cross threads as
+ * strings and are not serialised twice.
+ */
+export interface ShardTickInput extends TickInput {
+  blackboardJson?: string;
+  propsJson?: string;
+}
+
 /** Factories kept registered per isolate; the least recently used is dropped beyond this. */
 const MAX_BUNDLES_PER_ISOLATE = 256;
 
@@ -169,8 +179,7 @@ export class TenantSandbox {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const L = this.limits;
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    // A shard is sent the blackboard already serialised by the host (execution/shard-server.ts).
-    const bbJson = (input as { blackboardJson?: string }).blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
+    const bbJson = (input as ShardTickInput).blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
     if (bbJson.length > L.blackboardInBytes) {
       return Promise.resolve({ outcome: failure(limitMessage(who, 'blackboardInBytes', L, `${bbJson.length} bytes`)), breach: 'blackboardInBytes' });
     }
@@ -179,7 +188,7 @@ export class TenantSandbox {
     const id = input.nodeId ?? bundle.node;
     const inputJson =
       `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
-      `,"ts":${Date.now()},"props":${hostJson(input.props ?? {}, 'props', who)}}`;
+      `,"ts":${Date.now()},"props":${(input as ShardTickInput).propsJson ?? hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new TickState(this.isolate, who, L, input.signal);
     run.onUsage = input.onUsage;
     this.active++;

@@ -154,6 +154,20 @@ describe('process tier: what only a separate process can stop', () => {
   });
 });
 
+describe('process tier: memory bounded by the OS', () => {
+  it('restarts a process whose resident memory passes processMemoryMb once its ticks have ended; ticks go on (memory creep)', async () => {
+    // 64 MiB is below what any process holding Node and an isolate uses, so every tick's reply
+    // reports too much: the process is drained and restarted before the next tick runs.
+    const r = runner({ execution: { isolation: 'process', processes: 1, processMemoryMb: 64 } });
+    const b = await evilNode(BENIGN, '', 'Counter');
+    for (let i = 0; i < 3; i++) expect(await tick(r, b, { n: i })).toMatchObject({ status: 'SUCCESS', writes: { n: i + 1 } });
+    const s = (await r.stats()).tiers.process!;
+    expect(s.restarts).toBeGreaterThanOrEqual(2);
+    expect(s.overrunsKilled).toBe(0);
+    expect(s.isolatesCreated).toBe(3);
+  });
+});
+
 describe('routing by isolation', () => {
   it("runs each tenant in its own isolation, the host's default otherwise", async () => {
     const r = runner({ execution: { isolation: 'thread', threads: 1, processes: 1 }, tenants: { risky: { isolation: 'process' }, trusted: { isolation: 'inline' } } });
