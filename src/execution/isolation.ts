@@ -39,6 +39,12 @@ export interface ExecutionOptions {
    * (not the isolates', which have their own limits) is capped at 256 MiB.
    */
   processMemoryMb?: number;
+  /**
+   * How much lower than the host's the OS priority of tenant code is (a nice increment, 0–19;
+   * default 10), so that threads and processes burning their CPU limits yield the cores to the
+   * host's event loop first. Linux renices each worker thread; other systems renice processes only.
+   */
+  shardNice?: number;
 }
 
 /** {@link ExecutionOptions} with every default filled in. */
@@ -55,10 +61,10 @@ export function checkIsolation(value: unknown, where: string): Isolation {
 /** Fills in and checks {@link ExecutionOptions}. */
 export function resolveExecutionOptions(options: ExecutionOptions | undefined, cores: number): ResolvedExecutionOptions {
   const o = options ?? {};
-  const count = (name: 'threads' | 'processes' | 'killGraceMs' | 'processMemoryMb', fallback: number, min: number): number => {
+  const count = (name: 'threads' | 'processes' | 'killGraceMs' | 'processMemoryMb' | 'shardNice', fallback: number, min: number, max = Infinity): number => {
     const v = o[name] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new InvalidInputError('invalid execution options', `${name} must be an integer of at least ${min}, got ${String(o[name])}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new InvalidInputError('invalid execution options', `${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ' up'}, got ${String(o[name])}`);
     }
     return v;
   };
@@ -68,5 +74,6 @@ export function resolveExecutionOptions(options: ExecutionOptions | undefined, c
     processes: count('processes', cores, 1),
     killGraceMs: count('killGraceMs', 1000, 0),
     processMemoryMb: count('processMemoryMb', 2048, 64),
+    shardNice: count('shardNice', 10, 0, 19),
   };
 }

@@ -18,6 +18,8 @@ export interface ShardInit {
   bundleCache?: CompiledBundleCacheOptions;
   /** Report the process's resident memory with each reply (process tier). */
   reportRss?: boolean;
+  /** How much lower than the host's the shard's OS priority is (nice increment; 0 = the same). */
+  nice?: number;
 }
 
 /** What a shard must know about a tenant before running its code: sent once per tenant per shard. */

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import type { HostMessage, ShardInit, ShardMessage } from './protocol.js';
@@ -31,6 +33,24 @@ function initOf(): ShardInit {
   return JSON.parse(process.argv[2] ?? '{}') as ShardInit;
 }
 
+/**
+ * Tenant code runs at a lower OS priority than the host (nice +{@link ShardInit.nice}), so that a
+ * shard burning its CPU limit yields a core to the host's event loop first. On Linux a worker
+ * thread renices only itself (its kernel thread id, from /proc/thread-self); a process renices
+ * itself, and the threads it starts later inherit it. Elsewhere, or if refused, it runs as it is.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0) return;
+  try {
+    if (!parentPort) return setPriority(nice);
+    if (process.platform !== 'linux') return;
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // Not permitted or not supported: the shard still works, at the host's priority.
+  }
+}
+
 const port = parentPort ? threadPort() : processPort();
 if (!parentPort) {
   // The host went away (it crashed or was killed) or disposed this shard: nothing left to serve.
@@ -39,7 +59,9 @@ if (!parentPort) {
 }
 try {
   isolatedVm();
-  serveShard(port, initOf());
+  const init = initOf();
+  lowerPriority(init.nice ?? 0);
+  serveShard(port, init);
 } catch (e) {
   port.post({ type: 'fatal', error: toWireError(e) });
 }

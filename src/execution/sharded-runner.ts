@@ -33,6 +33,8 @@ export interface ShardedRunnerOptions extends Pick<SandboxPoolOptions, 'limits' 
   memoryBudgetMb: number;
   killGraceMs: number;
   processMemoryMb: number;
+  /** OS priority decrement of the shards (nice). */
+  nice: number;
   /** Where guest console lines go (the host's forwarder: one rate per tenant). */
   logs: GuestLogForwarder;
 }
@@ -68,6 +70,7 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
       memoryBudgetMb: Math.max(8, options.memoryBudgetMb / n),
       ...(options.bundleCache ? { bundleCache: options.bundleCache } : {}),
       ...(options.kind === 'process' ? { reportRss: true } : {}),
+      nice: options.nice,
     };
     const shardOptions = { kind: options.kind, init, killGraceMs: options.killGraceMs, processMemoryBytes: options.processMemoryMb * 1024 * 1024 };
     this.shards = Array.from({ length: n }, () => new Shard(shardOptions, this));

@@ -125,6 +125,7 @@ export class TieredRunner implements NodeRunner {
       memoryBudgetMb: this.sizing.memoryBudgetMb,
       killGraceMs: e.killGraceMs,
       processMemoryMb: e.processMemoryMb,
+      nice: e.shardNice,
       logs: this.logs,
       ...(o.limits ? { limits: o.limits } : {}),
       ...(o.capabilities ? { capabilities: o.capabilities } : {}),

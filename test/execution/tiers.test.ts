@@ -4,6 +4,7 @@
  * that crashes its process) and the tenant's next tick runs in a fresh process, and the tiers
  * route tenants by their isolation. The sandbox suites (test/sandbox) also run in every mode.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, LimitExceededError } from '../../src/errors.js';
 import type { Isolation } from '../../src/execution/isolation.js';
@@ -101,6 +102,42 @@ describe('the host stays responsive while tenants loop forever', () => {
       expect(gaps.fired).toBeGreaterThan(20);
     });
   }
+});
+
+/** Fields of /proc/<path>/stat after the command name: [state, ppid, …]; nice is index 16. */
+function procStat(path: string): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${path}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  } catch {
+    return undefined;
+  }
+}
+const NICE = 16;
+
+describe('tenant code runs below the host in OS priority (a busy shard yields cores to the host first)', () => {
+  it('thread: each shard thread is reniced, the host thread is not', async () => {
+    const before = new Set(readdirSync('/proc/self/task'));
+    const r = runner({ execution: { isolation: 'thread', threads: 2, shardNice: 7 } });
+    const b = await evilNode(BENIGN);
+    await Promise.all(['a', 'b'].map((t) => tick(r, forTenant(b, t))));
+    const reniced = readdirSync('/proc/self/task').filter((tid) => !before.has(tid) && procStat(`self/task/${tid}`)?.[NICE] === '7');
+    // The two shard threads, and any thread they started since (which inherits their priority).
+    expect(reniced.length).toBeGreaterThanOrEqual(2);
+    for (const tid of before) expect(procStat(`self/task/${tid}`)?.[NICE] ?? '0', `host thread ${tid}`).toBe('0');
+  });
+
+  it('process: each shard process is reniced', async () => {
+    const r = runner({ execution: { isolation: 'process', processes: 1 } });
+    await tick(r, await evilNode(BENIGN));
+    const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && procStat(p)?.[1] === String(process.pid));
+    const nice = children.map((p) => procStat(p)?.[NICE]);
+    expect(nice).toContain('10');
+  });
+
+  it('refuses a priority outside 0–19', () => {
+    expect(() => new TieredRunner({ execution: { shardNice: 25 } })).toThrow(/shardNice must be an integer from 0 to 19, got 25/);
+  });
 });
 
 describe('process tier: what only a separate process can stop', () => {
