@@ -10,7 +10,7 @@ import { capabilityResultText, type Capability } from '../sandbox/capability-dis
 import type { NodeMetadata, TickOutcome } from '../binding-core/types.js';
 import { limitMessage, type SandboxLimits } from '../sandbox/limits.js';
 import type { GuestIdentity, RunnableBundle, TickUsage } from '../sandbox/types.js';
-import { InternalError } from '../errors.js';
+import { InternalError, LimitExceededError } from '../errors.js';
 import type { HostMessage, ShardCounters, ShardInit, ShardMessage, TenantSetup, WireBundle } from './protocol.js';
 import { processShard, threadShard, type ShardTransport } from './shard-transport.js';
 import { fromWireError } from './wire-errors.js';
@@ -43,12 +43,16 @@ interface Request {
   bundle?: RunnableBundle;
   /** The tick's wall limit, for the process tier's deadline. */
   wallTimeMs: number | undefined;
-  limits: SandboxLimits | undefined;
   resolve(reply: Done): void;
   reject(error: Error): void;
   /** Ends the request when its shard dies. */
   lost(why: string, overran: boolean): void;
   deadline?: ReturnType<typeof setTimeout>;
+}
+
+/** Why a tick whose process was killed for overrunning failed. */
+function overrunMessage(who: GuestIdentity, limits: SandboxLimits): string {
+  return limitMessage(who, 'wallTimeMs', limits, 'it did not stop at its limit, so its sandbox process was killed');
 }
 
 function withCode(b: RunnableBundle): WireBundle {
@@ -78,7 +82,7 @@ export class Shard {
   counters: ShardCounters = { ...ZERO };
   /** What earlier incarnations counted (their isolates all died with them). */
   private readonly retired = { isolatesCreated: 0, ticks: 0, breaches: 0, budgetEvictions: 0, restarts: 0, overrunsKilled: 0 };
-  /** The tenant whose tick overran and had this process killed. */
+  /** The request whose tick overran and had this process killed. */
   private overran: number | undefined;
   /** Set while the process is drained before a restart (too much memory): new requests wait for it. */
   private draining: Promise<void> | undefined;
@@ -147,13 +151,12 @@ export class Shard {
           who,
           bundle,
           wallTimeMs: limits.wallTimeMs,
-          limits,
           resolve,
           reject,
           lost: (why, overran) => {
             const limit = overran ? 'wallTimeMs' : undefined;
             const error = overran
-              ? limitMessage(who, 'wallTimeMs', limits, 'it did not stop at its limit, so its sandbox process was killed')
+              ? overrunMessage(who, limits)
               : `${who.node}@${who.version} was stopped: its sandbox ${this.options.kind === 'process' ? 'process' : 'thread'} ended (${why}). HINT: run the tick again`;
             resolve({ type: 'done', id, counters: this.counters, outcome: { status: 'FAILURE', writes: {}, deletes: [], logs: [], error, ...(limit ? { limit } : {}) } });
           },
@@ -178,15 +181,16 @@ export class Shard {
         who,
         bundle,
         wallTimeMs: limits.wallTimeMs,
-        limits,
         resolve,
         reject,
-        lost: (why, overran) =>
+        lost: (why, overran) => {
+          const context = { tenant: who.tenantId, node: who.node, version: who.version };
           reject(
-            new InternalError('inspect failed', overran ? limitMessage(who, 'wallTimeMs', limits, 'it did not stop at its limit, so its sandbox process was killed') : `the sandbox shard ended (${why})`, {
-              context: { tenant: who.tenantId, node: who.node, version: who.version },
-            }),
-          ),
+            overran
+              ? new LimitExceededError('wallTimeMs', 'inspect failed', overrunMessage(who, limits), { context })
+              : new InternalError('inspect failed', `the sandbox shard ended (${why})`, { context, hint: 'inspect it again' }),
+          );
+        },
       });
     });
     if (reply.error) throw fromWireError(reply.error);
@@ -229,7 +233,7 @@ export class Shard {
 
   private control(message: Extract<HostMessage, { type: 'evict' | 'stats' | 'dispose' }>): Promise<Done> {
     return new Promise<Done>((resolve, reject) => {
-      this.send({ message, who: undefined, wallTimeMs: undefined, limits: undefined, resolve, reject, lost: (why) => reject(new InternalError('sandbox shard failed', `the shard ended (${why})`)) });
+      this.send({ message, who: undefined, wallTimeMs: undefined, resolve, reject, lost: (why) => reject(new InternalError('sandbox shard failed', `the shard ended (${why})`)) });
     });
   }
 

@@ -162,6 +162,16 @@ describe('process tier: what only a separate process can stop', () => {
     expect((await r.stats()).tiers.process!.shards).toBe(1);
   });
 
+  it('an inspection stuck in such a built-in is killed the same way and fails with the wall limit (publish time)', async () => {
+    const r = runner({ execution: { isolation: 'process', processes: 1, killGraceMs: 100 }, limits });
+    const stuckOnLoad = await evilNode('return NodeStatus.SUCCESS;', `'xy'.repeat(4e6).replaceAll('x', 'zz');`, 'Heavy');
+    const e = await r.inspect(stuckOnLoad).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LimitExceededError);
+    expect(e).toMatchObject({ limit: 'wallTimeMs' });
+    expect((e as Error).message).toMatch(/Heavy@1\.0\.0 exceeded its 100 ms time limit \(it did not stop at its limit, so its sandbox process was killed\)/);
+    expect(await r.inspect(await evilNode(BENIGN, '', 'Fine'))).toMatchObject({ category: 'action' });
+  });
+
   it('a tick that crashes its process fails alone; the host lives on and the next tick runs in a fresh process (native crash)', async () => {
     const r = runner({ execution: { isolation: 'process', processes: 1 }, limits: { memoryMb: 256 } });
     // On some isolated-vm builds this one line crashes V8 (SIGSEGV); on others it breaks a limit.
