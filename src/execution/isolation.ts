@@ -41,8 +41,10 @@ export interface ExecutionOptions {
   processMemoryMb?: number;
   /**
    * How much lower than the host's the OS priority of tenant code is (a nice increment, 0–19;
-   * default 10), so that threads and processes burning their CPU limits yield the cores to the
-   * host's event loop first. Linux renices each worker thread; other systems renice processes only.
+   * default 0). Raising it lets the host's event loop take a core from tenant code sooner when
+   * tenants keep every core busy, but tenant ticks then slow down whenever anything else on the
+   * machine is busy, and isolated-vm's timeouts are wall-clock: a starved tick can fail on its CPU
+   * limit having used less CPU. Linux renices each worker thread; other systems renice processes only.
    */
   shardNice?: number;
 }
@@ -74,6 +76,6 @@ export function resolveExecutionOptions(options: ExecutionOptions | undefined, c
     processes: count('processes', cores, 1),
     killGraceMs: count('killGraceMs', 1000, 0),
     processMemoryMb: count('processMemoryMb', 2048, 64),
-    shardNice: count('shardNice', 10, 0, 19),
+    shardNice: count('shardNice', 0, 0, 19),
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { NodeMetadata, TickOutcome } from '../binding-core/types.js';
 import type { CompiledBundleCacheOptions } from '../sandbox/compiled-bundle-cache.js';
+import type { SandboxPoolCounts } from '../sandbox/pool.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
 import type { GuestIdentity, JsonValue, RunnableBundle, TickUsage } from '../sandbox/types.js';
 import type { WireError } from './wire-errors.js';
@@ -61,15 +62,8 @@ export type HostMessage =
   /** The end of a capability call made on the host: JSON text (`''` for undefined) or an error message. */
   | { type: 'capability-result'; call: number; ok: boolean; text: string };
 
-/** The shard's pool counters, sent with every reply so the host's `stats()` is always current. */
-export interface ShardCounters {
-  isolatesCreated: number;
-  isolatesDisposed: number;
-  liveIsolates: number;
-  ticks: number;
-  breaches: number;
-  budgetEvictions: number;
-  heldBytes: number;
+/** The shard's pool counters, sent with every reply so that the host always has them. */
+export interface ShardCounters extends SandboxPoolCounts {
   /** Process tier: the process's resident memory (bytes), sampled at most every 50 ms. */
   rssBytes?: number;
 }

@@ -34,8 +34,8 @@ function initOf(): ShardInit {
 }
 
 /**
- * Tenant code runs at a lower OS priority than the host (nice +{@link ShardInit.nice}), so that a
- * shard burning its CPU limit yields a core to the host's event loop first. On Linux a worker
+ * Tenant code can run at a lower OS priority than the host (nice +{@link ShardInit.nice}), so that
+ * a shard burning its CPU limit yields a core to the host's event loop first. On Linux a worker
  * thread renices only itself (its kernel thread id, from /proc/thread-self); a process renices
  * itself, and the threads it starts later inherit it. Elsewhere, or if refused, it runs as it is.
  */

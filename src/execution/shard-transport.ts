@@ -34,21 +34,29 @@ export interface TransportOptions {
   processHeapMb?: number;
 }
 
+/** Reports the end of a shard once, however many ways it is told (`error` then `exit`, …). */
+function exitOnce(events: ShardEvents): { exit(why: string): void; done: Promise<void> } {
+  let gone = false;
+  let exited!: () => void;
+  const done = new Promise<void>((resolve) => (exited = resolve));
+  return {
+    done,
+    exit: (why) => {
+      if (gone) return;
+      gone = true;
+      exited();
+      events.exit(why);
+    },
+  };
+}
+
 /** A worker thread running a shard. */
 export function threadShard(options: TransportOptions, events: ShardEvents): ShardTransport {
   const entry = shardEntry();
   const worker = entry.threadBootstrap
     ? new Worker(entry.threadBootstrap, { eval: true, workerData: options.init })
     : new Worker(entry.file, { workerData: options.init });
-  let gone = false;
-  let exited!: () => void;
-  const done = new Promise<void>((resolve) => (exited = resolve));
-  const exit = (why: string): void => {
-    if (gone) return;
-    gone = true;
-    exited();
-    events.exit(why);
-  };
+  const { exit, done } = exitOnce(events);
   worker.on('message', (m: ShardMessage) => events.message(m));
   worker.on('error', (e) => exit(`the worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
   worker.on('exit', (code) => exit(`the worker thread exited with code ${code}`));
@@ -69,15 +77,7 @@ export function processShard(options: TransportOptions, events: ShardEvents): Sh
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  let gone = false;
-  let exited!: () => void;
-  const done = new Promise<void>((resolve) => (exited = resolve));
-  const exit = (why: string): void => {
-    if (gone) return;
-    gone = true;
-    exited();
-    events.exit(why);
-  };
+  const { exit, done } = exitOnce(events);
   child.on('message', (m) => events.message(m as ShardMessage));
   child.on('error', (e) => exit(`the shard process failed: ${e.message}`));
   child.on('exit', (code, signal) => exit(signal ? `the shard process was killed (${signal})` : `the shard process exited with code ${code}`));

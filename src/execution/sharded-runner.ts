@@ -14,7 +14,7 @@ import type { NodeMetadata } from '../binding-core/types.js';
 import type { GuestLogForwarder } from '../binding-core/guest-log.js';
 import type { Capability } from '../sandbox/capability-dispatch.js';
 import { resolveLimits, type SandboxLimits } from '../sandbox/limits.js';
-import { checkBundle, type SandboxPoolOptions, type SandboxPoolStats, type TenantSandboxOptions } from '../sandbox/pool.js';
+import { addPoolStats, checkBundle, emptyPoolStats, type SandboxPoolOptions, type SandboxPoolStats, type TenantSandboxOptions } from '../sandbox/pool.js';
 import { settingsOfTenant } from '../sandbox/tenant-options.js';
 import { hostJson } from '../sandbox/tenant-sandbox.js';
 import { failure } from '../sandbox/tick-outcome.js';
@@ -143,30 +143,15 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
 
   /** Counters over every shard (their heap figures are asked for, so this awaits each shard). */
   async stats(): Promise<ShardedRunnerStats> {
-    const out: ShardedRunnerStats = {
-      isolatesCreated: 0, isolatesDisposed: 0, liveIsolates: 0, ticks: 0, breaches: 0, budgetEvictions: 0,
-      heapBytes: 0, heldBytes: 0, memoryBudgetBytes: Math.floor(this.options.memoryBudgetMb * 1024 * 1024),
-      bundleCache: { entries: 0, bytes: 0 }, restarts: 0, overrunsKilled: 0, shards: 0,
-    };
+    const out: ShardedRunnerStats = { ...emptyPoolStats(), restarts: 0, overrunsKilled: 0, shards: 0 };
+    out.memoryBudgetBytes = Math.floor(this.options.memoryBudgetMb * 1024 * 1024);
     const pools = await Promise.all(this.shards.map((s) => s.poolStats().catch(() => undefined)));
     this.shards.forEach((shard, i) => {
-      const t = shard.totals();
-      out.isolatesCreated += t.isolatesCreated;
-      out.isolatesDisposed += t.isolatesDisposed;
-      out.liveIsolates += t.liveIsolates;
-      out.ticks += t.ticks;
-      out.breaches += t.breaches;
-      out.budgetEvictions += t.budgetEvictions;
-      out.heldBytes += t.heldBytes;
-      out.restarts += t.restarts;
-      out.overrunsKilled += t.overrunsKilled;
+      const { restarts, overrunsKilled, ...counts } = shard.totals();
+      addPoolStats(out, { ...counts, ...pools[i] });
+      out.restarts += restarts;
+      out.overrunsKilled += overrunsKilled;
       if (shard.running) out.shards++;
-      const p = pools[i];
-      if (p) {
-        out.heapBytes += p.heapBytes;
-        out.bundleCache.entries += p.bundleCache.entries;
-        out.bundleCache.bytes += p.bundleCache.bytes;
-      }
     });
     return out;
   }

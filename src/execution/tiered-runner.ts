@@ -22,7 +22,7 @@ import { GuestLogForwarder } from '../binding-core/guest-log.js';
 import type { NodeMetadata } from '../binding-core/types.js';
 import { DisposedError } from '../errors.js';
 import { resolveLimits, type SandboxLimits } from '../sandbox/limits.js';
-import { resolvePoolSizing, SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from '../sandbox/pool.js';
+import { addPoolStats, emptyPoolStats, resolvePoolSizing, SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from '../sandbox/pool.js';
 import { settingsOfTenant } from '../sandbox/tenant-options.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
 import { checkIsolation, resolveExecutionOptions, type ExecutionOptions, type Isolation, type ResolvedExecutionOptions } from './isolation.js';
@@ -88,15 +88,8 @@ export class TieredRunner implements NodeRunner {
     if (this.inlinePool) tiers.inline = this.inlinePool.stats();
     if (this.sharded.thread) tiers.thread = await this.sharded.thread.stats();
     if (this.sharded.process) tiers.process = await this.sharded.process.stats();
-    const sum: TieredRunnerStats = {
-      isolatesCreated: 0, isolatesDisposed: 0, liveIsolates: 0, ticks: 0, breaches: 0, budgetEvictions: 0,
-      heapBytes: 0, heldBytes: 0, memoryBudgetBytes: 0, bundleCache: { entries: 0, bytes: 0 }, tiers,
-    };
-    for (const t of Object.values(tiers)) {
-      for (const k of ['isolatesCreated', 'isolatesDisposed', 'liveIsolates', 'ticks', 'breaches', 'budgetEvictions', 'heapBytes', 'heldBytes', 'memoryBudgetBytes'] as const) sum[k] += t[k];
-      sum.bundleCache.entries += t.bundleCache.entries;
-      sum.bundleCache.bytes += t.bundleCache.bytes;
-    }
+    const sum: TieredRunnerStats = { ...emptyPoolStats(), tiers };
+    for (const t of Object.values(tiers)) addPoolStats(sum, t);
     return sum;
   }
 

@@ -90,6 +90,26 @@ export interface SandboxPoolStats {
   bundleCache: { entries: number; bytes: number };
 }
 
+/** The counters of {@link SandboxPoolStats} a pool keeps without asking V8. */
+export type SandboxPoolCounts = Omit<SandboxPoolStats, 'heapBytes' | 'memoryBudgetBytes' | 'bundleCache'>;
+
+/** Stats of no pool: what sums of several start from. */
+export function emptyPoolStats(): SandboxPoolStats {
+  return {
+    isolatesCreated: 0, isolatesDisposed: 0, liveIsolates: 0, ticks: 0, breaches: 0, budgetEvictions: 0,
+    heapBytes: 0, heldBytes: 0, memoryBudgetBytes: 0, bundleCache: { entries: 0, bytes: 0 },
+  };
+}
+
+/** Adds `add` into `sum` (every count and byte figure of pools that run side by side). */
+export function addPoolStats(sum: SandboxPoolStats, add: Partial<SandboxPoolStats>): void {
+  for (const k of ['isolatesCreated', 'isolatesDisposed', 'liveIsolates', 'ticks', 'breaches', 'budgetEvictions', 'heapBytes', 'heldBytes', 'memoryBudgetBytes'] as const) {
+    sum[k] += add[k] ?? 0;
+  }
+  sum.bundleCache.entries += add.bundleCache?.entries ?? 0;
+  sum.bundleCache.bytes += add.bundleCache?.bytes ?? 0;
+}
+
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Default of {@link SandboxPoolOptions.maxIsolates}. */
@@ -187,7 +207,7 @@ export class SandboxPool implements NodeRunner {
   }
 
   /** The counters of {@link stats} that cost nothing to read (no V8 call): sent with every reply of a shard. */
-  counts(): Omit<SandboxPoolStats, 'heapBytes' | 'memoryBudgetBytes' | 'bundleCache'> {
+  counts(): SandboxPoolCounts {
     return { ...this.counters, liveIsolates: this.sandboxes.size, heldBytes: this.heldTotal };
   }
 

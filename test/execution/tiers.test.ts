@@ -129,24 +129,30 @@ function shardProcesses(): number[] {
     .map(Number);
 }
 
-describe('tenant code runs below the host in OS priority (a busy shard yields cores to the host first)', () => {
+describe('with shardNice, tenant code runs below the host in OS priority (a busy shard yields cores to the host first)', () => {
   it('thread: each shard thread is reniced, the host thread is not', async () => {
     const before = new Set(readdirSync('/proc/self/task'));
     const r = runner({ execution: { isolation: 'thread', threads: 2, shardNice: 7 } });
     const b = await evilNode(BENIGN);
     await Promise.all(['a', 'b'].map((t) => tick(r, forTenant(b, t))));
     const reniced = readdirSync('/proc/self/task').filter((tid) => !before.has(tid) && procStat(`self/task/${tid}`)?.[NICE] === '7');
+    const atHostPriority = new TieredRunner({ execution: { isolation: 'thread', threads: 1 } });
+    runners.push(atHostPriority);
+    const beforeDefault = new Set(readdirSync('/proc/self/task'));
+    await tick(atHostPriority, forTenant(b, 'c'));
+    const renicedByDefault = readdirSync('/proc/self/task').filter((tid) => !beforeDefault.has(tid) && procStat(`self/task/${tid}`)?.[NICE] !== '0');
+    expect(renicedByDefault).toEqual([]);
     // The two shard threads, and any thread they started since (which inherits their priority).
     expect(reniced.length).toBeGreaterThanOrEqual(2);
     for (const tid of before) expect(procStat(`self/task/${tid}`)?.[NICE] ?? '0', `host thread ${tid}`).toBe('0');
   });
 
   it('process: each shard process is reniced', async () => {
-    const r = runner({ execution: { isolation: 'process', processes: 1 } });
+    const r = runner({ execution: { isolation: 'process', processes: 1, shardNice: 5 } });
     await tick(r, await evilNode(BENIGN));
     const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && procStat(p)?.[1] === String(process.pid));
     const nice = children.map((p) => procStat(p)?.[NICE]);
-    expect(nice).toContain('10');
+    expect(nice).toContain('5');
   });
 
   it('refuses a priority outside 0–19', () => {
