@@ -28,6 +28,9 @@ export interface ShardPort {
   close(): void;
 }
 
+/** Time a disposed shard waits before it stops listening and ends (ms). */
+const DISPOSE_SETTLE_MS = 100;
+
 interface PendingCall {
   resolve(value: JsonText): void;
   reject(error: Error): void;
@@ -154,7 +157,9 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
       case 'dispose':
         await pool.dispose();
         port.post({ type: 'done', id: m.id, counters: counters() });
-        port.close();
+        // isolated-vm finishes disposing isolates after dispose() returns; a thread that ends
+        // meanwhile can abort the whole process (seen with isolated-vm 5–7 in worker threads).
+        setTimeout(() => port.close(), DISPOSE_SETTLE_MS);
         return;
     }
   };

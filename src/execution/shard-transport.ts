@@ -52,10 +52,7 @@ function exitOnce(events: ShardEvents): { exit(why: string): void; done: Promise
 
 /** A worker thread running a shard. */
 export function threadShard(options: TransportOptions, events: ShardEvents): ShardTransport {
-  const entry = shardEntry();
-  const worker = entry.threadBootstrap
-    ? new Worker(entry.threadBootstrap, { eval: true, workerData: options.init })
-    : new Worker(entry.file, { workerData: options.init });
+  const worker = new Worker(shardEntry(), { workerData: options.init });
   const { exit, done } = exitOnce(events);
   worker.on('message', (m: ShardMessage) => events.message(m));
   worker.on('error', (e) => exit(`the worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -71,9 +68,8 @@ export function threadShard(options: TransportOptions, events: ShardEvents): Sha
 
 /** A child process running a shard, with an IPC channel that carries structured clones. */
 export function processShard(options: TransportOptions, events: ShardEvents): ShardTransport {
-  const entry = shardEntry();
-  const execArgv = ['--no-node-snapshot', ...(options.processHeapMb ? [`--max-old-space-size=${options.processHeapMb}`] : []), ...entry.processExecArgv];
-  const child: ChildProcess = spawn(process.execPath, [...execArgv, entry.file, JSON.stringify(options.init)], {
+  const execArgv = ['--no-node-snapshot', ...(options.processHeapMb ? [`--max-old-space-size=${options.processHeapMb}`] : [])];
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, shardEntry(), JSON.stringify(options.init)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
