@@ -12,6 +12,7 @@
 import { InternalError } from '../errors.js';
 import { CapabilityRejection, JsonText, type Capability } from '../sandbox/capability-dispatch.js';
 import { SandboxPool, type TenantSandboxOptions } from '../sandbox/pool.js';
+import { failure } from '../sandbox/tick-outcome.js';
 import type { ShardTickInput } from '../sandbox/tenant-sandbox.js';
 import type { JsonValue, TickUsage } from '../sandbox/types.js';
 import { runnableOf, type HostMessage, type ShardCounters, type ShardInit, type ShardMessage, type TenantSetup, type WireBundle } from './protocol.js';
@@ -120,7 +121,15 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
         };
         try {
           const outcome = await pool.tick(bundle, input);
-          port.post({ type: 'done', id: m.id, counters: counters(), outcome, ...(usage ? { usage } : {}) });
+          try {
+            port.post({ type: 'done', id: m.id, counters: counters(), outcome, ...(usage ? { usage } : {}) });
+          } catch (e) {
+            // The outcome cannot be copied to the host (writes nested deeper than the structured
+            // clone's stack allows): the tick fails, as it would had the writes been refused.
+            const why = e instanceof Error ? e.message : String(e);
+            const error = `${bundle.node}@${bundle.version} wrote blackboard values the host cannot receive (${why}). HINT: write shallower values`;
+            port.post({ type: 'done', id: m.id, counters: counters(), outcome: failure(error, outcome.logs), ...(usage ? { usage } : {}) });
+          }
         } finally {
           ticks.delete(m.id);
         }
