@@ -242,16 +242,19 @@ describe('process tier: what only a separate process can stop', () => {
 
 describe('process tier: memory bounded by the OS', () => {
   it('restarts a process whose resident memory passes processMemoryMb once its ticks have ended; ticks go on (memory creep)', async () => {
-    const r = runner({ execution: { isolation: 'process', processes: 1, processMemoryMb: 64 }, limits: { memoryMb: 256 } });
-    // 96 MiB written to, garbage once the tick ends but still resident: the process passes 64 MiB.
-    const big = await evilNode(`const u = new Uint8Array(96 * 1024 * 1024); u.fill(1); this.setOutput(ctx, 'n', u[123]); return NodeStatus.SUCCESS;`, '', 'Big');
+    // 160 MiB is well above a fresh shard process with an isolate on every Node line (≈ 60–90 MB).
+    const r = runner({ execution: { isolation: 'process', processes: 1, processMemoryMb: 160 }, limits: { memoryMb: 512, cpuTimeMs: 3_000, wallTimeMs: 10_000 } });
+    // 256 MiB written to, garbage once the tick ends but still resident: the process passes 160 MiB.
+    const big = await evilNode(`const u = new Uint8Array(256 * 1024 * 1024); u.fill(1); this.setOutput(ctx, 'n', u[123]); return NodeStatus.SUCCESS;`, '', 'Big');
     const b = await evilNode(BENIGN, '', 'Counter');
+    expect(await tick(r, b, { n: 0 })).toMatchObject({ status: 'SUCCESS', writes: { n: 1 } });
+    expect((await r.stats()).tiers.process!.restarts).toBe(0);
     expect(await tick(r, big)).toMatchObject({ status: 'SUCCESS', writes: { n: 1 } });
     expect(await tick(r, b, { n: 1 })).toMatchObject({ status: 'SUCCESS', writes: { n: 2 } });
     const s = (await r.stats()).tiers.process!;
     expect(s.restarts).toBe(1);
     expect(s.overrunsKilled).toBe(0);
-    // The second tick ran in a fresh process: a second isolate was built for the same tenant.
+    // The last tick ran in a fresh process: a second isolate was built for the same tenant.
     expect(s.isolatesCreated).toBe(2);
   });
 });
