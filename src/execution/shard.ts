@@ -9,6 +9,7 @@ import { capabilityErrorMessage } from '../sandbox/guest-errors.js';
 import { capabilityResultText, type Capability } from '../sandbox/capability-dispatch.js';
 import type { NodeMetadata, TickOutcome } from '../binding-core/types.js';
 import { limitMessage, type SandboxLimits } from '../sandbox/limits.js';
+import { failure } from '../sandbox/tick-outcome.js';
 import type { GuestIdentity, RunnableBundle, TickUsage } from '../sandbox/types.js';
 import { InternalError, LimitExceededError } from '../errors.js';
 import type { HostMessage, ShardCounters, ShardInit, ShardMessage, TenantSetup, WireBundle } from './protocol.js';
@@ -38,7 +39,6 @@ type Done = Extract<ShardMessage, { type: 'done' }>;
 
 interface Request {
   message: HostMessage & { id: number };
-  who: GuestIdentity | undefined;
   /** The bundle of a tick or inspection, to send its code again if the shard asks. */
   bundle?: RunnableBundle;
   /** The tick's wall limit, for the process tier's deadline. */
@@ -141,24 +141,21 @@ export class Shard {
       usage: fields.usage,
       abortable: signal !== undefined,
     };
-    const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
     const onAbort = (): void => this.transport?.post({ type: 'abort', id });
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const reply = await new Promise<Done>((resolve, reject) => {
         this.send({
           message,
-          who,
           bundle,
           wallTimeMs: limits.wallTimeMs,
           resolve,
           reject,
           lost: (why, overran) => {
-            const limit = overran ? 'wallTimeMs' : undefined;
-            const error = overran
-              ? overrunMessage(who, limits)
-              : `${who.node}@${who.version} was stopped: its sandbox ${this.options.kind === 'process' ? 'process' : 'thread'} ended (${why}). HINT: run the tick again`;
-            resolve({ type: 'done', id, counters: this.counters, outcome: { status: 'FAILURE', writes: {}, deletes: [], logs: [], error, ...(limit ? { limit } : {}) } });
+            const outcome = overran
+              ? { ...failure(overrunMessage(bundle, limits)), limit: 'wallTimeMs' }
+              : failure(`${bundle.node}@${bundle.version} was stopped: its sandbox ${this.options.kind} ended (${why}). HINT: run the tick again`);
+            resolve({ type: 'done', id, counters: this.counters, outcome });
           },
         });
       });
@@ -174,20 +171,18 @@ export class Shard {
   async inspect(bundle: RunnableBundle, limits: SandboxLimits): Promise<NodeMetadata> {
     if (this.draining) await this.draining;
     const id = ++this.nextId;
-    const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
     const reply = await new Promise<Done>((resolve, reject) => {
       this.send({
         message: { type: 'inspect', id, bundle: this.wireBundle(bundle), ...this.setupFor(bundle.tenantId) },
-        who,
         bundle,
         wallTimeMs: limits.wallTimeMs,
         resolve,
         reject,
         lost: (why, overran) => {
-          const context = { tenant: who.tenantId, node: who.node, version: who.version };
+          const context = { tenant: bundle.tenantId, node: bundle.node, version: bundle.version };
           reject(
             overran
-              ? new LimitExceededError('wallTimeMs', 'inspect failed', overrunMessage(who, limits), { context })
+              ? new LimitExceededError('wallTimeMs', 'inspect failed', overrunMessage(bundle, limits), { context })
               : new InternalError('inspect failed', `the sandbox shard ended (${why})`, { context, hint: 'inspect it again' }),
           );
         },
@@ -233,7 +228,7 @@ export class Shard {
 
   private control(message: Extract<HostMessage, { type: 'evict' | 'stats' | 'dispose' }>): Promise<Done> {
     return new Promise<Done>((resolve, reject) => {
-      this.send({ message, who: undefined, wallTimeMs: undefined, resolve, reject, lost: (why) => reject(new InternalError('sandbox shard failed', `the shard ended (${why})`)) });
+      this.send({ message, wallTimeMs: undefined, resolve, reject, lost: (why) => reject(new InternalError('sandbox shard failed', `the shard ended (${why})`)) });
     });
   }
 
@@ -251,8 +246,8 @@ export class Shard {
     const m = request.message;
     this.requests.set(m.id, request);
     if (this.requests.size === 1) transport.hold(true);
-    if ((m.type === 'tick' || m.type === 'inspect') && request.who) {
-      this.told.add(request.who.tenantId);
+    if ((m.type === 'tick' || m.type === 'inspect') && request.bundle) {
+      this.told.add(request.bundle.tenantId);
       if (m.bundle.code !== undefined) this.remember(m.bundle.sha256);
       if (this.ready) this.arm(request);
     }
