@@ -31,7 +31,11 @@ export interface ExecutionOptions {
   threads?: number;
   /** Child processes of the process tier. Default: `os.availableParallelism()`. */
   processes?: number;
-  /** Process tier: time after a tick's wall limit before its process is killed (ms). Default 1000. */
+  /**
+   * Time after a tick's wall limit before its shard is given up on (ms): a process is killed; a
+   * thread, which cannot be stopped from outside, is abandoned and a new one started. Either way the
+   * other ticks in flight there fail and are not retried. Default 1000.
+   */
   killGraceMs?: number;
   /**
    * Process tier: resident memory of one process (MiB) beyond which it is restarted once its ticks

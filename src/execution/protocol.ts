@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { FactoryText } from '../sandbox/bundle-factory.js';
 import type { NodeMetadata, TickOutcome } from '../binding-core/types.js';
 import type { CompiledBundleCacheOptions } from '../sandbox/compiled-bundle-cache.js';
 import type { SandboxPoolCounts } from '../sandbox/pool.js';
@@ -35,7 +36,13 @@ export interface TenantSetup {
  * A bundle as sent: the code is left out when the host has sent it to this shard before (the
  * shard answers `need-code` when it no longer has it, and the host sends it again).
  */
-export type WireBundle = GuestIdentity & { sha256: string; code?: string; sourceMap?: string };
+export type WireBundle = GuestIdentity & {
+  sha256: string;
+  code?: string;
+  sourceMap?: string;
+  /** Sent with `code`: the factory the host built (a shard never runs esbuild). */
+  factory?: FactoryText;
+};
 
 /** Host → shard. */
 export type HostMessage =
@@ -59,6 +66,11 @@ export type HostMessage =
   | { type: 'evict'; id: number; tenantId: string }
   | { type: 'stats'; id: number }
   | { type: 'dispose'; id: number }
+  /**
+   * @internal Test seam: blocks the shard's thread for `ms`, as isolated-vm does when a script
+   * fails to terminate (the host's watchdog must then give up on the shard).
+   */
+  | { type: 'stall'; ms: number }
   /** The end of a capability call made on the host: JSON text (`''` for undefined) or an error message. */
   | { type: 'capability-result'; call: number; ok: boolean; text: string };
 

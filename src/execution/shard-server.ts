@@ -90,7 +90,11 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
 
   /** The bundle with its code, or `undefined` after asking the host for the code. */
   const bundleOf = (id: number, b: WireBundle) => {
-    if (b.code !== undefined) return runnableOf(b, b.code, b.sourceMap);
+    if (b.code !== undefined) {
+      const bundle = runnableOf(b, b.code, b.sourceMap);
+      if (b.factory) pool.provideFactory(bundle, b.factory);
+      return bundle;
+    }
     const cached = pool.cachedBundle(b.sha256);
     if (cached) return runnableOf(b, cached.code, cached.sourceMap);
     port.post({ type: 'need-code', id });
@@ -163,6 +167,9 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
         port.post({ type: 'done', id: m.id, counters: counters(), stats: { heapBytes: s.heapBytes, bundleCache: s.bundleCache } });
         return;
       }
+      case 'stall':
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.ms);
+        return;
       case 'dispose':
         await pool.dispose();
         port.post({ type: 'done', id: m.id, counters: counters() });

@@ -16,6 +16,8 @@ export interface ShardTransport {
   hold(busy: boolean): void;
   /** Stops it now (a thread is terminated, a process gets SIGKILL). */
   kill(): void;
+  /** Forgets it: it never keeps the host alive again (`hold` does nothing); whatever it sends is still delivered. */
+  abandon(): void;
   /** Settles once it has exited, however it ended. */
   readonly exited: Promise<void>;
 }
@@ -58,10 +60,18 @@ export function threadShard(options: TransportOptions, events: ShardEvents): Sha
   worker.on('error', (e) => exit(`the worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
   worker.on('exit', (code) => exit(`the worker thread exited with code ${code}`));
   worker.unref();
+  let abandoned = false;
   return {
     post: (m) => worker.postMessage(m),
-    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+    hold: (busy) => {
+      if (busy && !abandoned) worker.ref();
+      else worker.unref();
+    },
     kill: () => void worker.terminate(),
+    abandon: () => {
+      abandoned = true;
+      worker.unref();
+    },
     exited: done,
   };
 }
@@ -77,8 +87,9 @@ export function processShard(options: TransportOptions, events: ShardEvents): Sh
   child.on('message', (m) => events.message(m as ShardMessage));
   child.on('error', (e) => exit(`the shard process failed: ${e.message}`));
   child.on('exit', (code, signal) => exit(signal ? `the shard process was killed (${signal})` : `the shard process exited with code ${code}`));
+  let abandoned = false;
   const hold = (busy: boolean): void => {
-    if (busy) {
+    if (busy && !abandoned) {
       child.ref();
       child.channel?.ref();
     } else {
@@ -93,6 +104,10 @@ export function processShard(options: TransportOptions, events: ShardEvents): Sh
     },
     hold,
     kill: () => void child.kill('SIGKILL'),
+    abandon: () => {
+      abandoned = true;
+      hold(false);
+    },
     exited: done,
   };
 }

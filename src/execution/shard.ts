@@ -10,6 +10,7 @@ import { capabilityResultText, type Capability } from '../sandbox/capability-dis
 import type { NodeMetadata, TickOutcome } from '../binding-core/types.js';
 import { limitMessage, type SandboxLimits } from '../sandbox/limits.js';
 import { failure } from '../sandbox/tick-outcome.js';
+import type { FactoryText } from '../sandbox/bundle-factory.js';
 import type { GuestIdentity, RunnableBundle, TickUsage } from '../sandbox/types.js';
 import { InternalError, LimitExceededError } from '../errors.js';
 import type { HostMessage, ShardCounters, ShardInit, ShardMessage, TenantSetup, WireBundle } from './protocol.js';
@@ -22,13 +23,20 @@ export interface ShardOwner {
   setupOf(tenantId: string): TenantSetup;
   /** The capability `name` of a tenant, run on the host when its guest calls it. */
   capability(tenantId: string, name: string): Capability | undefined;
+  /** The factory of a bundle, built once on the host and sent with its code (a shard never runs esbuild). */
+  factoryOf(bundle: RunnableBundle): Promise<FactoryText>;
+  /** Reports a shard the host had to give up on (the host's logger, at error level). */
+  abandoned(message: string, fields: Record<string, unknown>): void;
 }
 
 /** Sizing and behaviour of a shard. */
 export interface ShardOptions {
   kind: 'thread' | 'process';
   init: ShardInit;
-  /** Process tier: time after a tick's wall limit before its process is killed (ms). */
+  /**
+   * Time after a tick's wall limit before its shard is given up on (ms): a process is killed, a
+   * thread (which cannot be killed from outside) is abandoned and replaced.
+   */
   killGraceMs: number;
   /** Process tier: resident memory beyond which the process is restarted once idle (bytes). */
   processMemoryBytes: number;
@@ -50,17 +58,26 @@ interface Request {
   deadline?: ReturnType<typeof setTimeout>;
 }
 
-/** Why a tick whose process was killed for overrunning failed. */
-function overrunMessage(who: GuestIdentity, limits: SandboxLimits): string {
-  return limitMessage(who, 'wallTimeMs', limits, 'it did not stop at its limit, so its sandbox process was killed');
+/** Why a tick whose shard was given up on for overrunning failed. */
+function overrunMessage(who: GuestIdentity, limits: SandboxLimits, kind: 'thread' | 'process'): string {
+  const what = kind === 'process' ? 'its sandbox process was killed' : 'its sandbox thread was abandoned';
+  return limitMessage(who, 'wallTimeMs', limits, `it did not stop at its limit, so ${what}`);
 }
 
-function withCode(b: RunnableBundle): WireBundle {
-  return { tenantId: b.tenantId, node: b.node, version: b.version, sha256: b.sha256, code: b.code, ...(b.sourceMap !== undefined ? { sourceMap: b.sourceMap } : {}) };
+/** A bundle the shard has been sent already: named by its sha256 only. */
+function byReference(b: RunnableBundle): WireBundle {
+  return { tenantId: b.tenantId, node: b.node, version: b.version, sha256: b.sha256 };
 }
 
-/** How long a disposed shard may take to end by itself before it is killed (ms). */
+function withCode(b: RunnableBundle, factory: FactoryText): WireBundle {
+  return { tenantId: b.tenantId, node: b.node, version: b.version, sha256: b.sha256, code: b.code, ...(b.sourceMap !== undefined ? { sourceMap: b.sourceMap } : {}), factory };
+}
+
+/** How long a disposed shard may take to answer, then to end by itself, before it is killed (ms). */
 const EXIT_GRACE_MS = 5_000;
+
+/** How long a killed shard may take to end before it is abandoned (ms). */
+const KILL_WAIT_MS = 1_000;
 
 /** The process tier's cap on a shard process's own Node heap (it holds texts and book-keeping; isolates have their own limits). */
 const PROCESS_HEAP_MB = 256;
@@ -128,11 +145,12 @@ export class Shard {
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: TickOutcome; usage?: TickUsage }> {
     if (this.draining) await this.draining;
+    const wire = this.sent.has(bundle.sha256) ? byReference(bundle) : withCode(bundle, await this.owner.factoryOf(bundle));
     const id = ++this.nextId;
     const message = {
       type: 'tick' as const,
       id,
-      bundle: this.wireBundle(bundle),
+      bundle: wire,
       ...this.setupFor(bundle.tenantId),
       blackboardJson: fields.blackboardJson,
       propsJson: fields.propsJson,
@@ -153,7 +171,7 @@ export class Shard {
           reject,
           lost: (why, overran) => {
             const outcome = overran
-              ? { ...failure(overrunMessage(bundle, limits)), limit: 'wallTimeMs' }
+              ? { ...failure(overrunMessage(bundle, limits, this.options.kind)), limit: 'wallTimeMs' }
               : failure(`${bundle.node}@${bundle.version} was stopped: its sandbox ${this.options.kind} ended (${why}). HINT: run the tick again`);
             resolve({ type: 'done', id, counters: this.counters, outcome });
           },
@@ -167,13 +185,19 @@ export class Shard {
     }
   }
 
+  /** @internal Test seam: blocks the shard's thread for `ms`, as a script isolated-vm fails to terminate does. */
+  stall(ms: number): void {
+    (this.transport ??= this.start()).post({ type: 'stall', ms });
+  }
+
   /** Reads a bundle's metadata here. */
   async inspect(bundle: RunnableBundle, limits: SandboxLimits): Promise<NodeMetadata> {
     if (this.draining) await this.draining;
+    const wire = this.sent.has(bundle.sha256) ? byReference(bundle) : withCode(bundle, await this.owner.factoryOf(bundle));
     const id = ++this.nextId;
     const reply = await new Promise<Done>((resolve, reject) => {
       this.send({
-        message: { type: 'inspect', id, bundle: this.wireBundle(bundle), ...this.setupFor(bundle.tenantId) },
+        message: { type: 'inspect', id, bundle: wire, ...this.setupFor(bundle.tenantId) },
         bundle,
         wallTimeMs: limits.wallTimeMs,
         resolve,
@@ -182,7 +206,7 @@ export class Shard {
           const context = { tenant: bundle.tenantId, node: bundle.node, version: bundle.version };
           reject(
             overran
-              ? new LimitExceededError('wallTimeMs', 'inspect failed', overrunMessage(bundle, limits), { context })
+              ? new LimitExceededError('wallTimeMs', 'inspect failed', overrunMessage(bundle, limits, this.options.kind), { context })
               : new InternalError('inspect failed', `the sandbox shard ended (${why})`, { context, hint: 'inspect it again' }),
           );
         },
@@ -207,33 +231,32 @@ export class Shard {
 
   /**
    * Disposes its pool, then lets the thread or process end by itself (isolated-vm finishes its
-   * clean-up first); it is killed only if it has not ended within {@link EXIT_GRACE_MS}.
+   * clean-up first); it is killed only if it has not ended within {@link EXIT_GRACE_MS}, and a
+   * thread that does not end even then is abandoned (it no longer keeps the host alive).
    */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     const transport = this.transport;
     if (!transport) return;
-    const timeout = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
-    try {
-      await Promise.race([this.control({ type: 'dispose', id: ++this.nextId }), timeout(EXIT_GRACE_MS)]);
-    } catch {
-      /* it is killed below if it does not end */
-    }
+    const timeout = (ms: number): Promise<false> => new Promise((r) => setTimeout(() => r(false), ms).unref());
+    const disposed = this.control({ type: 'dispose', id: ++this.nextId }).then(
+      () => true,
+      () => true, // it ended meanwhile
+    );
+    const answered = await Promise.race([disposed, timeout(EXIT_GRACE_MS)]);
     transport.hold(true);
-    await Promise.race([transport.exited, timeout(EXIT_GRACE_MS)]);
+    if (answered) await Promise.race([transport.exited, timeout(EXIT_GRACE_MS)]);
     transport.kill();
-    await transport.exited;
+    // A thread stuck in native code does not end even when terminated: it is abandoned.
+    await Promise.race([transport.exited, timeout(KILL_WAIT_MS)]);
+    transport.abandon();
   }
 
   private control(message: Extract<HostMessage, { type: 'evict' | 'stats' | 'dispose' }>): Promise<Done> {
     return new Promise<Done>((resolve, reject) => {
       this.send({ message, wallTimeMs: undefined, resolve, reject, lost: (why) => reject(new InternalError('sandbox shard failed', `the shard ended (${why})`)) });
     });
-  }
-
-  private wireBundle(bundle: RunnableBundle): WireBundle {
-    return this.sent.has(bundle.sha256) ? { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version, sha256: bundle.sha256 } : withCode(bundle);
   }
 
   private setupFor(tenantId: string): { tenant?: TenantSetup } {
@@ -248,7 +271,8 @@ export class Shard {
     if (this.requests.size === 1) transport.hold(true);
     if ((m.type === 'tick' || m.type === 'inspect') && request.bundle) {
       this.told.add(request.bundle.tenantId);
-      if (m.bundle.code !== undefined) this.remember(m.bundle.sha256);
+      // A bundle esbuild refused is sent with its code (and the error) every time: the shard never builds it.
+      if (m.bundle.code !== undefined && m.bundle.factory && !('error' in m.bundle.factory)) this.remember(m.bundle.sha256);
       if (this.ready) this.arm(request);
     }
     transport.post(m);
@@ -260,16 +284,45 @@ export class Shard {
     this.sent.add(sha256);
   }
 
-  /** Process tier: kills the process when the tick has not answered by its wall limit plus the grace. */
+  /**
+   * The watchdog: a tick that has not answered by its wall limit plus the grace means the shard is
+   * stuck (a guest the sandbox's own limits did not stop, or isolated-vm failing to terminate a
+   * script). A process is killed; a thread is abandoned ({@link abandon}). Either way the shard's
+   * requests end now and its next request starts a fresh one.
+   */
   private arm(request: Request): void {
-    if (this.options.kind !== 'process' || request.wallTimeMs === undefined || request.deadline) return;
+    if (request.wallTimeMs === undefined || request.deadline) return;
+    const waitMs = request.wallTimeMs + this.options.killGraceMs;
     request.deadline = setTimeout(() => {
       if (!this.requests.has(request.message.id)) return;
       this.overran = request.message.id;
       this.retired.overrunsKilled++;
-      this.transport?.kill();
-    }, request.wallTimeMs + this.options.killGraceMs);
+      if (this.options.kind === 'process') this.transport?.kill();
+      else this.abandon(request, waitMs);
+    }, waitMs);
     request.deadline.unref?.();
+  }
+
+  /**
+   * Gives up on a thread that stopped answering. A thread cannot be stopped from outside while it is
+   * inside native code, and terminating it there can abort the host; so it is left to end by itself:
+   * it is sent `dispose` (which it reads if it ever gets free: its isolates are disposed and it
+   * ends), and no longer keeps the host alive or reaches it.
+   */
+  private abandon(request: Request, waitMs: number): void {
+    const transport = this.transport;
+    if (!transport) return;
+    const b = request.bundle;
+    const who = b ? `${b.tenantId}/${b.node}@${b.version}` : 'a request';
+    this.owner.abandoned(
+      `a sandbox thread stopped answering: a tick of ${who} did not end within ${waitMs} ms (its wall limit plus killGraceMs), ` +
+        'so the thread was abandoned and a new one started; an abandoned thread may keep a core busy until this process restarts. ' +
+        "HINT: run tenants whose code can do this with isolation 'process', whose shards are killed instead",
+      { tenantId: b?.tenantId, node: b?.node, version: b?.version },
+    );
+    transport.post({ type: 'dispose', id: ++this.nextId });
+    transport.abandon();
+    this.onExit(transport, `it did not answer within ${waitMs} ms and was abandoned`);
   }
 
   private settle(id: number): Request | undefined {
@@ -289,7 +342,13 @@ export class Shard {
   private start(): ShardTransport {
     this.ready = false;
     const options = { init: this.options.init, ...(this.options.kind === 'process' ? { processHeapMb: PROCESS_HEAP_MB } : {}) };
-    const events = { message: (m: ShardMessage) => this.onMessage(m), exit: (why: string) => this.onExit(transport, why) };
+    // An abandoned thread that gets free again may still send: only the current incarnation is heard.
+    const events = {
+      message: (m: ShardMessage) => {
+        if (this.transport === transport) this.onMessage(m);
+      },
+      exit: (why: string) => this.onExit(transport, why),
+    };
     const transport = this.options.kind === 'process' ? processShard(options, events) : threadShard(options, events);
     return transport;
   }
@@ -310,9 +369,19 @@ export class Shard {
         // The shard's cache dropped the bundle since it was sent: send it again, with its code.
         const r = this.requests.get(m.id);
         if (!r?.bundle || (r.message.type !== 'tick' && r.message.type !== 'inspect')) return;
-        r.message.bundle = withCode(r.bundle);
-        this.remember(r.bundle.sha256);
-        this.transport?.post(r.message);
+        const bundle = r.bundle;
+        const transport = this.transport;
+        // The factory is in the host's memo by now (it was built to send the code the first time).
+        void this.owner.factoryOf(bundle).then(
+          (factory) => {
+            if (this.requests.get(m.id) !== r || this.transport !== transport) return;
+            if (r.message.type !== 'tick' && r.message.type !== 'inspect') return;
+            r.message.bundle = withCode(bundle, factory);
+            if (!('error' in factory)) this.remember(bundle.sha256);
+            transport?.post(r.message);
+          },
+          (e: unknown) => this.settle(m.id)?.reject(e instanceof Error ? e : new Error(String(e))),
+        );
         return;
       }
       case 'capability':

@@ -18,12 +18,14 @@ import { addPoolStats, checkBundle, emptyPoolStats, type SandboxPoolOptions, typ
 import { settingsOfTenant } from '../sandbox/tenant-options.js';
 import { hostJson } from '../sandbox/tenant-sandbox.js';
 import { failure } from '../sandbox/tick-outcome.js';
+import type { FactoryText } from '../sandbox/bundle-factory.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
 import type { TenantSetup } from './protocol.js';
+import { HostFactories } from './host-factories.js';
 import { Shard, type ShardOwner } from './shard.js';
 
 /** Options of a {@link ShardedRunner}. */
-export interface ShardedRunnerOptions extends Pick<SandboxPoolOptions, 'limits' | 'capabilities' | 'tenants' | 'bundleCache'> {
+export interface ShardedRunnerOptions extends Pick<SandboxPoolOptions, 'limits' | 'capabilities' | 'tenants' | 'bundleCache' | 'logger'> {
   kind: 'thread' | 'process';
   /** Shards (threads or processes). */
   shards: number;
@@ -43,7 +45,7 @@ export interface ShardedRunnerOptions extends Pick<SandboxPoolOptions, 'limits' 
 export interface ShardedRunnerStats extends SandboxPoolStats {
   /** Shards started again after they died (killed on an overrun or for memory, crashed). */
   restarts: number;
-  /** Process tier: processes killed because a tick did not answer by its wall limit plus the grace. */
+  /** Shards given up on because a tick did not answer by its wall limit plus the grace: processes killed, threads abandoned. */
   overrunsKilled: number;
   /** Shards running now. */
   shards: number;
@@ -60,6 +62,7 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
   private readonly hostLimits: SandboxLimits;
   /** Each tenant's resolved limits, kept as long as it stays placed (merging them per tick costs more than the rest of the host's work). */
   private readonly limitsOf = new Map<string, SandboxLimits>();
+  private readonly factories = new HostFactories();
   private disposed = false;
 
   constructor(private readonly options: ShardedRunnerOptions) {
@@ -177,6 +180,16 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
     if (own && Object.hasOwn(own, name)) return own[name];
     const host = this.options.capabilities;
     return host && Object.hasOwn(host, name) ? host[name] : undefined;
+  }
+
+  /** @internal The factory of a bundle, built here once for every shard. */
+  factoryOf(bundle: RunnableBundle): Promise<FactoryText> {
+    return this.factories.of(bundle);
+  }
+
+  /** @internal A shard had to be given up on: the host's logger hears it. */
+  abandoned(message: string, fields: Record<string, unknown>): void {
+    this.options.logger?.error(message, fields);
   }
 
   private tenantOptions(tenantId: string): TenantSandboxOptions | undefined {

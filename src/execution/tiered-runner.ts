@@ -124,6 +124,7 @@ export class TieredRunner implements NodeRunner {
       ...(o.capabilities ? { capabilities: o.capabilities } : {}),
       ...(o.tenants ? { tenants: o.tenants } : {}),
       ...(o.bundleCache ? { bundleCache: o.bundleCache } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
     });
   }
 }

@@ -22,8 +22,16 @@ export interface BundleFactory {
 /** Thrown when a bundle cannot be turned into a factory (e.g. top-level await). */
 export class BundleFactoryError extends Error {}
 
-/** Builds the factory of an ESM bundle. */
-export async function buildFactory(bundleCode: string): Promise<BundleFactory> {
+/**
+ * A factory as text: what the host builds once and sends to its shards with a bundle's code, so
+ * that esbuild runs only in the host (a shard thread or process would each start its own esbuild
+ * service, and esbuild's service has been seen to drop a reply in a busy worker thread on Node 26).
+ * `error` when esbuild refused the bundle.
+ */
+export type FactoryText = { source: string; map: string } | { error: string };
+
+/** Builds the factory of an ESM bundle, as text; a bundle esbuild refuses gives `{ error }`. */
+export async function factoryText(bundleCode: string): Promise<FactoryText> {
   const esbuild = await import('esbuild');
   const body = bundleCode.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
   let out: { code: string; map: string };
@@ -41,12 +49,23 @@ export async function buildFactory(bundleCode: string): Promise<BundleFactory> {
     const errors = (e as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }).errors;
     const first = errors?.[0];
     const where = first?.location ? ` (bundle line ${first.location.line})` : '';
-    throw new BundleFactoryError(first ? `${first.text}${where}` : String(e));
+    return { error: first ? `${first.text}${where}` : String(e) };
   }
   // esbuild copies the exports object once more (`__toCommonJS`) on every evaluation; the getter
   // object it copies from is enough for us, and this runs on every tick. Same line, so the map holds.
   const code = out.code.replace(/^module\.exports = __toCommonJS\((\w+)\);$/m, 'module.exports = $1;');
   // 'use strict': the bundle was an ES module, and its top level must keep module semantics
   // (the CommonJS output does not say so). On the wrapper's line: the map's lines stay put.
-  return { source: `(function (require, module, exports) { 'use strict';\n${code}\n})`, map: parseSourceMap(out.map) };
+  return { source: `(function (require, module, exports) { 'use strict';\n${code}\n})`, map: out.map };
+}
+
+/** The factory a {@link FactoryText} describes; throws {@link BundleFactoryError} for `{ error }`. */
+export function factoryOfText(text: FactoryText): BundleFactory {
+  if ('error' in text) throw new BundleFactoryError(text.error);
+  return { source: text.source, map: parseSourceMap(text.map) };
+}
+
+/** Builds the factory of an ESM bundle. */
+export async function buildFactory(bundleCode: string): Promise<BundleFactory> {
+  return factoryOfText(await factoryText(bundleCode));
 }

@@ -12,7 +12,7 @@ import type ivm from 'isolated-vm';
 import { LRUCache } from 'lru-cache';
 import type { SourceMapConsumer } from 'source-map-js';
 import { IntegrityError } from '../errors.js';
-import { buildFactory, type BundleFactory } from './bundle-factory.js';
+import { buildFactory, factoryOfText, type BundleFactory, type FactoryText } from './bundle-factory.js';
 import { parseSourceMap } from './stack-trace.js';
 import type { RunnableBundle } from './types.js';
 
@@ -103,6 +103,22 @@ export class CompiledBundleCache {
       },
     );
     return entry.factory;
+  }
+
+  /**
+   * Gives an entry the factory built elsewhere (by the host, for a shard) unless it has one; a
+   * refused bundle keeps failing with esbuild's message and is never built here.
+   */
+  provideFactory(entry: CachedBundle, text: FactoryText): void {
+    if (entry.factory) return;
+    try {
+      const factory = factoryOfText(text);
+      entry.ready = factory;
+      entry.factory = Promise.resolve(factory);
+    } catch (e) {
+      entry.factory = Promise.reject(e);
+      entry.factory.catch(() => undefined);
+    }
   }
 
   /** The factory of an entry when it is already built (the synchronous fast path). */

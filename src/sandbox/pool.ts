@@ -18,6 +18,7 @@
 import { DisposedError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import type { NodeMetadata } from '../binding-core/types.js';
+import type { FactoryText } from './bundle-factory.js';
 import { CompiledBundleCache, type CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
 import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
@@ -149,6 +150,11 @@ export class SandboxPool implements NodeRunner {
   /** The limits that apply to `tenantId`. */
   limitsFor(tenantId: string): SandboxLimits {
     return resolveLimits(this.hostLimits, this.tenantOptions(tenantId)?.limits);
+  }
+
+  /** @internal A shard's pool: the host built `bundle`'s factory (see bundle-factory.ts); it is not built here. */
+  provideFactory(bundle: RunnableBundle, text: FactoryText): void {
+    this.bundles.provideFactory(this.bundles.get(bundle), text);
   }
 
   async tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
