@@ -92,6 +92,10 @@ export type {
   TickUsage,
 } from './sandbox/index.js';
 export { DEFAULT_LIMITS } from './sandbox/limits.js';
+// Where tenant code runs (`PluginHostOptions.execution`, a tenant's `isolation`); docs/host-integration.md.
+export type { ExecutionOptions, Isolation } from './execution/isolation.js';
+export type { TieredRunnerOptions, TieredRunnerStats } from './execution/tiered-runner.js';
+export type { ShardedRunnerStats } from './execution/sharded-runner.js';
 export type {
   InterpreterEngine,
   InterpreterLanguage,
