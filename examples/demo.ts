@@ -8,12 +8,14 @@
  *   1. storage       write, list, create-only and compare-and-swap updates (a stale etag refused), read back
  *   2. registry      publish SendSlackMessage + CreateJiraTicket for tenant `acme`, approve, activate, list
  *   3. custom nodes  the seed's notification tree, run in sandboxes, capabilities print their calls
- *   4. interpreters  the seed's data-processing tree (HttpRequest → PythonInterpreter → HttpRequest)
+ *   4. marketplace   acme lists SendSlackMessage in the catalogue, an admin publishes it, tenant
+ *                    globex installs it (pinned), runs it in a tree in its own sandbox, reviews it
+ *   5. interpreters  the seed's data-processing tree (HttpRequest → PythonInterpreter → HttpRequest)
  *                    against a local HTTP server, and a one-line JavaScriptInterpreter tree
- *   5. api           the upload API over HTTP: the example server (examples/api-server) on a free
+ *   6. api           the upload API over HTTP: the example server (examples/api-server) on a free
  *                    port; upload GreetCustomer, approve, activate and list with fetch
- *   6. temporal      only when TEMPORAL_ADDRESS is set: the same trees as workflows on that server
- *   6/7. dispose     everything; exit 0 (any failure prints the error and exits 1)
+ *   7. temporal      only when TEMPORAL_ADDRESS is set: the same trees as workflows on that server
+ *   7/8. dispose     everything; exit 0 (any failure prints the error and exits 1)
  *
  * Re-running is safe: publishing identical content is idempotent (the API answers 200 instead of
  * 201), activation of the active version is a no-op. Delete the data directory to start over.
@@ -31,6 +33,7 @@ import { openDemoMetadata } from './demo/metadata.js';
 import { customNodesStep, demoCapabilities } from './demo/custom-nodes-step.js';
 import { dataProcessingStep, javascriptStep } from './demo/interpreters-step.js';
 import { compact, say, show, step } from './demo/print.js';
+import { marketplaceStep } from './demo/marketplace-step.js';
 import { registryStep } from './demo/registry-step.js';
 import { storageStep } from './demo/storage-step.js';
 
@@ -96,7 +99,10 @@ async function main(): Promise<void> {
     step(3, "custom nodes: the seed's notification tree in isolated-vm sandboxes");
     await customNodesStep(host, btree, TENANT);
 
-    step(4, "interpreters: the seed's data-processing tree, then a JavaScript one-liner");
+    step(4, 'marketplace: list a node in the catalogue, publish it, install it for a second tenant and run it there');
+    await marketplaceStep(host, btree);
+
+    step(5, "interpreters: the seed's data-processing tree, then a JavaScript one-liner");
     if (pythonMissing) {
       say(`  PythonInterpreter is not available (${pythonMissing}); skipped.`);
     } else {
@@ -105,18 +111,18 @@ async function main(): Promise<void> {
     say('  -- JavaScriptInterpreter one-liner --');
     await javascriptStep(host, btree, TENANT);
 
-    step(5, `api: upload, approve, activate and list a node of tenant ${TENANT} over HTTP`);
+    step(6, `api: upload, approve, activate and list a node of tenant ${TENANT} over HTTP`);
     await apiStep(dataDir, btree);
 
     if (process.env.TEMPORAL_ADDRESS) {
-      step(6, `temporal: the same trees as workflows on the Temporal server at ${process.env.TEMPORAL_ADDRESS}`);
+      step(7, `temporal: the same trees as workflows on the Temporal server at ${process.env.TEMPORAL_ADDRESS}`);
       const { runTemporalDemo } = await import('./temporal/demo.js');
       await runTemporalDemo(process.env.TEMPORAL_ADDRESS, say);
     } else {
       say('  (set TEMPORAL_ADDRESS=host:port to also run the trees as workflows on a Temporal server)');
     }
   } finally {
-    step(process.env.TEMPORAL_ADDRESS ? 7 : 6, 'dispose');
+    step(process.env.TEMPORAL_ADDRESS ? 8 : 7, 'dispose');
     await host.dispose();
     await storage.dispose();
     await metadata.close();

@@ -42,6 +42,9 @@ import type { NodeRunner, RunnableBundle } from './sandbox/types.js';
 import { resolveExecutionOptions, type ExecutionOptions } from './execution/isolation.js';
 import type { TieredRunner } from './execution/tiered-runner.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
+import { Marketplace } from './marketplace/marketplace.js';
+import { catalogWithInstalls } from './marketplace/install-catalog.js';
+import type { CatalogueStore } from './marketplace/catalogue-store.js';
 
 /** Options of {@link PluginHost}. */
 export interface PluginHostOptions {
@@ -82,6 +85,11 @@ export interface PluginHostOptions {
   };
   /** More node types to register for every tenant (host-provided nodes built per tenant). */
   builtins?: BuiltinNodeProvider[];
+  /**
+   * Where the marketplace keeps its documents (publishers, listings, installs, reviews). Default:
+   * documents in `storage`, next to the registry's. See docs/marketplace.md.
+   */
+  marketplace?: { store?: CatalogueStore };
   /** Runs tenant bundles. Default: a {@link TieredRunner} (isolated-vm isolates in the tier `execution` names) built from the options above. */
   runner?: NodeRunner;
 }
@@ -111,6 +119,8 @@ export class PluginHost {
   readonly #btree: InjectedBtreeModule;
   readonly #logger: PluginLogger;
   readonly #registry: TenantRegistry;
+  readonly #marketplace: Marketplace;
+  readonly #catalog: TenantNodeCatalog;
   readonly #builtins: BuiltinNodeProvider[];
   readonly #interpreters: InterpreterNodeProvider[];
   readonly #validators = new PropsValidatorCache();
@@ -136,6 +146,13 @@ export class PluginHost {
     this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
     // Publishing runs each new bundle once in the sandbox to read its metadata (category, ports, props schema).
     this.#registry = new TenantRegistry({ ...options.registry, storage: options.storage, inspector: this.#sandbox });
+    this.#marketplace = new Marketplace({
+      storage: options.storage,
+      registry: this.#registry,
+      ...(options.marketplace?.store ? { store: options.marketplace.store } : {}),
+      ...(options.registry?.clock ? { clock: options.registry.clock } : {}),
+    });
+    this.#catalog = catalogWithInstalls(registryCatalog(this.#registry), this.#marketplace);
     this.#bundles = new BundleMemo(options.bundleMemory);
     this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs);
     this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
@@ -145,6 +162,24 @@ export class PluginHost {
   get registry(): TenantRegistry {
     this.#assertAlive();
     return this.#registry;
+  }
+
+  /**
+   * The marketplace: publishers, listings of approved versions, installs pinned by reference,
+   * forks and reviews, across this platform's tenants (docs/marketplace.md).
+   */
+  get marketplace(): Marketplace {
+    this.#assertAlive();
+    return this.#marketplace;
+  }
+
+  /**
+   * Where `registerNodes` and the Temporal activities find a tenant's nodes: its registry's active
+   * and pinned versions, and its marketplace installs.
+   */
+  nodeCatalog(): TenantNodeCatalog {
+    this.#assertAlive();
+    return this.#catalog;
   }
 
   /** False once {@link dispose} was called. */
@@ -165,7 +200,7 @@ export class PluginHost {
     const result = await registerTenantNodes(
       {
         btree: this.#btree,
-        catalog: registryCatalog(this.#registry),
+        catalog: this.#catalog,
         runner,
         builtins: this.#builtins,
         logger: this.#logger,

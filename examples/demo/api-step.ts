@@ -1,5 +1,5 @@
 /**
- * Demo step 5: the upload API over real HTTP. Starts the example API server
+ * Demo step 6: the upload API over real HTTP. Starts the example API server
  * (examples/api-server/server.ts) in-process on a free port with two fixed tokens, then, with
  * `fetch`, uploads `GreetCustomer@1.0.0` as the author, approves it as the approver, activates it
  * and lists the tenant's nodes; prints each status code and the record; closes the server.

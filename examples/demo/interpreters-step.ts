@@ -1,5 +1,5 @@
 /**
- * Demo step 4: the seed's data-processing workflow — `HttpRequest` (a host-provided node) GETs data
+ * Demo step 5: the seed's data-processing workflow — `HttpRequest` (a host-provided node) GETs data
  * from a local server, `PythonInterpreter` computes mean/std/count with `statistics`, `HttpRequest`
  * POSTs the stats back — then a one-line `JavaScriptInterpreter` tree.
  *

@@ -8,7 +8,7 @@
 import { InvalidInputError } from '../errors.js';
 
 /** Which list a cursor belongs to. */
-export type CursorKind = 'nodes' | 'usages' | 'audit';
+export type CursorKind = 'nodes' | 'usages' | 'audit' | 'listings' | 'installs';
 
 /** The cursor that continues `kind` after `key`. */
 export function encodeCursor(kind: CursorKind, key: string): string {

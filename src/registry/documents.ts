@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IntegrityError, isBtreePluginsError, StorageError } from '../errors.js';
+import { ConflictError, IntegrityError, isBtreePluginsError, StorageError } from '../errors.js';
 import { sha256Hex } from '../loader/hash.js';
 import type { StorageAdapter } from '../storage-adapters/types.js';
 
@@ -70,4 +70,51 @@ export async function putImmutable(
     });
   }
   return false;
+}
+
+/** Retry policy of {@link casUpdate}. */
+export interface CasRetry {
+  /** Attempts in total (default 100). */
+  attempts?: number;
+  /** Upper bound of the first pause in ms (default 2); doubles per attempt, at most 100 ms. */
+  baseDelayMs?: number;
+}
+
+/**
+ * Changes one JSON document by compare-and-swap: reads it and its etag, applies `change` (a pure
+ * function of the current value; `null` = nothing to do), and writes with `ifMatch` (or
+ * create-only when absent). When another writer got there first it reads again after a jittered
+ * pause, so concurrent changes from any number of processes are serialised and none is lost.
+ * @returns the document as written, or as found for a no-op (`undefined`: absent and unchanged).
+ * @throws ConflictError when the attempts are used up; whatever `change` throws, unchanged.
+ */
+export async function casUpdate<T>(
+  storage: StorageAdapter,
+  key: string,
+  change: (current: T | undefined) => T | null,
+  what: { summary: string; context: Record<string, string> },
+  retry: CasRetry = {},
+): Promise<T | undefined> {
+  const attempts = retry.attempts ?? 100;
+  const base = retry.baseDelayMs ?? 2;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const current = await readJson<T>(storage, key);
+    const next = change(current?.value);
+    if (next === null) return current?.value;
+    try {
+      await storage.put(key, encodeJson(next), current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+      return next;
+    } catch (e) {
+      if (!isPreconditionFailed(e)) throw e;
+      lastError = e;
+      const cap = Math.min(100, base * 2 ** Math.min(attempt - 1, 16));
+      await new Promise((r) => setTimeout(r, Math.random() * cap));
+    }
+  }
+  throw new ConflictError(what.summary, `gave up after ${attempts} attempts: other writers kept changing the same document`, {
+    context: what.context,
+    hint: 'retry the operation',
+    cause: lastError,
+  });
 }

@@ -22,7 +22,7 @@ import { type BtreePluginsError, IntegrityError, InvalidInputError, isBtreePlugi
 import { JAVASCRIPT_LIMITS, PYTHON_LIMITS, resolveInterpreterLimits } from '../binding-core/interpreter-props.js';
 import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, ScriptOutcome } from '../binding-core/interpreter-types.js';
 import type { ResolvedTenantNode } from '../btree/register-nodes.js';
-import { registryCatalog, type PluginHost } from '../plugin-host.js';
+import type { PluginHost } from '../plugin-host.js';
 import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from '../sandbox/types.js';
 import {
   ACTIVITY_NAMES,
@@ -106,15 +106,35 @@ function toResolvedVersion(node: ResolvedTenantNode): ResolvedVersion {
  * });
  * ```
  */
+/**
+ * The nodes a tenant's registry records usages of: marketplace installs are left out (an install
+ * pins its version by itself; the catalogue keeps every version), unless the tenant's own node of
+ * the same name hides the install.
+ */
+async function ownNodes(host: PluginHost, tenantId: string, nodes: ReadonlyArray<{ name: string; version: string }>): Promise<Array<{ name: string; version: string }>> {
+  const installs = new Map((await host.marketplace.installs(tenantId)).map((i) => [i.as, i.version]));
+  if (installs.size === 0) return [...nodes];
+  const own = await Promise.all(
+    nodes.map(async (n) => {
+      if (installs.get(n.name) !== n.version) return true;
+      return host.registry.versions(tenantId, n.name).then(
+        () => true,
+        (e: unknown) => !isBtreePluginsError(e, 'NotFoundError'),
+      );
+    }),
+  );
+  return nodes.filter((_, i) => own[i]);
+}
+
 export function createPluginActivities(host: PluginHost, options: PluginActivitiesOptions = {}): PluginActivities {
-  const catalog = registryCatalog(host.registry);
+  const catalog = host.nodeCatalog();
   const backend: PluginActivitiesBackend = {
     activeNodes: async (tenantId) => (await catalog.activeNodes(tenantId)).map(toResolvedVersion),
     resolve: async (tenantId, ref) => toResolvedVersion(await catalog.resolve(tenantId, ref)),
     loadBundle: (tenantId, name, version) => catalog.loadBundle(tenantId, name, version),
     runner: () => options.runner ?? host.nodeRunner(),
     engine: async (language) => options.engines?.[language] ?? (await host.interpreterEngine(language)),
-    recordUsage: (tenantId, workflowId, nodes) => host.registry.recordUsage(tenantId, workflowId, nodes),
+    recordUsage: async (tenantId, workflowId, nodes) => host.registry.recordUsage(tenantId, workflowId, await ownNodes(host, tenantId, nodes)),
   };
   return createPluginActivitiesFromBackend(backend, options);
 }

@@ -57,7 +57,7 @@ describe('npm run demo', () => {
   it('runs every step and exits 0', () => {
     expect(first.stderr).toBe('');
     expect(first.code, first.stdout).toBe(0);
-    for (const header of ['== 1. storage', '== 2. registry', '== 3. custom nodes', '== 4. interpreters', '== 5. api', '== 6. dispose']) {
+    for (const header of ['== 1. storage', '== 2. registry', '== 3. custom nodes', '== 4. marketplace', '== 5. interpreters', '== 6. api', '== 7. dispose']) {
       expect(first.stdout).toContain(header);
     }
     expect(first.stdout).toContain(`data directory: ${join(dir, 'data')}`);
@@ -87,13 +87,23 @@ describe('npm run demo', () => {
     expect(first.stdout).toContain("blackboard: { orderId: 'A-1001', customerEmail: 'ada@example.com', ticketKey: 'OPS-101' }");
   });
 
-  it('step 4: the data-processing tree posts mean/std/count to the local server; the JavaScript one-liner totals the order', () => {
+  it('step 4: acme lists SendSlackMessage in the catalogue, an admin publishes it, globex installs it and runs it with its own capability', () => {
+    expect(first.stdout).toContain('publisher: acme-tools (Acme Tools) for tenant acme, community');
+    expect(first.stdout).toMatch(/look-alike "acmetools" \/ "ACME Tооls": refused: publisher registration failed: .*looks like the publisher "acme-tools"/);
+    expect(first.stdout).toContain('listed: acme-tools.SendSlackMessage: 1.0.0 pending_review');
+    expect(first.stdout).toContain('search "slack" as globex: acme-tools.SendSlackMessage@1.0.0 by Acme Tools');
+    expect(first.stdout).toContain('install into globex: SendSlackMessage pinned to 1.0.0');
+    expect(first.stdout).toContain("capability sendSlackMessage('#globex-ops', 'Installed from the marketplace')  [tenant=globex, node=SendSlackMessage@1.0.0]");
+    expect(first.stdout).toContain('listing: { installCount: 1, ratingCount: 1, ratingAverage: 3.33 }');
+  });
+
+  it('step 5: the data-processing tree posts mean/std/count to the local server; the JavaScript one-liner totals the order', () => {
     expect(first.stdout).toContain('processedData: { mean: 5, std: 2, count: 8 }');
     expect(first.stdout).toContain('server received POST /results: [ { stats: { mean: 5, std: 2, count: 8 } } ]');
     expect(first.stdout).toContain('total: 40');
   });
 
-  it('step 5: uploads GreetCustomer over HTTP to the example API server, approves, activates and lists it', () => {
+  it('step 6: uploads GreetCustomer over HTTP to the example API server, approves, activates and lists it', () => {
     expect(first.stdout).toMatch(/server: http:\/\/127\.0\.0\.1:\d+\/api \(OpenAPI: http:\/\/127\.0\.0\.1:\d+\/api\/openapi\.json\)/);
     expect(first.stdout).toContain('POST /custom-nodes (ana)  -> 201 Created: a new draft');
     expect(first.stdout).toContain('POST /custom-nodes/GreetCustomer@1.0.0/approve (rita)  -> 200, status approved');
@@ -112,6 +122,9 @@ describe('npm run demo', () => {
     expect(second.stdout).toContain('POST /custom-nodes (ana)  -> 200 OK: already uploaded with identical content (idempotent)');
     expect(second.stdout).toContain('POST /custom-nodes/GreetCustomer@1.0.0/activate (ana)  -> 200, status active');
     expect(second.stdout).toContain('server received POST /results: [ { stats: { mean: 5, std: 2, count: 8 } } ]');
+    // The marketplace step again: the same publisher, listing, install; the review is updated, not added.
+    expect(second.stdout).toContain('listed: acme-tools.SendSlackMessage: 1.0.0 published');
+    expect(second.stdout).toContain('listing: { installCount: 1, ratingCount: 1, ratingAverage: 3.33 }');
   });
 
   it('with TEMPORAL_ADDRESS set, also runs the trees as workflows on that Temporal server', async () => {
@@ -119,10 +132,10 @@ describe('npm run demo', () => {
     expect(address, 'the test setup starts a Temporal dev server and exports TEMPORAL_ADDRESS').toBeTruthy();
     const run = await runDemo(join(dir, 'temporal'), address);
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain(`== 6. temporal: the same trees as workflows on the Temporal server at ${address}`);
+    expect(run.stdout).toContain(`== 7. temporal: the same trees as workflows on the Temporal server at ${address}`);
     expect(run.stdout).toMatch(/notification workflow → \{"status":"SUCCESS".*"ticketKey":"OPS-1"/);
     expect(run.stdout).toContain('python workflow → {"mean":5,"std":2,"count":8}');
-    expect(run.stdout).toContain('== 7. dispose');
+    expect(run.stdout).toContain('== 8. dispose');
   }, 240_000);
 
   it('prints the error and exits non-zero when a step fails', async () => {
@@ -152,6 +165,6 @@ describe('npm run demo', () => {
     const failed = await runDemo(dataDir);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^demo FAILED: .*version already exists with different content.*delete the data directory printed above and run again$/m);
-    expect(failed.stdout).toContain('== 6. dispose');
+    expect(failed.stdout).toContain('== 7. dispose');
   });
 });
