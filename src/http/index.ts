@@ -6,7 +6,7 @@
  * @module
  */
 export { customNodesApi, DEFAULT_UPLOAD_BODY_LIMIT, DEFAULT_UPLOAD_RATE_LIMIT, SMALL_BODY_LIMIT, type CustomNodesApiOptions, type CustomNodesSource } from './plugin.js';
-export { DEFAULT_ROLES, type ApiPrincipal, type ApiRoles, type Authenticate, type Permission, type RoleRequirement } from './principal.js';
+export { DEFAULT_ROLES, type ApiPrincipal, type ApiRoles, type Authenticate, type Permission, type PermissionRequirement, type RoleRequirement } from './principal.js';
 export { ApiError, type ApiErrorBody, type ApiDiagnostic } from './api-error.js';
 export type { CustomNodeRecord } from './records.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './schemas.js';

@@ -14,19 +14,40 @@ import { Ajv } from 'ajv';
 import { InvalidInputError } from '../errors.js';
 import { importOptional } from '../platform/optional-import.js';
 import { printable } from '../registry/ids.js';
+import type { Marketplace } from '../marketplace/marketplace.js';
 import type { TenantRegistry } from '../registry/tenant-registry.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/limits.js';
 import { ApiError, errorReply } from './api-error.js';
-import { authenticateRequest, DEFAULT_ROLES, requirePermission, type ApiPrincipal, type ApiRoles, type Authenticate, type Permission, type RoleRequirement } from './principal.js';
-import { ROUTES, type RouteContext } from './routes.js';
+import { MARKETPLACE_ROUTES } from './marketplace-routes.js';
+import { marketplaceSharedSchemas } from './marketplace-schemas.js';
+import {
+  authenticateRequest,
+  DEFAULT_ROLES,
+  grants,
+  requirePermission,
+  rolesFor,
+  type ApiPrincipal,
+  type ApiRoles,
+  type Authenticate,
+  type Permission,
+  type PermissionRequirement,
+  type RoleRequirement,
+} from './principal.js';
+import { ROUTES, type ApiRoute, type RouteContext } from './routes.js';
 import { sharedSchemas } from './schemas.js';
 
-/** What the plugin serves: a `PluginHost` (its registry publishes through its sandbox) or a `TenantRegistry`. */
-export type CustomNodesSource = { readonly registry: TenantRegistry } | TenantRegistry;
+/**
+ * What the plugin serves: a `PluginHost` (its registry publishes through its sandbox; its
+ * marketplace gets the `/marketplace` routes) or a `TenantRegistry` (no marketplace routes).
+ */
+export type CustomNodesSource = { readonly registry: TenantRegistry; readonly marketplace?: Marketplace } | TenantRegistry;
 
 /** Options of {@link customNodesApi}. */
 export interface CustomNodesApiOptions {
-  /** A `PluginHost`, or a `TenantRegistry` made with an `inspector` (publishing needs one). */
+  /**
+   * A `PluginHost` (upload API and marketplace), or a `TenantRegistry` made with an `inspector`
+   * (publishing needs one; no marketplace routes).
+   */
   host: CustomNodesSource;
   /** The host's authentication: `(request) => { tenantId, userId, roles } | null`. */
   authenticate: Authenticate;
@@ -76,10 +97,21 @@ function invalid(detail: string, hint: string): InvalidInputError {
   return new InvalidInputError('invalid customNodesApi options', detail, { hint });
 }
 
+function isRegistry(host: CustomNodesSource): host is TenantRegistry {
+  return typeof (host as TenantRegistry).publish === 'function' && typeof (host as TenantRegistry).resolve === 'function';
+}
+
 function registryOf(host: CustomNodesSource): () => TenantRegistry {
-  if (host && typeof (host as TenantRegistry).publish === 'function' && typeof (host as TenantRegistry).resolve === 'function') return () => host as TenantRegistry;
+  if (host && isRegistry(host)) return () => host;
   if (host && 'registry' in host) return () => host.registry;
   throw invalid('`host` is neither a PluginHost nor a TenantRegistry', 'pass `{ host: pluginHost }` (or `pluginHost.registry`)');
+}
+
+/** A `PluginHost`'s marketplace, read per request (a disposed host throws); `null` for a bare registry. */
+function marketplaceOf(host: CustomNodesSource): (() => Marketplace) | null {
+  // `in`, not a read: the host's getter would run now, not per request.
+  if (isRegistry(host) || !('marketplace' in host)) return null;
+  return () => host.marketplace!;
 }
 
 /** A `PluginHost` knows each tenant's sandbox limits; a bare registry runs no ticks, so the defaults stand. */
@@ -111,6 +143,9 @@ function resolveOptions(options: CustomNodesApiOptions): Resolved {
     if (!roleOk(value)) throw invalid(`roles.${key} is ${printable(value)}`, 'give a role name, a non-empty list of role names, or null for every authenticated user');
     roles[key as Permission] = value ?? null;
   }
+  if (roles.marketplaceAdmin === null) {
+    throw invalid('roles.marketplaceAdmin is null', 'the platform admin acts on every tenant\'s listings: give it a role your platform grants to its operators only, e.g. "platform-admin"');
+  }
   const uploadBodyLimit = options.uploadBodyLimit ?? DEFAULT_UPLOAD_BODY_LIMIT;
   if (!Number.isInteger(uploadBodyLimit) || uploadBodyLimit < 1024) throw invalid(`uploadBodyLimit ${printable(uploadBodyLimit)} is not a whole number of bytes ≥ 1024`, 'e.g. `uploadBodyLimit: 2 * 1024 * 1024`');
   const limit = options.uploadRateLimit ?? DEFAULT_UPLOAD_RATE_LIMIT;
@@ -118,7 +153,13 @@ function resolveOptions(options: CustomNodesApiOptions): Resolved {
     throw invalid('uploadRateLimit needs a positive whole `max` and `timeWindow` (milliseconds)', 'e.g. `{ max: 30, timeWindow: 60_000 }`, or `false` for no limit');
   }
   return {
-    context: { registry, requireDistinctApprover: options.requireDistinctApprover === true, sandboxLimits: sandboxLimitsOf(options.host) },
+    context: {
+      registry,
+      requireDistinctApprover: options.requireDistinctApprover === true,
+      sandboxLimits: sandboxLimitsOf(options.host),
+      marketplace: marketplaceOf(options.host),
+      allows: (who, permission) => grants(who, permission, roles),
+    },
     authenticate: options.authenticate,
     prefix,
     roles,
@@ -157,7 +198,8 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
     if (answer.headers) void reply.headers(answer.headers);
     return reply.code(answer.status).send(answer.body);
   });
-  for (const schema of sharedSchemas) api.addSchema(schema);
+  const routes: readonly ApiRoute[] = options.context.marketplace ? [...ROUTES, ...MARKETPLACE_ROUTES] : ROUTES;
+  for (const schema of options.context.marketplace ? [...sharedSchemas, ...marketplaceSharedSchemas] : sharedSchemas) api.addSchema(schema);
 
   const swagger = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/swagger', 'customNodesApi (OpenAPI)');
   await api.register(swagger.default as never, {
@@ -172,14 +214,14 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
 
   // Authentication and permission, before the body is read: a refused caller costs no parsing.
   api.addHook('onRequest', async (request) => {
-    const permission = (request.routeOptions.config as { customNodesPermission?: Permission }).customNodesPermission;
+    const permission = (request.routeOptions.config as { customNodesPermission?: PermissionRequirement }).customNodesPermission;
     if (permission === undefined) return;
     const principal = await authenticateRequest(options.authenticate, request);
     requirePermission(principal, permission, options.roles);
     principals.set(request, principal);
   });
 
-  for (const route of ROUTES) {
+  for (const route of routes) {
     const upload = route.kind === 'upload';
     const config: Record<string, unknown> = { customNodesPermission: route.permission };
     if (upload && options.uploadRateLimit !== false) {
@@ -203,15 +245,16 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
   }
 
   api.get('/openapi.json', { schema: { hide: true } }, async () => (api as unknown as Record<string, () => unknown>)[OPENAPI_DECORATOR]!());
-  registerFallbacks(api);
+  registerFallbacks(api, routes, options.context.marketplace !== null);
 }
 
 /** A route's OpenAPI description: what it does, who may call it and, for uploads, the limits — as configured. */
-function describeRoute(what: unknown, permission: Permission, upload: boolean, options: Resolved): string {
-  const needed = options.roles[permission];
-  const who =
-    needed === null ? `Permission \`${permission}\`: every authenticated user of the tenant.`
-    : `Permission \`${permission}\`: the role ${(typeof needed === 'string' ? [needed] : needed).map((r) => `\`${r}\``).join(' or ')}.`;
+function describeRoute(what: unknown, permission: PermissionRequirement, upload: boolean, options: Resolved): string {
+  const whoMay = (p: Permission): string => {
+    const anyOf = rolesFor(p, options.roles);
+    return anyOf === null ? `Permission \`${p}\`: every authenticated user of the tenant.` : `Permission \`${p}\`: the role ${anyOf.map((r) => `\`${r}\``).join(' or ')}.`;
+  };
+  const who = typeof permission === 'string' ? whoMay(permission) : `Any of: ${permission.map(whoMay).join(' ')}`;
   const parts = typeof what === 'string' ? [what, who] : [who];
   if (upload) {
     const rate = options.uploadRateLimit === false ? 'no upload rate limit' : `at most ${options.uploadRateLimit.max} uploads per tenant per ${options.uploadRateLimit.timeWindow} ms, refused ones included (429 with Retry-After)`;
@@ -220,8 +263,11 @@ function describeRoute(what: unknown, permission: Permission, upload: boolean, o
   return parts.join('\n\n');
 }
 
-/** Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's shape. */
-function registerFallbacks(api: FastifyInstance): void {
+/**
+ * Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's
+ * shape; so do the marketplace's paths when the host has no marketplace, saying so.
+ */
+function registerFallbacks(api: FastifyInstance, routes: readonly ApiRoute[], marketplace: boolean): void {
   // Fastify 5 takes it as `routerOptions.maxParamLength`; its default (and the deprecated top-level
   // option, which cannot be read without a warning) count as 100: a longer segment that reached
   // this fallback was too long for the router.
@@ -233,17 +279,20 @@ function registerFallbacks(api: FastifyInstance): void {
         hint: 'version ids are at most 129 characters; the server operator can raise Fastify\'s `maxParamLength` (docs/http-api.md)',
       });
     }
+    if (!marketplace && request.routeOptions.url?.endsWith('/marketplace/*')) {
+      throw new ApiError(404, 'NOT_FOUND', 'no marketplace', 'this API serves no marketplace: its host is a TenantRegistry', { hint: 'mount customNodesApi with `host: pluginHost` to serve the /marketplace routes' });
+    }
     throw new ApiError(404, 'NOT_FOUND', 'no such route', `${request.method} ${printable(path)} is not a route of this API`, { hint: 'see <prefix>/openapi.json for the routes' });
   };
   const defined = new Map<string, string[]>();
-  for (const r of ROUTES) defined.set(r.url, [...(defined.get(r.url) ?? []), r.method]);
+  for (const r of routes) defined.set(r.url, [...(defined.get(r.url) ?? []), r.method]);
   defined.set('/openapi.json', ['GET']);
   for (const [url, methods] of defined) {
     if (url.includes(':')) continue;
     const others = FALLBACK_METHODS.filter((m) => !methods.includes(m));
     if (others.length) api.route({ method: others, url, schema: { hide: true }, handler: notFound });
   }
-  for (const url of ['/custom-nodes/*', '/audit/*']) api.route({ method: [...FALLBACK_METHODS], url, schema: { hide: true }, handler: notFound });
+  for (const url of ['/custom-nodes/*', '/audit/*', '/marketplace/*']) api.route({ method: [...FALLBACK_METHODS], url, schema: { hide: true }, handler: notFound });
 }
 
 async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesApiOptions): Promise<void> {
@@ -253,7 +302,8 @@ async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesAp
 
 /**
  * The custom-nodes HTTP API as a Fastify 5 plugin: upload, list, read, approve, reject,
- * activate, deprecate, roll back, usages, audit, and `<prefix>/openapi.json`. See docs/http-api.md.
+ * activate, deprecate, roll back, usages, audit, the marketplace (with a `PluginHost` as `host`)
+ * and `<prefix>/openapi.json`. See docs/http-api.md.
  *
  * @example
  * ```ts

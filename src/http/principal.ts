@@ -30,9 +30,11 @@ export type Authenticate = (request: FastifyRequest) => ApiPrincipal | null | un
 export type RoleRequirement = string | readonly string[] | null;
 
 /**
- * Which role each permission needs. Defaults ({@link DEFAULT_ROLES}): reviewing needs `approver`;
- * the rest are open to every authenticated user of the tenant. With the registry's
- * `requireApproval` (the default), only approved code can become active, so the approver is the gate.
+ * Which role each permission needs. Defaults ({@link DEFAULT_ROLES}): reviewing needs `approver`
+ * and administering the marketplace `platform-admin`; the rest are open to every authenticated
+ * user of the tenant. With the registry's `requireApproval` (the default), only approved code can
+ * become active, so the approver is the gate; in the marketplace, the platform admin who publishes
+ * a listed version is the gate between one tenant's code and every other tenant's trees.
  */
 export interface ApiRoles {
   /** `GET /custom-nodes`, `GET /custom-nodes/:id`, `GET /custom-nodes/:name/usages`. */
@@ -49,6 +51,19 @@ export interface ApiRoles {
   rollback: RoleRequirement;
   /** `GET /audit`. */
   audit: RoleRequirement;
+  /** `GET /marketplace/listings`, `GET /marketplace/listings/:id`, `GET /marketplace/publishers/:slug`. */
+  marketplaceRead: RoleRequirement;
+  /** `POST /marketplace/publishers`, `POST /marketplace/listings`; yanking the tenant's own listings' versions. */
+  marketplacePublish: RoleRequirement;
+  /** `GET /marketplace/installs`, install, upgrade, uninstall and fork. */
+  marketplaceInstall: RoleRequirement;
+  /** `POST /marketplace/listings/:id/reviews`. */
+  marketplaceReview: RoleRequirement;
+  /**
+   * The platform admin, across every tenant: publish and yank any listing's versions, set a
+   * publisher's support level, hide reviews, see pending listings. Never `null`.
+   */
+  marketplaceAdmin: RoleRequirement;
 }
 
 /** A permission a route needs. */
@@ -63,6 +78,11 @@ export const DEFAULT_ROLES: Readonly<ApiRoles> = Object.freeze({
   deprecate: null,
   rollback: null,
   audit: null,
+  marketplaceRead: null,
+  marketplacePublish: null,
+  marketplaceInstall: null,
+  marketplaceReview: null,
+  marketplaceAdmin: 'platform-admin',
 });
 
 const MAX_USER_ID_LENGTH = 200;
@@ -100,13 +120,27 @@ function tenantOk(tenantId: unknown): boolean {
   }
 }
 
-/** Throws 403 unless the principal has a role that grants `permission`. */
-export function requirePermission(principal: ApiPrincipal, permission: Permission, roles: ApiRoles): void {
+/** The permissions a route needs: one, or any of several. */
+export type PermissionRequirement = Permission | readonly Permission[];
+
+/** The roles that grant `permission` (`null`: every authenticated user). */
+export function rolesFor(permission: Permission, roles: ApiRoles): readonly string[] | null {
   const needed = roles[permission];
-  if (needed === null) return;
-  const anyOf = typeof needed === 'string' ? [needed] : needed;
-  if (anyOf.some((role) => principal.roles.includes(role))) return;
-  throw new ApiError(403, 'FORBIDDEN', 'not allowed', `${permission} needs the role ${anyOf.map((r) => `"${r}"`).join(' or ')}`, {
+  return needed === null ? null : typeof needed === 'string' ? [needed] : needed;
+}
+
+/** True when the principal has a role that grants `permission`. */
+export function grants(principal: ApiPrincipal, permission: Permission, roles: ApiRoles): boolean {
+  const anyOf = rolesFor(permission, roles);
+  return anyOf === null || anyOf.some((role) => principal.roles.includes(role));
+}
+
+/** Throws 403 unless the principal has a role that grants `permission` (or one of them). */
+export function requirePermission(principal: ApiPrincipal, permission: PermissionRequirement, roles: ApiRoles): void {
+  const permissions: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  if (permissions.some((p) => grants(principal, p, roles))) return;
+  const anyOf = [...new Set(permissions.flatMap((p) => rolesFor(p, roles) ?? []))];
+  throw new ApiError(403, 'FORBIDDEN', 'not allowed', `${permissions.join(' or ')} needs the role ${anyOf.map((r) => `"${r}"`).join(' or ')}`, {
     hint: 'ask an administrator of your platform for the role',
   });
 }

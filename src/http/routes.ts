@@ -6,13 +6,14 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Marketplace } from '../marketplace/marketplace.js';
 import type { TenantRegistry } from '../registry/tenant-registry.js';
 import type { PublishInput, VersionStatus } from '../registry/types.js';
 import { assertNodeName } from '../registry/ids.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
 import { ApiError } from './api-error.js';
 import { decodeCursor, encodeCursor, pageOf } from './paging.js';
-import type { ApiPrincipal, Permission } from './principal.js';
+import type { ApiPrincipal, Permission, PermissionRequirement } from './principal.js';
 import { customNodeRecord, nodeListing, parseVersionId, versionId } from './records.js';
 import * as schemas from './schemas.js';
 
@@ -24,13 +25,21 @@ export interface RouteContext {
   requireDistinctApprover: boolean;
   /** The sandbox limits of a tenant's ticks (the host's, or the defaults when the host is a bare registry). */
   sandboxLimits(tenantId: string): SandboxLimits;
+  /**
+   * The host's marketplace (read per request: a disposed host answers 503), or `null` when the
+   * host is a bare registry; the marketplace routes are then not mounted.
+   */
+  marketplace: (() => Marketplace) | null;
+  /** True when the principal's roles grant `permission` (as configured). */
+  allows(who: ApiPrincipal, permission: Permission): boolean;
 }
 
 /** One route of the table. */
 export interface ApiRoute {
   method: 'GET' | 'POST';
   url: string;
-  permission: Permission;
+  /** What the caller needs, checked before the body is read: one permission, or any of several. */
+  permission: PermissionRequirement;
   schema: Record<string, unknown>;
   /** `upload` routes get the upload body limit and rate limit; the rest small bodies and no rate limit. */
   kind: 'upload' | 'other';

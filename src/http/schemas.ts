@@ -21,9 +21,9 @@ const VERSION_STATUS = Type.Unsafe<VersionStatus>({
 });
 
 /** `Name@version`: a version's id in every route. Opaque: send back what the API gave you. */
-const VERSION_ID = Type.String({ description: 'a version id as the API returns it, e.g. `SendSlackMessage@1.0.0`', examples: ['SendSlackMessage@1.0.0'] });
-const NODE_NAME = Type.String({ description: 'a node name: PascalCase ASCII, 1-64 characters, e.g. `SendSlackMessage`' });
-const VERSION = Type.String({ description: 'strict semver without build metadata, e.g. `1.2.0` or `2.0.0-beta.1`' });
+export const VERSION_ID = Type.String({ description: 'a version id as the API returns it, e.g. `SendSlackMessage@1.0.0`', examples: ['SendSlackMessage@1.0.0'] });
+export const NODE_NAME = Type.String({ description: 'a node name: PascalCase ASCII, 1-64 characters, e.g. `SendSlackMessage`' });
+export const VERSION = Type.String({ description: 'strict semver without build metadata, e.g. `1.2.0` or `2.0.0-beta.1`' });
 
 export const ErrorBody = Type.Object(
   {
@@ -111,15 +111,15 @@ const AuditEvent = Type.Object(
 
 const Usage = Type.Object({ workflowId: Type.String(), name: NODE_NAME, version: VERSION }, { $id: 'Usage', title: 'Usage' });
 
-const NEXT_CURSOR = Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; `null` on the last page' });
+export const NEXT_CURSOR = Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; `null` on the last page' });
 
-const PAGE_QUERY = {
+export const PAGE_QUERY = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `items per page (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE})` })),
   cursor: Type.Optional(Type.String({ maxLength: 1024, description: 'the `nextCursor` of the previous page' })),
 };
 
 /** Every error status a route can answer with, in the one shape. */
-function errors(...statuses: number[]): Record<string, TSchema> {
+export function errors(...statuses: number[]): Record<string, TSchema> {
   const out: Record<string, TSchema> = {};
   for (const s of [400, 401, 429, 500, ...statuses]) out[String(s)] = Type.Ref('CustomNodesError');
   return out;
@@ -127,7 +127,7 @@ function errors(...statuses: number[]): Record<string, TSchema> {
 
 const ID_PARAMS = Type.Object({ id: VERSION_ID });
 const NAME_PARAMS = Type.Object({ name: NODE_NAME });
-const ONE_NODE = Type.Object({ customNode: Type.Ref('CustomNode') });
+export const ONE_NODE = Type.Object({ customNode: Type.Ref('CustomNode') });
 
 /** Shared schemas, added once with `addSchema` so that routes and the OpenAPI document refer to them. */
 export const sharedSchemas: TSchema[] = [ErrorBody, CustomNode, AuditEvent, Usage];

@@ -418,7 +418,9 @@ export class Marketplace {
 
   /** The install of `tenantId` named `as`, or `undefined`. */
   async installOf(tenantId: string, as: string): Promise<Install | undefined> {
-    return (await this.#store.readInstalls(tenantId))?.installs[as];
+    assertTenantId(tenantId);
+    assertNodeName(as);
+    return own((await this.#store.readInstalls(tenantId))?.installs, as);
   }
 
   /**
@@ -465,6 +467,7 @@ export class Marketplace {
       throw new InvalidInputError('invalid review', `rating ${printable(rating)} is not an integer from 1 to 5`, { hint: 'rate from 1 (poor) to 5 (excellent)' });
     }
     const body = reviewText(input?.body);
+    if (!(await this.#store.readListing(id))) throw listingNotFound(id);
     const installed = Object.values((await this.#store.readInstalls(actor.tenantId))?.installs ?? {}).filter((i) => i.listingId === id);
     if (installed.length === 0) {
       throw new ConflictError('review refused', `tenant ${actor.tenantId} has not installed ${id}`, { context: { tenant: actor.tenantId, listing: id }, hint: 'install the listing before reviewing it' });
@@ -487,8 +490,8 @@ export class Marketplace {
     const reason = requiredText('reason', input?.reason, 500);
     const doc = await this.#store.updateListing(id, (current, now) => {
       if (!current) throw listingNotFound(id);
-      const r = current.reviews[reviewId];
-      if (!r) throw new NotFoundError('review not found', `${id} has no review ${printable(reviewId)}`);
+      const r = own(current.reviews, reviewId);
+      if (!r) throw new NotFoundError('review not found', `${id} has no review ${printable(reviewId)}`, { hint: 'use the review id the listing shows' });
       if (r.hidden) return null;
       return { ...current, revision: current.revision + 1, reviews: { ...current.reviews, [reviewId]: { ...r, hidden: { reason, by: who, at: now } } } };
     });
@@ -568,6 +571,11 @@ export class Marketplace {
   #now(): string {
     return new Date(this.#clock()).toISOString();
   }
+}
+
+/** `record[key]` when `key` is the record's own property (never `__proto__` or an inherited name). */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** `<slug>.<Name>`. */

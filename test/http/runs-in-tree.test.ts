@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PluginHost } from '../../src/plugin-host.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { loadBtree } from '../setup/btree-module.js';
+import { runTenantTree } from '../setup/run-tree.js';
 import { RITA, startApiServer } from './api-server.js';
 import { greeterSource } from './nodes.js';
 
@@ -25,11 +26,8 @@ describe('a node uploaded over HTTP', () => {
       expect((await api.call('POST', '/custom-nodes/Greeter@1.0.0/activate')).status).toBe(200);
 
       const yaml = 'type: Sequence\nid: root\nchildren:\n  - type: Greeter\n    id: greet\n    props:\n      who: Ada\n';
-      const registry = new btree.Registry();
-      btree.registerStandardNodes(registry);
-      const summary = await host.registerNodes(registry, 'acme', { yaml });
+      const { summary, result } = await runTenantTree(host, btree, 'acme', yaml);
       expect(summary.registered).toEqual([expect.objectContaining({ type: 'Greeter', version: '1.0.0' })]);
-      const result = await new btree.BehaviorTree(btree.loadTreeFromYaml(yaml, registry)).toWorkflow()({ input: {}, treeRegistry: registry });
       expect(result).toEqual({ status: 'SUCCESS', output: { greeting: 'Hello, Ada' } });
 
       // Props the schema read at upload refuses are refused when the tree is built.
