@@ -313,5 +313,8 @@ export function nameSkeleton(text: string): string {
 export function publisherNameKeys(slug: string, displayName: string): string[] {
   assertPublisherSlug(slug);
   const name = checkDisplayName(displayName);
-  return [...new Set([nameSkeleton(slug), nameSkeleton(name)])].filter((key) => key.length > 0).sort();
+  // Each name also as lower case: confusables.txt maps the capital `I` to `l` but not `i`, so
+  // `HOOLI` and `Hooli` have different skeletons; their lower-case forms share one.
+  const keys = [slug, name, name.toLowerCase()].map(nameSkeleton);
+  return [...new Set(keys)].filter((key) => key.length > 0).sort();
 }

@@ -264,6 +264,15 @@ describe('publisher name keys', () => {
     expect(other.some((key) => original.has(key))).toBe(false);
   });
 
+  it('case: an all-capitals display name shares a key with its mixed-case twin (confusables.txt maps `I` to `l`, not `i`)', () => {
+    expect(nameSkeleton('HOOLI')).not.toBe(nameSkeleton('Hooli'));
+    const twin = new Set(publisherNameKeys('hooli', 'Hooli'));
+    expect(publisherNameKeys('totally-legit', 'HOOLI').some((key) => twin.has(key))).toBe(true);
+    expect(publisherNameKeys('totally-legit', 'HOOLI')).toEqual(['hooli', 'hooll', 'totallylegit']);
+    // A capital I that imitates an l still collides, through the other key.
+    expect(publisherNameKeys('other', 'Acme TooIs').some((key) => new Set(publisherNameKeys('acme-tools', 'Acme Tools')).has(key))).toBe(true);
+  });
+
   it('validates both names before computing keys', () => {
     expect(() => publisherNameKeys('Acme', 'Acme')).toThrow(/invalid publisher slug/);
     expect(() => publisherNameKeys('acme', 'Ac\u200Dme')).toThrow(/invalid publisher display name/);

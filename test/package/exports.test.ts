@@ -73,15 +73,19 @@ describe('package exports', () => {
     expect([...bare].filter((b) => peers.some((p) => b.startsWith(p)))).toEqual([]);
   });
 
-  it('migrates and uses a Postgres metadata store from dist, reading no migration file (PGlite)', async () => {
-    const { PostgresMetadataStore, PgliteSessionPool } = (await import(pathToFileURL(join(root, 'dist', 'metadata', 'postgres.js')).href)) as typeof import('../../src/metadata-stores/postgres/index.js');
+  it('migrates and uses the Postgres metadata store and catalogue from dist, reading no migration file (PGlite)', async () => {
+    const { PostgresMetadataStore, PostgresCatalogue, PgliteSessionPool } = (await import(pathToFileURL(join(root, 'dist', 'metadata', 'postgres.js')).href)) as typeof import('../../src/metadata-stores/postgres/index.js');
     expect(readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.sql'))).toEqual([]);
     const { PGlite } = await import('@electric-sql/pglite');
     const db = new PGlite();
     try {
-      const store = new PostgresMetadataStore({ pool: new PgliteSessionPool(db) });
-      expect(await store.migrate()).toEqual({ applied: ['0001_initial'] });
+      const pool = new PgliteSessionPool(db);
+      const store = new PostgresMetadataStore({ pool });
+      expect(await store.migrate()).toEqual({ applied: ['0001_initial', '0002_marketplace'] });
       expect(await store.listNames('acme')).toEqual([]);
+      const catalogue = new PostgresCatalogue({ pool });
+      expect(await catalogue.migrate()).toEqual({ applied: [] });
+      expect(await catalogue.listListings()).toEqual([]);
     } finally {
       await db.close();
     }

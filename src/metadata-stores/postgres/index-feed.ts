@@ -9,7 +9,7 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import type { IndexChangeNotice, IndexWatch } from '../../registry/metadata-store.js';
-import type { PostgresPool } from './postgres-metadata.js';
+import type { PostgresPool } from './connection.js';
 
 /** The channel every store's transactions notify on; payloads name their tables, so stores of other schemas are ignored. */
 export const FEED_CHANNEL = 'btree_plugins_index_changes';

@@ -7,7 +7,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { MIGRATION_FILES, migrationText } from './migration-files.js';
-import type { PostgresTables } from './postgres-metadata.js';
+import type { PostgresTables } from './connection.js';
 
 /** The SQL files, with `{{schema}}` and `{{prefix}}` filled in (both checked identifiers). */
 class SqlFileMigrations implements MigrationProvider {

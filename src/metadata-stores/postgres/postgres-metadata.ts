@@ -11,12 +11,12 @@
  *
  * @module
  */
-import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
 import type { AuditQuery } from '../../registry/audit-log.js';
+import { openPostgres, type PostgresConnectionOptions, type PostgresTables } from './connection.js';
 import { FEED_CHANNEL, IndexFeed, listenSessions } from './index-feed.js';
-import { migratePostgres, type MigrationReport } from './migrations.js';
+import type { MigrationReport } from './migrations.js';
 import { postgresError } from './postgres-errors.js';
 import { sinceMs } from '../../registry/audit-log.js';
 import type { IndexChange } from '../../registry/index-store.js';
@@ -25,45 +25,10 @@ import { statusOf } from '../../registry/life-cycle.js';
 import type { IndexChangeNotice, IndexUpdate, IndexWatch, MetadataStore, VersionUpload } from '../../registry/metadata-store.js';
 import type { AuditEvent, IndexDocument, NodeManifest, UsageRecord, VersionEntry } from '../../registry/types.js';
 
-/** A `pg` Pool, or anything with its `connect()`/`end()` (what Kysely's PostgresDialect needs). */
-export interface PostgresPool {
-  connect(): Promise<unknown>;
-  end(): Promise<void>;
-}
+export { postgresTables, type PostgresPool, type PostgresTables } from './connection.js';
 
 /** Options of {@link PostgresMetadataStore}: the host's pool, or a connection string. */
-export interface PostgresMetadataStoreOptions {
-  /** The host's `pg` Pool. `destroy()` ends it; hosts that share it elsewhere do not call `destroy()`. */
-  pool?: PostgresPool;
-  /** A connection string (`postgres://user:pass@host:5432/db`): the store makes its own `pg` Pool. */
-  connectionString?: string;
-  /** Schema of the tables (default `public`). */
-  schema?: string;
-  /** Prefix of every table name (default none: `custom_nodes`, as in the seed). */
-  tablePrefix?: string;
-}
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;
-const PREFIX = /^([a-z_][a-z0-9_]{0,23})?$/;
-
-/** The table names of one schema and prefix. */
-export interface PostgresTables {
-  schema: string;
-  prefix: string;
-}
-
-/** Checks schema and prefix: they become SQL identifiers. */
-export function postgresTables(options: { schema?: string; tablePrefix?: string }): PostgresTables {
-  const schema = options.schema ?? 'public';
-  const prefix = options.tablePrefix ?? '';
-  if (!IDENTIFIER.test(schema)) {
-    throw new ConfigurationError(`schema ${JSON.stringify(schema)} is not a plain lowercase SQL identifier`, { hint: 'use lowercase letters, digits and _, starting with a letter or _' });
-  }
-  if (!PREFIX.test(prefix)) {
-    throw new ConfigurationError(`tablePrefix ${JSON.stringify(prefix)} is not a plain lowercase identifier fragment`, { hint: 'use up to 24 lowercase letters, digits and _, e.g. "btree_"' });
-  }
-  return { schema, prefix };
-}
+export type PostgresMetadataStoreOptions = PostgresConnectionOptions;
 
 interface VersionRow {
   version: string;
@@ -92,31 +57,22 @@ const HEAD_COLUMNS = sql.raw('revision, active_version, history, last_event');
 
 type Executor = Kysely<unknown> | Transaction<unknown>;
 
-/** The registry's metadata in PostgreSQL. Run {@link migratePostgres} (or `store.migrate()`) first. */
+/** The registry's metadata in PostgreSQL. Run `store.migrate()` (or `migratePostgres`) first. */
 export class PostgresMetadataStore implements MetadataStore {
   readonly name = 'postgres';
   readonly #db: Kysely<unknown>;
   readonly #t: PostgresTables;
   readonly #feed: IndexFeed;
+  readonly #table: (name: string) => RawBuilder<unknown>;
+  readonly #migrate: () => Promise<MigrationReport>;
 
   constructor(options: PostgresMetadataStoreOptions) {
-    const given = options?.pool;
-    if (given !== undefined && typeof given.connect !== 'function') {
-      throw new ConfigurationError('PostgresMetadataStore: `pool` is not a pg Pool', { hint: 'pass `{ pool: new pg.Pool({ connectionString }) }`' });
-    }
-    if ((given === undefined) === (typeof options?.connectionString !== 'string')) {
-      throw new ConfigurationError('PostgresMetadataStore needs one of `pool` and `connectionString`', { hint: 'pass `{ pool }` (your pg Pool) or `{ connectionString: process.env.DATABASE_URL }`' });
-    }
-    this.#t = postgresTables(options);
-    let pool = given;
-    if (pool === undefined) {
-      const own = new pg.Pool({ connectionString: options.connectionString });
-      // An idle connection the server closed is dropped by the pool; the next query opens another.
-      own.on('error', () => {});
-      pool = own;
-    }
-    this.#db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: listeningPool(pool) as never }) });
-    this.#feed = new IndexFeed(listenSessions(pool), `${this.#t.schema}.${this.#t.prefix}`);
+    const { db, pool, tables, table, migrate } = openPostgres('PostgresMetadataStore', options);
+    this.#db = db;
+    this.#t = tables;
+    this.#table = table;
+    this.#migrate = migrate;
+    this.#feed = new IndexFeed(listenSessions(pool), `${tables.schema}.${tables.prefix}`);
   }
 
   /**
@@ -130,21 +86,13 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** Creates or updates the tables (see migrations.ts); safe from many workers at once. */
-  async migrate(): Promise<MigrationReport> {
-    try {
-      return await migratePostgres(this.#db, this.#t);
-    } catch (e) {
-      return postgresError('migrate', e);
-    }
+  migrate(): Promise<MigrationReport> {
+    return this.#migrate();
   }
 
   /** Where the tables are. */
   get tables(): PostgresTables {
     return this.#t;
-  }
-
-  #table(name: string): RawBuilder<unknown> {
-    return sql.table(`${this.#t.schema}.${this.#t.prefix}${name}`);
   }
 
   async claimVersion(manifest: NodeManifest, upload: VersionUpload): Promise<NodeManifest | undefined> {
@@ -339,28 +287,6 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.#feed.close();
     await this.#db.destroy();
   }
-}
-
-/** Clients that have the store's `error` listener: one per client, however many stores share a pool. */
-const listened = new WeakSet<object>();
-
-/**
- * The pool as Kysely sees it: every client the store checks out gets an `error` listener. A
- * connection the server drops in the middle of a query fails that query (which the store reports);
- * pg then also emits `error` on the client, which would otherwise crash the host's process.
- */
-function listeningPool(pool: PostgresPool): PostgresPool {
-  return {
-    async connect() {
-      const client = (await pool.connect()) as { on?: (event: 'error', listener: () => void) => void };
-      if (typeof client?.on === 'function' && !listened.has(client)) {
-        client.on('error', () => {});
-        listened.add(client);
-      }
-      return client;
-    },
-    end: () => pool.end(),
-  };
 }
 
 /** The index document of a head row and its listed version rows. */
