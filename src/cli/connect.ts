@@ -66,6 +66,16 @@ export async function openTarget(flags: TargetFlags, io: CliIo): Promise<{ targe
   return { target, tenant: await target.tenant() };
 }
 
+/** Opens the target the flags name, runs `fn` on it, and closes it. */
+export async function withTarget<T>(flags: TargetFlags, io: CliIo, fn: (target: Target, tenant: TargetTenant) => Promise<T>): Promise<T> {
+  const { target, tenant } = await openTarget(flags, io);
+  try {
+    return await fn(target, tenant);
+  } finally {
+    await target.close();
+  }
+}
+
 /**
  * The limits `test` and `validate` hold a node to: the tenant's, read from the API when `--api`
  * is given, or else the library's defaults.

@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { initCommand } from './commands/init.js';
 import { deployCommand } from './commands/deploy.js';
 import { listCommand, rollbackCommand, statusCommand, versionActionCommand } from './commands/manage.js';
+import { marketplaceInstallCommand, marketplacePublishCommand, marketplaceSearchCommand, SEARCH_SORTS } from './commands/marketplace.js';
 import { testCommand } from './commands/test.js';
 import { validateCommand } from './commands/validate.js';
 import { TOKEN_ENV } from './connect.js';
@@ -54,6 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
   const program = new Command('btree-plugins')
     .description('Write, test, validate and deploy custom nodes for a @wayfarer-ai/btree platform.')
     .version(pkg.version, '-v, --version')
+    // The program's own options (-v, --help) only before a command: `marketplace install --version` is the command's.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
@@ -62,7 +65,6 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(`${out.color.red('error')} ${s.replace(/^error: /, '')}`),
     });
-  program.configureHelp({ showGlobalOptions: true });
 
   program
     .command('init')
@@ -117,6 +119,38 @@ export async function runCli(argv: readonly string[], io: CliIo, pkg: CliPackage
   targetOptions(program.command('rollback').description('return a node to its previously active version').argument('<Name>', 'the node name')).action((name: string, o) =>
     run(() => rollbackCommand(name, o, out, io))(),
   );
+
+  const marketplace = program
+    .command('marketplace')
+    .summary("marketplace search | publish | install: nodes shared across the platform's tenants")
+    .description("The platform's marketplace (docs/marketplace.md): search its listings, list (publish) an approved version of your tenant, install a listing into your tenant.");
+  targetOptions(
+    marketplace
+      .command('search')
+      .description('search the listings your tenant may see: id, latest version, publisher and support level, rating, installs')
+      .argument('[words...]', 'words that must all appear in the name, description, category or publisher')
+      .option('--category <category>', 'only this category, e.g. messaging')
+      .option('--support-level <level>', 'only publishers at this support level: community, verified or certified')
+      .option('--sort <order>', `${SEARCH_SORTS.join(', ')} (default recent: last change first)`)
+      .option('--limit <n>', 'listings per page (default 20, at most 100)')
+      .option('--cursor <cursor>', 'the next page: the cursor the previous page printed'),
+  ).action((words: string[], o) => run(() => marketplaceSearchCommand(words, o, out, io))());
+  targetOptions(
+    marketplace
+      .command('publish')
+      .description("list an approved version of your tenant under its publisher; a platform admin reviews and publishes it")
+      .argument('<Name@version>', 'the approved version (Name alone: the version in package.json)')
+      .option('--category <category>', 'a new listing\'s category, e.g. messaging (ignored for an existing listing)')
+      .option('--description <text>', 'a new listing\'s description (default: the node\'s in package.json; ignored for an existing listing)'),
+  ).action((id: string, o) => run(() => marketplacePublishCommand(id, o, out, io))());
+  targetOptions(
+    marketplace
+      .command('install')
+      .description('install a listing into your tenant, pinned to one version')
+      .argument('<listing-id>', 'the listing, <publisher>.<NodeName>, e.g. acme-tools.SendSlackMessage')
+      .option('--version <version>', 'a published version (default: the latest)')
+      .option('--as <Name>', 'the node name in your trees (default: the listing\'s)'),
+  ).action((id: string, o) => run(() => marketplaceInstallCommand(id, o, out, io))());
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NodeMetadata } from '../binding-core/types.js';
+import type { NodeManifest } from '../registry/types.js';
 
 /** How far the platform vouches for a publisher; set by a platform admin. */
 export type SupportLevel = 'community' | 'verified' | 'certified';
@@ -96,21 +96,14 @@ export interface ListingDocument {
   reviews: Record<string, Review>;
 }
 
-/** The immutable record of one catalogue version (`…/versions/<version>/manifest.json`). */
-export interface CatalogueManifest {
+/**
+ * The immutable record of one catalogue version (`…/<version>/manifest.json`): the identity, files
+ * and metadata (category, ports, props JSON Schema) of the registry manifest it was copied from.
+ */
+export interface CatalogueManifest extends Pick<NodeManifest, 'name' | 'version' | 'sha256' | 'sourceMapSha256' | 'sourceSha256' | 'entry' | 'files' | 'metadata' | 'imports'> {
   schema: 1;
   listingId: string;
   publisher: string;
-  name: string;
-  version: string;
-  sha256: string;
-  sourceMapSha256: string;
-  sourceSha256: string;
-  entry: string;
-  files: Array<{ path: string; bytes: number; sha256: string }>;
-  /** The node's metadata (category, ports, props JSON Schema), as its publisher's registry read it. */
-  metadata: NodeMetadata;
-  imports: string[];
   listedFrom: { tenantId: string; name: string; version: string };
   listedAt: string;
   listedBy: string;

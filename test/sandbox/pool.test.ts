@@ -238,7 +238,9 @@ export default class X extends ActionNode {}`, 'X');
   it('keeps the memory its idle isolates hold inside the budget while many tenants allocate (idle garbage hoarding)', async () => {
     // Each tick leaves about 6 MB of garbage in its isolate, which an idle isolate keeps until it
     // ticks again: 20 tenants would hold about 160 MB. The budget is 48 MiB.
-    const pool = trackedPool({ memoryBudgetMb: 48 });
+    // A generous CPU limit: the point is memory, and a loaded machine's scheduler must not turn
+    // the 60,000 pushes into a CPU-limit failure (isolated-vm's timeouts are wall-clock).
+    const pool = trackedPool({ memoryBudgetMb: 48, limits: { cpuTimeMs: 2_000 } });
     const hoarder = await bundleOf(
       `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
       export default class Hoarder extends ActionNode { async executeTick(ctx: any) {

@@ -5,18 +5,9 @@
  * @module
  */
 import { nodeNameArgument, versionArgument } from '../arguments.js';
-import { openTarget, type TargetFlags } from '../connect.js';
+import { withTarget, type TargetFlags } from '../connect.js';
 import { CliError, EXIT, type CliIo, type ExitCode, type Output } from '../output.js';
-import type { NodeListing, Target, TargetTenant, VersionRecord } from '../targets/target.js';
-
-async function withTarget<T>(flags: TargetFlags, io: CliIo, fn: (target: Target, tenant: TargetTenant) => Promise<T>): Promise<T> {
-  const { target, tenant } = await openTarget(flags, io);
-  try {
-    return await fn(target, tenant);
-  } finally {
-    await target.close();
-  }
-}
+import type { NodeListing, VersionRecord } from '../targets/target.js';
 
 function printRecord(out: Output, verb: string, r: VersionRecord): void {
   out.result({ ok: true, customNode: r });

@@ -9,8 +9,11 @@
 import type { SandboxLimits } from '../../sandbox/limits.js';
 import type { CompileLimits } from '../../loader/virtual-files.js';
 import type { BlockOn } from '../../loader/scan.js';
+import type { ListingSummary, SearchQuery } from '../../marketplace/types.js';
 import { CliError, EXIT, oneLine } from '../output.js';
-import type { NodeListing, Target, TargetTenant, UploadInput, VersionRecord } from './target.js';
+import { installRecord } from '../../http/marketplace-records.js';
+import { listedVersionOf, listingSummary } from './target.js';
+import type { CatalogueVersionRecord, InstallRecord, ListedVersion, ListingPage, ListVersionRequest, NodeListing, Target, TargetTenant, UploadInput, VersionRecord } from './target.js';
 
 /** How long one request may take before the CLI gives up on it. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -81,6 +84,24 @@ export class ApiTarget implements Target {
 
   rollback(name: string): Promise<VersionRecord> {
     return this.#action(name, 'rollback', undefined);
+  }
+
+  async searchListings(query: SearchQuery): Promise<ListingPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    const page = (await this.#call('GET', `/marketplace/listings${search ? `?${search}` : ''}`)) as { listings: ListingSummary[]; nextCursor?: string | null };
+    return { listings: page.listings.map(listingSummary), nextCursor: page.nextCursor ?? null };
+  }
+
+  async listVersion(request: ListVersionRequest): Promise<ListedVersion> {
+    const { listing } = (await this.#call('POST', '/marketplace/listings', request)) as { listing: ListingSummary & { versions: CatalogueVersionRecord[] } };
+    return listedVersionOf(listing, request.source.slice(request.source.indexOf('@') + 1));
+  }
+
+  async install(listingId: string, options: { version?: string; as?: string }): Promise<InstallRecord> {
+    const { install } = (await this.#call('POST', `/marketplace/listings/${encodeURIComponent(listingId)}/install`, options)) as { install: InstallRecord };
+    return installRecord(install);
   }
 
   async close(): Promise<void> {}

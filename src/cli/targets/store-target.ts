@@ -1,20 +1,25 @@
 /**
  * A store as a deploy target (`--store fs:<dir>`, `s3://bucket/prefix`, `gs://bucket/prefix`): the
  * CLI opens the storage adapter and a `TenantRegistry` over it, with an isolated-vm sandbox to
- * inspect uploads, exactly as a host's registry publishes. For operators and single-machine setups;
- * tenants go through the API.
+ * inspect uploads, exactly as a host's registry publishes; the marketplace commands act on a
+ * `Marketplace` over the same adapter and registry, as a `PluginHost` with the default catalogue
+ * store does. For operators and single-machine setups; tenants go through the API.
  *
  * @module
  */
 import { resolve } from 'node:path';
 import { DisposedError, isBtreePluginsError } from '../../errors.js';
+import { Marketplace } from '../../marketplace/marketplace.js';
+import type { SearchQuery } from '../../marketplace/types.js';
 import { resolveLimits } from '../../sandbox/limits.js';
 import { SandboxPool } from '../../sandbox/pool.js';
 import type { StorageAdapter } from '../../storage-adapters/types.js';
 import { TenantRegistry } from '../../registry/tenant-registry.js';
 import type { VersionInfo } from '../../registry/types.js';
 import { cliErrorOf, CliError, EXIT } from '../output.js';
-import type { NodeListing, Target, TargetTenant, UploadInput, VersionRecord } from './target.js';
+import { installRecord } from '../../http/marketplace-records.js';
+import { listedVersionOf, listingSummary } from './target.js';
+import type { InstallRecord, ListedVersion, ListingPage, ListVersionRequest, NodeListing, Target, TargetTenant, UploadInput, VersionRecord } from './target.js';
 
 /** The environment variable that points `gs://` stores at a GCS emulator's API endpoint. */
 export const GCS_ENDPOINT_ENV = 'BTREE_PLUGINS_GCS_ENDPOINT';
@@ -75,6 +80,7 @@ export class StoreTarget implements Target {
   readonly #storage: StorageAdapter;
   readonly #pool: SandboxPool;
   readonly #registry: TenantRegistry;
+  #marketplace: Marketplace | undefined;
 
   private constructor(o: StoreTargetOptions, storage: StorageAdapter) {
     this.label = o.label;
@@ -136,6 +142,30 @@ export class StoreTarget implements Target {
 
   async rollback(name: string): Promise<VersionRecord> {
     return record(await this.#do(() => this.#registry.rollback(this.#o.tenantId, name, { by: this.#o.userId })));
+  }
+
+  async searchListings(query: SearchQuery): Promise<ListingPage> {
+    const page = await this.#do(() => this.#market().search(query, { tenantId: this.#o.tenantId }));
+    return { listings: page.listings.map(listingSummary), nextCursor: page.nextCursor ?? null };
+  }
+
+  async listVersion(request: ListVersionRequest): Promise<ListedVersion> {
+    const listing = await this.#do(() => this.#market().listVersion(this.#actor(), request));
+    const versions = listing.versions.map((v) => ({ ...v, source: `${v.listedFrom.name}@${v.listedFrom.version}` }));
+    return listedVersionOf({ ...listing, versions }, request.source.slice(request.source.indexOf('@') + 1));
+  }
+
+  async install(listingId: string, options: { version?: string; as?: string }): Promise<InstallRecord> {
+    return installRecord(await this.#do(() => this.#market().install(this.#actor(), listingId, options)));
+  }
+
+  /** The catalogue in the store's adapter, next to the registry (a `PluginHost`'s default). */
+  #market(): Marketplace {
+    return (this.#marketplace ??= new Marketplace({ storage: this.#storage, registry: this.#registry }));
+  }
+
+  #actor(): { tenantId: string; userId: string } {
+    return { tenantId: this.#o.tenantId, userId: this.#o.userId };
   }
 
   async close(): Promise<void> {
