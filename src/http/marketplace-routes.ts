@@ -15,7 +15,6 @@ import { isBtreePluginsError } from '../errors.js';
 import type { Viewer } from '../marketplace/listing-view.js';
 import { listingId, type ListVersionInput, type Marketplace } from '../marketplace/marketplace.js';
 import type { Actor, SearchQuery, SupportLevel } from '../marketplace/types.js';
-import { assertNodeName } from '../registry/ids.js';
 import { ApiError } from './api-error.js';
 import * as schemas from './marketplace-schemas.js';
 import { installRecord, listingRecord, publisherRecord, reviewRecord } from './marketplace-records.js';
@@ -127,14 +126,8 @@ export const MARKETPLACE_ROUTES: readonly ApiRoute[] = [
     return { install: installRecord(install) };
   }),
   route('POST', '/marketplace/installs/:as/uninstall', 'marketplaceInstall', schemas.uninstallSchema, async (m, who, request) => {
-    const { as } = params<{ as: string }>(request);
-    assertNodeName(as);
-    const install = await m.installOf(who.tenantId, as);
-    await m.uninstall(actorOf(who), as); // the library's 404 when there is no install `as`
-    if (!install) {
-      throw new ApiError(409, 'CONFLICT', 'uninstall raced an install', `${as} was installed by another request while this one removed it`, { hint: 'list your installs (GET /marketplace/installs) to see where you are' });
-    }
-    return { install: installRecord(install) };
+    // The library's 404 when there is no install `as`.
+    return { install: installRecord(await m.uninstall(actorOf(who), params<{ as: string }>(request).as)) };
   }),
   route('POST', '/marketplace/publishers', 'marketplacePublish', schemas.registerPublisherSchema, async (m, who, request, reply) => {
     const before = await m.publisherOfTenant(who.tenantId);

@@ -338,9 +338,7 @@ export class Marketplace {
    */
   async install(actor: Actor, id: string, options: { version?: string; as?: string } = {}): Promise<Install> {
     assertActor(actor);
-    parseListingId(id);
-    const listing = await this.#store.readListing(id);
-    if (!listing || !canSee(listing, undefined, {})) throw listingNotFound(id);
+    const listing = await this.#publicListing(id);
     const version = options.version ?? latestPublished(listing);
     if (version === null) throw new ConflictError('install failed', `${id} has no published version`, { hint: 'wait until a version is published' });
     assertInstallable(listing, version);
@@ -369,7 +367,7 @@ export class Marketplace {
   async upgrade(actor: Actor, as: string, options: { version?: string } = {}): Promise<Install> {
     assertActor(actor);
     assertNodeName(as);
-    const current = (await this.#store.readInstalls(actor.tenantId))?.installs[as];
+    const current = await this.installOf(actor.tenantId, as);
     if (!current) throw installNotFound(actor.tenantId, as);
     const listing = await this.#store.readListing(current.listingId);
     if (!listing) throw listingNotFound(current.listingId);
@@ -385,21 +383,24 @@ export class Marketplace {
     return doc!.installs[as]!;
   }
 
-  /** Removes an install; the listing's install count drops when it was the tenant's last install of it. */
-  async uninstall(actor: Actor, as: string): Promise<void> {
+  /**
+   * Removes an install and returns it; the listing's install count drops when it was the tenant's
+   * last install of it.
+   */
+  async uninstall(actor: Actor, as: string): Promise<Install> {
     assertActor(actor);
     assertNodeName(as);
-    let listingId: string | undefined;
-    await this.#store.updateInstalls(actor.tenantId, (d) => {
+    let removed: Install | undefined;
+    const after = await this.#store.updateInstalls(actor.tenantId, (d) => {
       const there = d?.installs[as];
       if (!there) throw installNotFound(actor.tenantId, as);
-      listingId = there.listingId;
+      removed = there;
       const installs = { ...d!.installs };
       delete installs[as];
       return { ...d!, revision: d!.revision + 1, installs };
     });
-    const after = await this.#store.readInstalls(actor.tenantId);
-    if (listingId && !Object.values(after?.installs ?? {}).some((i) => i.listingId === listingId)) {
+    const listingId = removed!.listingId;
+    if (!Object.values(after?.installs ?? {}).some((i) => i.listingId === listingId)) {
       await this.#store.updateListing(listingId, (doc) => {
         if (!doc?.installedBy[actor.tenantId]) return null;
         const installedBy = { ...doc.installedBy };
@@ -407,6 +408,7 @@ export class Marketplace {
         return { ...doc, revision: doc.revision + 1, installedBy };
       });
     }
+    return removed!;
   }
 
   /** A tenant's installs, by name. */
@@ -429,16 +431,14 @@ export class Marketplace {
    */
   async fork(actor: Actor, id: string, options: { version?: string; as?: string } = {}): Promise<PublishResult> {
     assertActor(actor);
-    parseListingId(id);
-    const listing = await this.#store.readListing(id);
-    if (!listing || !canSee(listing, undefined, {})) throw listingNotFound(id);
+    const listing = await this.#publicListing(id);
     const version = options.version ?? latestPublished(listing);
     if (version === null) throw new ConflictError('fork failed', `${id} has no published version`);
     const entry = listing.versions[version];
     if (!entry || entry.state === 'pending_review') throw new NotFoundError('version not found', `${id} has no published version ${version}`);
     const as = options.as ?? listing.name;
     assertNodeName(as);
-    if ((await this.#store.readInstalls(actor.tenantId))?.installs[as]) {
+    if (await this.installOf(actor.tenantId, as)) {
       throw new ConflictError('fork failed', `${as} is the name of an install in tenant ${actor.tenantId}`, { hint: 'fork under another name with `as`' });
     }
     const { manifest, files } = await this.#readSources(id, version);
@@ -549,6 +549,14 @@ export class Marketplace {
     const files: Record<string, string> = {};
     manifest.files.forEach((f, i) => (files[f.path] = texts[i]!));
     return { manifest, files };
+  }
+
+  /** A listing every tenant may see (something in it was published). @throws NotFoundError */
+  async #publicListing(id: string): Promise<ListingDocument> {
+    parseListingId(id);
+    const listing = await this.#store.readListing(id);
+    if (!listing || !canSee(listing, undefined, {})) throw listingNotFound(id);
+    return listing;
   }
 
   async #assertNameFree(tenantId: string, as: string, id: string): Promise<void> {

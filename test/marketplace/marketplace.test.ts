@@ -261,7 +261,7 @@ for (const backend of backends) {
       expect((await host.registry.sources('umbrella', 'MyNotifier', '1.1.0')).files['index.ts']).toContain("'Hi, '");
       await expect(m.fork(umbrella, 'acme-tools.Notifier', { as: 'AcmeNotifier' })).rejects.toThrow(/name of an install/);
 
-      await m.uninstall(umbrella, 'AcmeNotifier');
+      expect(await m.uninstall(umbrella, 'AcmeNotifier')).toMatchObject({ as: 'AcmeNotifier', listingId: 'acme-tools.Notifier', version: '1.1.0' });
       expect(await m.installs('umbrella')).toEqual([]);
       expect((await m.listing('acme-tools.Notifier')).installCount).toBe(2); // globex, initech
     });
