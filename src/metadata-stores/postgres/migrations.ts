@@ -35,7 +35,14 @@ export interface MigrationReport {
  * @throws the database's error, with nothing half-applied (each run is one transaction).
  */
 export async function migratePostgres(db: Kysely<unknown>, tables: PostgresTables): Promise<MigrationReport> {
-  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(tables.schema)}`.execute(db);
+  try {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(tables.schema)}`.execute(db);
+  } catch (e) {
+    // `IF NOT EXISTS` is not atomic: of two workers creating the schema at once, one may get a
+    // unique violation on pg_namespace (23505) or duplicate_schema (42P06). The schema exists then.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code !== '23505' && code !== '42P06') throw e;
+  }
   const migrator = new Migrator({
     db,
     provider: new SqlFileMigrations(tables),
