@@ -6,18 +6,22 @@
  * token on V8's wasm-engine barrier, and `V8::Dispose` then waits for it forever: the process
  * prints its last line and never exits, which hangs every host worker that shuts down cleanly.
  *
- * Each case runs a child `node --no-node-snapshot --import tsx` that boots the engine, runs
- * Python, disposes and returns without `process.exit`; the child must exit within a bound after
- * it printed its last line, else it is killed and the test fails.
+ * Each case runs a child `node --no-node-snapshot` that boots the engine, runs Python, disposes and
+ * returns without `process.exit`; the child must exit within a bound after it printed its last
+ * line, else it is killed and the test fails. The child is the fixture bundled into plain
+ * JavaScript (src/platform/source-bundle.ts), as a host runs built code: under tsx's loader hooks
+ * a process that ran isolates has aborted at exit on Node 26 (isolated-vm's `environment !=
+ * nullptr` assertion), which is tsx's interaction with isolated-vm, not the engine's.
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { bundleSourceEntry } from '../../../src/platform/source-bundle.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const CHILD = fileURLToPath(new URL('./fixtures/engine-exit-child.ts', import.meta.url));
+const CHILD = bundleSourceEntry(fileURLToPath(new URL('./fixtures/engine-exit-child.ts', import.meta.url)));
 /** Shared with test/interpreters/python.test.ts, so that the snapshot is usually on disk already. */
 const sharedCacheDir = join(tmpdir(), 'btree-plugins-test-pyodide-cache');
 const packageDir = fileURLToPath(new URL('../../fixtures/python-wheels', import.meta.url));
@@ -36,7 +40,7 @@ interface ChildRun {
 }
 
 function runChild(env: Record<string, string>): Promise<ChildRun> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', CHILD], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', CHILD], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
