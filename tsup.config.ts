@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { GUEST_FILES } from './src/guest-source.js';
 import { MIGRATION_FILES } from './src/metadata-stores/postgres/migration-files.js';
+import { bundleUiApp } from './src/ui/bundle.js';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -86,6 +87,19 @@ export const binEntries: readonly string[] = ['cli/main'];
 /** Entries the library starts itself (in a worker thread or child process): files in dist/, not exports. */
 export const internalEntries: readonly string[] = ['execution/shard-main'];
 
+/** Where the package build writes the web UI's files (src/ui/assets.ts reads them from there). */
+export const UI_DIST_DIR = 'dist/ui';
+
+/**
+ * Builds the browser app (src/ui/app/) into {@link UI_DIST_DIR}, minified and without source maps:
+ * the files `customNodesApi({ ui: true })` serves, so a host needs no build step and no CDN.
+ */
+export async function buildUi(outDir: string = UI_DIST_DIR): Promise<void> {
+  const bundle = await bundleUiApp({ minify: true });
+  await mkdir(outDir, { recursive: true });
+  for (const [name, text] of bundle) await writeFile(join(outDir, name), text);
+}
+
 export default defineConfig({
   entry: entries,
   format: ['esm'],
@@ -97,4 +111,8 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   esbuildPlugins: [inlineTexts(GUEST_TEXTS), inlineTexts(MIGRATION_TEXTS)],
+  // After the library (and its `clean`): the browser bundle is a separate build for another platform.
+  onSuccess: async () => {
+    await buildUi();
+  },
 });

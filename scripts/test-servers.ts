@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/test-servers.ts prepare   build/install what the tests will start (Go binaries,
  *                                             the moto venv) into the cache, and the Debian tools
- *                                             the suites use (strace), with progress logs
+ *                                             the suites use (strace, chromium), with progress logs
  *   npx tsx scripts/test-servers.ts start     start them all, print `export …` lines, keep them
  *                                             running until Ctrl-C (point other shells' tests at them)
  *
@@ -27,6 +27,8 @@ async function prepare(): Promise<void> {
   if (!process.env.BTREE_PLUGINS_POSTGRES_URL) jobs.push(['postgresql (Debian)', () => ensurePostgresBinaries(log)]);
   // Not a server: the compile-isolation suite watches esbuild with it.
   jobs.push(['strace', () => ensureDebianTool(DEBIAN_TOOLS.strace, log)]);
+  // Not a server either: the UI suites drive it with playwright-core (browser downloads are blocked).
+  jobs.push(['chromium (Debian)', () => ensureDebianTool(DEBIAN_TOOLS.chromium, log)]);
   const started = Date.now();
   const results = await Promise.allSettled(jobs.map(async ([name, job]) => log(`${name}: ${await job()}`)));
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));

@@ -20,7 +20,7 @@ import { silentLogger, type PluginLogger } from './btree/logger.js';
 import type { TenantNodeClass } from './btree/node-class.js';
 import type { QuickJsEngineOptions } from './interpreters/javascript.js';
 import type { PythonEngineOptions } from './interpreters/python.js';
-import type { InterpreterEngine, InterpreterLanguage } from './binding-core/interpreter-types.js';
+import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from './binding-core/interpreter-types.js';
 import type { NodeMetadata } from './binding-core/types.js';
 import { PropsValidatorCache } from './btree/props-validator.js';
 import {
@@ -238,6 +238,23 @@ export class PluginHost {
   async interpreterEngine(language: InterpreterLanguage): Promise<InterpreterEngine | undefined> {
     this.#assertAlive();
     return this.#interpreters.find((p) => p.language === language)?.engine();
+  }
+
+  /**
+   * The interpreter languages this host enabled (`interpreters` option), each with the limits its
+   * interpreter nodes run under: the language's defaults with the host's overrides. Cheap: it
+   * creates no engine (the upload API's `GET /session` and playground ask it per request).
+   *
+   * @example
+   * ```ts
+   * const host = new PluginHost({ btree, storage, interpreters: { javascript: true } });
+   * host.enabledInterpreters().javascript?.defaultTimeoutMs; // → 5000
+   * host.enabledInterpreters().python; // → undefined
+   * ```
+   */
+  enabledInterpreters(): Partial<Record<InterpreterLanguage, Readonly<InterpreterLimits>>> {
+    this.#assertAlive();
+    return Object.fromEntries(this.#interpreters.map((p) => [p.language, p.limits]));
   }
 
   /**

@@ -6,7 +6,6 @@
  * @module
  */
 import { isProxy } from 'node:util/types';
-import { extractNodeProps } from '../binding-core/node-props.js';
 import type { GuestLogLine, JsonValue, NodeMetadata } from '../binding-core/types.js';
 import { PropsValidatorCache } from '../btree/props-validator.js';
 import { DisposedError, InvalidInputError } from '../errors.js';
@@ -227,13 +226,9 @@ export class NodeHarness {
 
   /** The props as the binding checks them when a tree is built: JSON data, then the props schema. */
   #checkProps(given: Record<string, JsonValue>, id: string): Record<string, JsonValue> | string {
-    const extracted = extractNodeProps({ id, ...given }, { propsSchema: this.metadata.propsSchema, isProxy });
-    const problems = extracted.ok
-      ? this.metadata.propsSchema
-        ? this.#validators.check(this.compiled.sha256, this.metadata.propsSchema, extracted.props)
-        : []
-      : extracted.problems;
-    if (problems.length === 0 && extracted.ok) return extracted.props;
+    const checked = this.#validators.nodeProps(this.compiled.sha256, { id, ...given }, { propsSchema: this.metadata.propsSchema, isProxy });
+    if (checked.ok) return checked.props;
+    const problems = checked.problems;
     return `invalid props for ${this.compiled.name}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')} (a tree with these props would fail to load)`;
   }
 }

@@ -9,7 +9,7 @@ import type { PythonEngineOptions } from '../interpreters/python.js';
 import type { QuickJsEngineOptions } from '../interpreters/javascript.js';
 import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '../binding-core/interpreter-types.js';
 import type { BtreeModule } from '../binding-core/host-btree.js';
-import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
+import { INTERPRETER_NODES, resolveInterpreterLimits } from '../binding-core/interpreter-props.js';
 import { DisposedError } from '../errors.js';
 import type { PluginLogger } from './logger.js';
 import type { BuiltinNodeProvider } from './register-nodes.js';
@@ -32,6 +32,8 @@ export interface InterpreterLogging {
 /** A builtin provider that owns an interpreter engine (shared by every tenant of the host). */
 export interface InterpreterNodeProvider extends BuiltinNodeProvider {
   readonly language: InterpreterLanguage;
+  /** The limits its nodes run under: the language's defaults with the host's overrides (checked when the provider is made). */
+  readonly limits: Readonly<InterpreterLimits>;
   /** The engine, created on first call. The Temporal activities run scripts with it. */
   engine(): Promise<InterpreterEngine>;
 }
@@ -44,6 +46,8 @@ function interpreterProvider(
 ): InterpreterNodeProvider {
   const { logger, logForwarder } = logging;
   const typeName = INTERPRETER_NODES[language].type;
+  // Resolved once, here: a bad limit fails when the host is made, and every user of the provider sees the same limits.
+  const resolved = Object.freeze(resolveInterpreterLimits(limits, INTERPRETER_NODES[language].limits));
   let engine: Promise<InterpreterEngine> | undefined;
   let disposed = false;
   const getEngine = (): Promise<InterpreterEngine> => {
@@ -54,12 +58,13 @@ function interpreterProvider(
   return {
     type: typeName,
     language,
+    limits: resolved,
     engine: getEngine,
     async create(btree: BtreeModule, tenantId: string) {
       const [{ createInterpreterNodeClass, interpreterNodeMetadata }, e] = await Promise.all([import('../binding-core/interpreter-node.js'), getEngine()]);
       const ctor = createInterpreterNodeClass(btree, e, {
         tenantId,
-        ...(limits ? { limits } : {}),
+        limits: resolved,
         ...(logger ? { logger } : {}),
         ...(logForwarder ? { logForwarder } : {}),
       });

@@ -7,7 +7,7 @@
 import { types } from 'node:util';
 import { DEFAULT_MAX_BLACKBOARD_BYTES, tickWithBlackboard } from '../binding-core/blackboard.js';
 import type { HostLeafNode, InjectedBtreeModule, HostNodeConfiguration, HostTickContext, NodeStatusValue } from '../binding-core/host-btree.js';
-import { DEFAULT_MAX_PROPS_BYTES, extractNodeProps } from '../binding-core/node-props.js';
+import { DEFAULT_MAX_PROPS_BYTES } from '../binding-core/node-props.js';
 import type { GuestLogLine, JsonValue, NodeMetadata } from '../binding-core/types.js';
 import type { NodeRunner, RunnableBundle, TickInput } from '../sandbox/types.js';
 import type { BundleMemo } from './bundle-memo.js';
@@ -135,16 +135,15 @@ function checkProps(
   validatorKey: string,
   maxPropsBytes: number,
 ): Record<string, JsonValue> {
-  const extracted = extractNodeProps(config, { propsSchema: metadata.propsSchema, maxBytes: maxPropsBytes, isProxy });
-  const problems = extracted.ok ? (metadata.propsSchema ? validators.check(validatorKey, metadata.propsSchema, extracted.props) : []) : extracted.problems;
-  if (problems.length > 0 || !extracted.ok) {
-    const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+  const checked = validators.nodeProps(validatorKey, config, { propsSchema: metadata.propsSchema, maxBytes: maxPropsBytes, isProxy });
+  if (!checked.ok) {
+    const lines = checked.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
     throw new btree.ConfigurationError(
       `Invalid configuration for ${label}:${String(config.id)}:\n${lines}`,
       `Fix the props of node '${String(config.id)}' in the tree; ${label} declares its props schema in its source (see its manifest).`,
     );
   }
-  return extracted.props;
+  return checked.props;
 }
 
 function forwardLogs(logger: PluginLogger, lines: GuestLogLine[], fields: Record<string, string>): void {

@@ -8,7 +8,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { LRUCache } from 'lru-cache';
-import type { PropsProblem } from '../binding-core/node-props.js';
+import { extractNodeProps, type ExtractNodePropsOptions, type NodeProps, type PropsProblem } from '../binding-core/node-props.js';
 
 export type { PropsProblem };
 
@@ -68,6 +68,19 @@ export class PropsValidatorCache {
     if (!compiled.ok) return [{ path: '(schema)', message: compiled.message }];
     if (compiled.validate(props)) return [];
     return (compiled.validate.errors ?? []).map(describe);
+  }
+
+  /**
+   * A node's props as the host checks them wherever it builds or runs a node (the tree binding, the
+   * author's harness, the upload API's playground): taken out of `config` (`extractNodeProps`: JSON
+   * copies, reserved keys, size), then checked against `options.propsSchema` when there is one.
+   * `key` names the immutable schema, as for {@link check}.
+   */
+  nodeProps(key: string, config: Readonly<Record<string, unknown>>, options: ExtractNodePropsOptions): NodeProps {
+    const extracted = extractNodeProps(config, options);
+    if (!extracted.ok || !options.propsSchema) return extracted;
+    const problems = this.check(key, options.propsSchema, extracted.props);
+    return problems.length === 0 ? extracted : { ok: false, problems };
   }
 
   /** Forgets every compiled validator. */

@@ -90,11 +90,20 @@ function isHostPath(path: string): boolean {
  * paths (a route the caller asked for, a path in the tenant's own code) stay readable.
  */
 export function redactForResponse(text: string): string {
-  return text
-    .split('\n')
-    .filter((line) => !/^\s+at\s/.test(line))
-    .join('\n')
-    .replace(ABSOLUTE_PATH, (path) => (isHostPath(path) ? '<path>' : path));
+  return redactHostPaths(
+    text
+      .split('\n')
+      .filter((line) => !/^\s+at\s/.test(line))
+      .join('\n'),
+  );
+}
+
+/**
+ * Replaces this machine's paths in text bound for a response, and keeps the rest: for text that is
+ * the tenant's own (a tick's error with the stack the sandbox mapped onto the tenant's sources).
+ */
+export function redactHostPaths(text: string): string {
+  return text.replace(ABSOLUTE_PATH, (path) => (isHostPath(path) ? '<path>' : path));
 }
 
 /** The message of a library error without its `HINT: …` tail (the hint has its own field). */

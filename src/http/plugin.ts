@@ -11,7 +11,6 @@ import fp from 'fastify-plugin';
 // Types only: `schema.hide` and the swagger options (the package itself is imported lazily).
 import type {} from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import { InvalidInputError } from '../errors.js';
 import { importOptional } from '../platform/optional-import.js';
 import { printable } from '../registry/ids.js';
 import type { Marketplace } from '../marketplace/marketplace.js';
@@ -20,6 +19,9 @@ import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/limits.js';
 import { ApiError, errorReply } from './api-error.js';
 import { MARKETPLACE_ROUTES } from './marketplace-routes.js';
 import { marketplaceSharedSchemas } from './marketplace-schemas.js';
+import { invalidOption as invalid } from './options-error.js';
+import { PLAYGROUND_ROUTES } from './playground-routes.js';
+import { PLAYGROUND_BODY_LIMIT, PLAYGROUND_MAX_SCRIPT_CHARS } from './playground-schemas.js';
 import {
   authenticateRequest,
   DEFAULT_ROLES,
@@ -33,20 +35,23 @@ import {
   type PermissionRequirement,
   type RoleRequirement,
 } from './principal.js';
-import { ROUTES, type ApiRoute, type RouteContext } from './routes.js';
+import { ROUTES, type ApiRoute, type PlaygroundHost, type RouteContext } from './routes.js';
 import { sharedSchemas } from './schemas.js';
+import { resolveUiOptions, type ResolvedUi, type UiOptions } from './ui-options.js';
+import { mountUi } from './ui-shell.js';
 
 /**
  * What the plugin serves: a `PluginHost` (its registry publishes through its sandbox; its
- * marketplace gets the `/marketplace` routes) or a `TenantRegistry` (no marketplace routes).
+ * marketplace gets the `/marketplace` routes, its runner and interpreters the `/playground` routes)
+ * or a `TenantRegistry` (neither).
  */
 export type CustomNodesSource = { readonly registry: TenantRegistry; readonly marketplace?: Marketplace } | TenantRegistry;
 
 /** Options of {@link customNodesApi}. */
 export interface CustomNodesApiOptions {
   /**
-   * A `PluginHost` (upload API and marketplace), or a `TenantRegistry` made with an `inspector`
-   * (publishing needs one; no marketplace routes).
+   * A `PluginHost` (upload API, marketplace and playground), or a `TenantRegistry` made with an
+   * `inspector` (publishing needs one; no marketplace or playground routes).
    */
   host: CustomNodesSource;
   /** The host's authentication: `(request) => { tenantId, userId, roles } | null`. */
@@ -60,13 +65,25 @@ export interface CustomNodesApiOptions {
   roles?: Partial<ApiRoles>;
   /** When true, the author of a version cannot approve it (403). Default false. */
   requireDistinctApprover?: boolean;
-  /** Largest upload body in bytes (default 1 MiB; other routes take 16 KiB). */
+  /** Largest upload body in bytes (default 1 MiB; the playground routes take 128 KiB, other routes 16 KiB). */
   uploadBodyLimit?: number;
   /**
    * Uploads per tenant per window (default `{ max: 30, timeWindow: 60_000 }`, counted per
    * process), or `false` for none. Every authenticated upload request counts, accepted or refused.
    */
   uploadRateLimit?: { max: number; timeWindow: number } | false;
+  /**
+   * Playground runs (`POST /playground/scripts` and `/playground/nodes`, served with a
+   * `PluginHost`) per tenant per window (default `{ max: 60, timeWindow: 60_000 }`, counted per
+   * process), or `false` for none. Every authenticated playground request counts.
+   */
+  playgroundRateLimit?: { max: number; timeWindow: number } | false;
+  /**
+   * The web UI at `<prefix>/ui` (default off): `true`, or {@link UiOptions} (`signInUrl`, `title`,
+   * `csrfSecret`). With it on, every write that carries cookies must send the `X-CSRF-Token` of
+   * `GET <prefix>/session` (docs/http-api.md, docs/ui.md).
+   */
+  ui?: boolean | UiOptions;
   /** Title and version of the OpenAPI document. */
   openapi?: { title?: string; version?: string; description?: string };
 }
@@ -77,6 +94,11 @@ export const DEFAULT_UPLOAD_BODY_LIMIT = 1024 * 1024;
 export const SMALL_BODY_LIMIT = 16 * 1024;
 /** Default of `uploadRateLimit`. */
 export const DEFAULT_UPLOAD_RATE_LIMIT = Object.freeze({ max: 30, timeWindow: 60_000 });
+/** Default of `playgroundRateLimit`. */
+export const DEFAULT_PLAYGROUND_RATE_LIMIT = Object.freeze({ max: 60, timeWindow: 60_000 });
+
+/** A rate limit: at most `max` requests per tenant per `timeWindow` milliseconds. */
+type RateLimit = { max: number; timeWindow: number };
 
 /** Name of the OpenAPI generator's decorator in the plugin's context. */
 const OPENAPI_DECORATOR = 'customNodesOpenApiDocument';
@@ -89,12 +111,10 @@ interface Resolved {
   prefix: string;
   roles: ApiRoles;
   uploadBodyLimit: number;
-  uploadRateLimit: { max: number; timeWindow: number } | false;
+  uploadRateLimit: RateLimit | false;
+  playgroundRateLimit: RateLimit | false;
+  ui: ResolvedUi | null;
   openapi: { title: string; version: string; description: string };
-}
-
-function invalid(detail: string, hint: string): InvalidInputError {
-  return new InvalidInputError('invalid customNodesApi options', detail, { hint });
 }
 
 function isRegistry(host: CustomNodesSource): host is TenantRegistry {
@@ -112,6 +132,14 @@ function marketplaceOf(host: CustomNodesSource): (() => Marketplace) | null {
   // `in`, not a read: the host's getter would run now, not per request.
   if (isRegistry(host) || !('marketplace' in host)) return null;
   return () => host.marketplace!;
+}
+
+/** A `PluginHost` runs the playground; a bare registry runs nothing (`null`). */
+function playgroundOf(host: CustomNodesSource): PlaygroundHost | null {
+  if (isRegistry(host)) return null;
+  const h = host as Partial<Record<keyof PlaygroundHost, unknown>>;
+  const methods: ReadonlyArray<keyof PlaygroundHost> = ['nodeCatalog', 'nodeRunner', 'limitsFor', 'interpreterEngine', 'enabledInterpreters'];
+  return methods.every((m) => typeof h[m] === 'function') ? (host as unknown as PlaygroundHost) : null;
 }
 
 /** A `PluginHost` knows each tenant's sandbox limits; a bare registry runs no ticks, so the defaults stand. */
@@ -148,10 +176,7 @@ function resolveOptions(options: CustomNodesApiOptions): Resolved {
   }
   const uploadBodyLimit = options.uploadBodyLimit ?? DEFAULT_UPLOAD_BODY_LIMIT;
   if (!Number.isInteger(uploadBodyLimit) || uploadBodyLimit < 1024) throw invalid(`uploadBodyLimit ${printable(uploadBodyLimit)} is not a whole number of bytes ≥ 1024`, 'e.g. `uploadBodyLimit: 2 * 1024 * 1024`');
-  const limit = options.uploadRateLimit ?? DEFAULT_UPLOAD_RATE_LIMIT;
-  if (limit !== false && !(Number.isInteger(limit.max) && limit.max > 0 && Number.isInteger(limit.timeWindow) && limit.timeWindow > 0)) {
-    throw invalid('uploadRateLimit needs a positive whole `max` and `timeWindow` (milliseconds)', 'e.g. `{ max: 30, timeWindow: 60_000 }`, or `false` for no limit');
-  }
+  const ui = resolveUiOptions(options.ui);
   return {
     context: {
       registry,
@@ -159,18 +184,31 @@ function resolveOptions(options: CustomNodesApiOptions): Resolved {
       sandboxLimits: sandboxLimitsOf(options.host),
       marketplace: marketplaceOf(options.host),
       allows: (who, permission) => grants(who, permission, roles),
+      playground: playgroundOf(options.host),
+      ui: ui && { csrfToken: (who) => ui.csrf.tokenFor(who), signInUrl: ui.signInUrl },
     },
     authenticate: options.authenticate,
     prefix,
     roles,
     uploadBodyLimit,
-    uploadRateLimit: limit === false ? false : { max: limit.max, timeWindow: limit.timeWindow },
+    uploadRateLimit: rateLimitOption('uploadRateLimit', options.uploadRateLimit, DEFAULT_UPLOAD_RATE_LIMIT),
+    playgroundRateLimit: rateLimitOption('playgroundRateLimit', options.playgroundRateLimit, DEFAULT_PLAYGROUND_RATE_LIMIT),
+    ui,
     openapi: {
       title: options.openapi?.title ?? 'Custom nodes API',
       version: options.openapi?.version ?? '1',
       description: options.openapi?.description ?? 'Upload, review and release tenant-authored nodes (@wayfarer-ai/btree-plugins). docs/http-api.md describes authentication, roles, limits and errors.',
     },
   };
+}
+
+function rateLimitOption(name: string, value: RateLimit | false | undefined, fallback: RateLimit): RateLimit | false {
+  const limit = value ?? fallback;
+  if (limit === false) return false;
+  if (!(limit && Number.isInteger(limit.max) && limit.max > 0 && Number.isInteger(limit.timeWindow) && limit.timeWindow > 0)) {
+    throw invalid(`${name} needs a positive whole \`max\` and \`timeWindow\` (milliseconds)`, `e.g. \`{ max: ${fallback.max}, timeWindow: ${fallback.timeWindow} }\`, or \`false\` for no limit`);
+  }
+  return { max: limit.max, timeWindow: limit.timeWindow };
 }
 
 /** Request bodies: no extra fields, no type coercion. Query strings and params: numbers from text. */
@@ -198,7 +236,7 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
     if (answer.headers) void reply.headers(answer.headers);
     return reply.code(answer.status).send(answer.body);
   });
-  const routes: readonly ApiRoute[] = options.context.marketplace ? [...ROUTES, ...MARKETPLACE_ROUTES] : ROUTES;
+  const routes: readonly ApiRoute[] = [...ROUTES, ...(options.context.marketplace ? MARKETPLACE_ROUTES : []), ...(options.context.playground ? PLAYGROUND_ROUTES : [])];
   for (const schema of options.context.marketplace ? [...sharedSchemas, ...marketplaceSharedSchemas] : sharedSchemas) api.addSchema(schema);
 
   const swagger = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/swagger', 'customNodesApi (OpenAPI)');
@@ -207,37 +245,41 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
     openapi: { openapi: '3.0.3', info: options.openapi },
     refResolver: { buildLocalReference: (json: { $id?: string }, _base: unknown, _fragment: unknown, i: number) => json.$id ?? `def-${i}` },
   });
-  if (options.uploadRateLimit !== false) {
-    const rateLimit = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/rate-limit', 'customNodesApi (upload rate limit)');
+  const rateLimits = { upload: options.uploadRateLimit, playground: options.context.playground ? options.playgroundRateLimit : false, other: false } as const;
+  if (rateLimits.upload !== false || rateLimits.playground !== false) {
+    const rateLimit = await importOptional<{ default: (i: FastifyInstance, o: object) => Promise<void> }>('@fastify/rate-limit', 'customNodesApi (upload and playground rate limits)');
     await api.register(rateLimit.default as never, { global: false });
   }
 
-  // Authentication and permission, before the body is read: a refused caller costs no parsing.
+  // Authentication, CSRF and permission, before the body is read: a refused caller costs no parsing.
   api.addHook('onRequest', async (request) => {
-    const permission = (request.routeOptions.config as { customNodesPermission?: PermissionRequirement }).customNodesPermission;
+    const permission = (request.routeOptions.config as { customNodesPermission?: PermissionRequirement | null }).customNodesPermission;
     if (permission === undefined) return;
     const principal = await authenticateRequest(options.authenticate, request);
-    requirePermission(principal, permission, options.roles);
+    options.ui?.csrf.check(request, principal);
+    if (permission !== null) requirePermission(principal, permission, options.roles);
     principals.set(request, principal);
   });
 
+  const bodyLimits = { upload: options.uploadBodyLimit, playground: PLAYGROUND_BODY_LIMIT, other: SMALL_BODY_LIMIT } as const;
   for (const route of routes) {
-    const upload = route.kind === 'upload';
     const config: Record<string, unknown> = { customNodesPermission: route.permission };
-    if (upload && options.uploadRateLimit !== false) {
+    const limit = rateLimits[route.kind];
+    if (limit !== false) {
+      const what = route.kind === 'upload' ? 'uploads' : 'playground runs';
       config.rateLimit = {
-        max: options.uploadRateLimit.max,
-        timeWindow: options.uploadRateLimit.timeWindow,
-        keyGenerator: (request: FastifyRequest) => `custom-nodes-upload:${principals.get(request)?.tenantId ?? ''}`,
+        max: limit.max,
+        timeWindow: limit.timeWindow,
+        keyGenerator: (request: FastifyRequest) => `custom-nodes-${route.kind}:${principals.get(request)?.tenantId ?? ''}`,
         errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
-          new ApiError(429, 'RATE_LIMITED', 'too many uploads', `this tenant may upload ${context.max} times per window`, { hint: `retry after ${context.after} (see the Retry-After header)` }),
+          new ApiError(429, 'RATE_LIMITED', `too many ${what}`, `this tenant may make ${context.max} ${what} per window`, { hint: `retry after ${context.after} (see the Retry-After header)` }),
       };
     }
     const definition: RouteOptions = {
       method: route.method,
       url: route.url,
-      schema: { ...route.schema, description: describeRoute(route.schema.description, route.permission, upload, options) },
-      bodyLimit: upload ? options.uploadBodyLimit : SMALL_BODY_LIMIT,
+      schema: { ...route.schema, description: describeRoute(route, options) },
+      bodyLimit: bodyLimits[route.kind],
       config,
       handler: async (request: FastifyRequest, reply: FastifyReply) => route.handler(options.context, principals.get(request)!, request, reply),
     };
@@ -245,20 +287,30 @@ async function mount(api: FastifyInstance, options: Resolved): Promise<void> {
   }
 
   api.get('/openapi.json', { schema: { hide: true } }, async () => (api as unknown as Record<string, () => unknown>)[OPENAPI_DECORATOR]!());
-  registerFallbacks(api, routes, options.context.marketplace !== null);
+  if (options.ui) await mountUi(api, { prefix: options.prefix, ui: options.ui });
+  registerFallbacks(api, routes, { marketplace: options.context.marketplace !== null, playground: options.context.playground !== null });
 }
 
-/** A route's OpenAPI description: what it does, who may call it and, for uploads, the limits — as configured. */
-function describeRoute(what: unknown, permission: PermissionRequirement, upload: boolean, options: Resolved): string {
+/** A route's OpenAPI description: what it does, who may call it and, for uploads and the playground, the limits — as configured. */
+function describeRoute(route: ApiRoute, options: Resolved): string {
+  const { permission, kind } = route;
+  const what = route.schema.description;
   const whoMay = (p: Permission): string => {
     const anyOf = rolesFor(p, options.roles);
     return anyOf === null ? `Permission \`${p}\`: every authenticated user of the tenant.` : `Permission \`${p}\`: the role ${anyOf.map((r) => `\`${r}\``).join(' or ')}.`;
   };
-  const who = typeof permission === 'string' ? whoMay(permission) : `Any of: ${permission.map(whoMay).join(' ')}`;
+  const who = permission === null ? 'Every authenticated user.' : typeof permission === 'string' ? whoMay(permission) : `Any of: ${permission.map(whoMay).join(' ')}`;
   const parts = typeof what === 'string' ? [what, who] : [who];
-  if (upload) {
+  if (kind === 'upload') {
     const rate = options.uploadRateLimit === false ? 'no upload rate limit' : `at most ${options.uploadRateLimit.max} uploads per tenant per ${options.uploadRateLimit.timeWindow} ms, refused ones included (429 with Retry-After)`;
     parts.push(`Body limit ${options.uploadBodyLimit} bytes (413); ${rate}.`);
+  }
+  if (kind === 'playground') {
+    const rate = options.playgroundRateLimit === false ? 'no playground rate limit' : `at most ${options.playgroundRateLimit.max} playground runs per tenant per ${options.playgroundRateLimit.timeWindow} ms (429 with Retry-After)`;
+    parts.push(`Body limit ${PLAYGROUND_BODY_LIMIT} bytes (413), scripts up to ${PLAYGROUND_MAX_SCRIPT_CHARS} characters; ${rate}.`);
+  }
+  if (options.ui && route.method !== 'GET') {
+    parts.push('With the web UI on, a request that carries cookies must send the `csrfToken` of GET /session as the X-CSRF-Token header (403 `CSRF_TOKEN_MISSING` or `CSRF_TOKEN_INVALID`).');
   }
   return parts.join('\n\n');
 }
@@ -267,7 +319,7 @@ function describeRoute(what: unknown, permission: PermissionRequirement, upload:
  * Unknown routes under the API's paths answer 404 (or 414 for an over-long segment) in the API's
  * shape; so do the marketplace's paths when the host has no marketplace, saying so.
  */
-function registerFallbacks(api: FastifyInstance, routes: readonly ApiRoute[], marketplace: boolean): void {
+function registerFallbacks(api: FastifyInstance, routes: readonly ApiRoute[], served: { marketplace: boolean; playground: boolean }): void {
   // Fastify 5 takes it as `routerOptions.maxParamLength`; its default (and the deprecated top-level
   // option, which cannot be read without a warning) count as 100: a longer segment that reached
   // this fallback was too long for the router.
@@ -279,8 +331,11 @@ function registerFallbacks(api: FastifyInstance, routes: readonly ApiRoute[], ma
         hint: 'version ids are at most 129 characters; the server operator can raise Fastify\'s `maxParamLength` (docs/http-api.md)',
       });
     }
-    if (!marketplace && request.routeOptions.url?.endsWith('/marketplace/*')) {
+    if (!served.marketplace && request.routeOptions.url?.endsWith('/marketplace/*')) {
       throw new ApiError(404, 'NOT_FOUND', 'no marketplace', 'this API serves no marketplace: its host is a TenantRegistry', { hint: 'mount customNodesApi with `host: pluginHost` to serve the /marketplace routes' });
+    }
+    if (!served.playground && request.routeOptions.url?.endsWith('/playground/*')) {
+      throw new ApiError(404, 'NOT_FOUND', 'no playground', 'this API serves no playground: its host is a TenantRegistry, which runs no code', { hint: 'mount customNodesApi with `host: pluginHost` to serve the /playground routes' });
     }
     throw new ApiError(404, 'NOT_FOUND', 'no such route', `${request.method} ${printable(path)} is not a route of this API`, { hint: 'see <prefix>/openapi.json for the routes' });
   };
@@ -292,7 +347,7 @@ function registerFallbacks(api: FastifyInstance, routes: readonly ApiRoute[], ma
     const others = FALLBACK_METHODS.filter((m) => !methods.includes(m));
     if (others.length) api.route({ method: others, url, schema: { hide: true }, handler: notFound });
   }
-  for (const url of ['/custom-nodes/*', '/audit/*', '/marketplace/*']) api.route({ method: [...FALLBACK_METHODS], url, schema: { hide: true }, handler: notFound });
+  for (const url of ['/custom-nodes/*', '/audit/*', '/marketplace/*', '/playground/*']) api.route({ method: [...FALLBACK_METHODS], url, schema: { hide: true }, handler: notFound });
 }
 
 async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesApiOptions): Promise<void> {
@@ -302,8 +357,9 @@ async function customNodesApiPlugin(app: FastifyInstance, options: CustomNodesAp
 
 /**
  * The custom-nodes HTTP API as a Fastify 5 plugin: upload, list, read, approve, reject,
- * activate, deprecate, roll back, usages, audit, the marketplace (with a `PluginHost` as `host`)
- * and `<prefix>/openapi.json`. See docs/http-api.md.
+ * activate, deprecate, roll back, usages, audit, `GET /session`, the marketplace and the
+ * playground (with a `PluginHost` as `host`), `<prefix>/openapi.json` and, with `ui`, the web UI
+ * at `<prefix>/ui` with CSRF tokens on cookie-carrying writes. See docs/http-api.md.
  *
  * @example
  * ```ts

@@ -51,6 +51,12 @@ export interface ApiRoles {
   rollback: RoleRequirement;
   /** `GET /audit`. */
   audit: RoleRequirement;
+  /**
+   * `POST /playground/scripts` and `POST /playground/nodes` (with a `PluginHost` as `host`): run a
+   * script in an enabled interpreter, or one tick of an approved or active version, against a
+   * sample blackboard. A node run is a real tick: the capabilities it calls are the host's own.
+   */
+  playground: RoleRequirement;
   /** `GET /marketplace/listings`, `GET /marketplace/listings/:id`, `GET /marketplace/publishers/:slug`. */
   marketplaceRead: RoleRequirement;
   /** `POST /marketplace/publishers`, `POST /marketplace/listings`; yanking the tenant's own listings' versions. */
@@ -78,6 +84,7 @@ export const DEFAULT_ROLES: Readonly<ApiRoles> = Object.freeze({
   deprecate: null,
   rollback: null,
   audit: null,
+  playground: null,
   marketplaceRead: null,
   marketplacePublish: null,
   marketplaceInstall: null,

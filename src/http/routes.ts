@@ -6,14 +6,16 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { InterpreterLanguage } from '../binding-core/interpreter-types.js';
 import type { Marketplace } from '../marketplace/marketplace.js';
+import type { PluginHost } from '../plugin-host.js';
 import type { TenantRegistry } from '../registry/tenant-registry.js';
 import type { PublishInput, VersionStatus } from '../registry/types.js';
 import { assertNodeName } from '../registry/ids.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
 import { ApiError } from './api-error.js';
 import { decodeCursor, encodeCursor, pageOf } from './paging.js';
-import type { ApiPrincipal, Permission, PermissionRequirement } from './principal.js';
+import { DEFAULT_ROLES, type ApiPrincipal, type Permission, type PermissionRequirement } from './principal.js';
 import { customNodeRecord, nodeListing, parseVersionId, versionId } from './records.js';
 import * as schemas from './schemas.js';
 
@@ -32,17 +34,33 @@ export interface RouteContext {
   marketplace: (() => Marketplace) | null;
   /** True when the principal's roles grant `permission` (as configured). */
   allows(who: ApiPrincipal, permission: Permission): boolean;
+  /**
+   * The host that runs the playground (a `PluginHost`), or `null` when the host is a bare
+   * registry; the playground routes are then not mounted.
+   */
+  playground: PlaygroundHost | null;
+  /** With the web UI on: the caller's CSRF token and the host's sign-in page. `null` when it is off. */
+  ui: { csrfToken(who: ApiPrincipal): string; signInUrl: string | undefined } | null;
 }
+
+/** What the playground and `GET /session` use of a `PluginHost`. */
+export type PlaygroundHost = Pick<PluginHost, 'nodeCatalog' | 'nodeRunner' | 'limitsFor' | 'interpreterEngine' | 'enabledInterpreters'>;
 
 /** One route of the table. */
 export interface ApiRoute {
   method: 'GET' | 'POST';
   url: string;
-  /** What the caller needs, checked before the body is read: one permission, or any of several. */
-  permission: PermissionRequirement;
+  /**
+   * What the caller needs, checked before the body is read: one permission, or any of several;
+   * `null`: only to be authenticated.
+   */
+  permission: PermissionRequirement | null;
   schema: Record<string, unknown>;
-  /** `upload` routes get the upload body limit and rate limit; the rest small bodies and no rate limit. */
-  kind: 'upload' | 'other';
+  /**
+   * `upload` routes get the upload body limit and rate limit, `playground` routes the playground's;
+   * the rest small bodies and no rate limit.
+   */
+  kind: 'upload' | 'playground' | 'other';
   handler(this: void, ctx: RouteContext, who: ApiPrincipal, request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
 
@@ -248,6 +266,32 @@ export const ROUTES: readonly ApiRoute[] = [
           sandbox: ctx.sandboxLimits(who.tenantId),
         },
       };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/session',
+    permission: null,
+    schema: schemas.sessionSchema,
+    kind: 'other',
+    async handler(ctx, who) {
+      const can = Object.fromEntries((Object.keys(DEFAULT_ROLES) as Permission[]).map((p) => [p, ctx.allows(who, p)]));
+      const enabled = ctx.playground?.enabledInterpreters() ?? {};
+      const interpreters: Record<InterpreterLanguage, boolean> = { javascript: enabled.javascript !== undefined, python: enabled.python !== undefined };
+      const session: Record<string, unknown> = {
+        tenantId: who.tenantId,
+        userId: who.userId,
+        roles: [...who.roles],
+        can,
+        marketplace: ctx.marketplace !== null,
+        playground: ctx.playground !== null,
+        interpreters,
+      };
+      if (ctx.ui) {
+        session.csrfToken = ctx.ui.csrfToken(who);
+        if (ctx.ui.signInUrl !== undefined) session.signInUrl = ctx.ui.signInUrl;
+      }
+      return session;
     },
   },
 ];

@@ -8,6 +8,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { VersionStatus } from '../registry/types.js';
+import { DEFAULT_ROLES } from './principal.js';
 
 /** Most nodes, versions, events or usages on one page, and the default. */
 export const MAX_PAGE_SIZE = 1000;
@@ -257,5 +258,34 @@ export const tenantSchema = {
       }),
     }),
     ...errors(403),
+  },
+};
+
+export const sessionSchema = {
+  summary: 'Who is signed in, and what they may do here',
+  description:
+    'For user interfaces (the web UI reads it first): the tenant, user and roles of the caller, each permission as the configured roles grant it, ' +
+    'whether this server has a marketplace and a playground (a `PluginHost` as host) and which interpreters its playground runs. ' +
+    'With the web UI on (`ui` option), also `csrfToken`, which every write that carries cookies must send as the `X-CSRF-Token` header, and the host\'s `signInUrl` when set. ' +
+    '401 when the request is not signed in.',
+  response: {
+    200: Type.Object({
+      tenantId: Type.String(),
+      userId: Type.String(),
+      roles: Type.Array(Type.String()),
+      can: Type.Object(
+        Object.fromEntries(Object.keys(DEFAULT_ROLES).map((permission) => [permission, Type.Boolean()])),
+        { description: 'each permission (see docs/http-api.md, Roles): true when the caller\'s roles grant it' },
+      ),
+      marketplace: Type.Boolean({ description: 'true when the /marketplace routes are served' }),
+      playground: Type.Boolean({ description: 'true when the /playground routes are served' }),
+      interpreters: Type.Object(
+        { javascript: Type.Boolean(), python: Type.Boolean() },
+        { description: 'the languages POST /playground/scripts runs (those the host enabled)' },
+      ),
+      csrfToken: Type.Optional(Type.String({ description: 'with the web UI on: send it as X-CSRF-Token on every POST that carries cookies' })),
+      signInUrl: Type.Optional(Type.String({ description: 'with the web UI on: the host\'s sign-in page, when configured' })),
+    }),
+    ...errors(),
   },
 };

@@ -31,7 +31,7 @@ export interface ApiServer {
   base: string;
   /** Every answer this server gave through `call`, for checks over all of them. */
   answers: Answer[];
-  call(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string | Uint8Array; contentType?: string }): Promise<Answer>;
+  call(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string | Uint8Array; contentType?: string; headers?: Record<string, string> }): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export async function startApiServer(options: Omit<CustomNodesApiOptions, 'authe
     base,
     answers,
     async call(method, path, o = {}) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...o.headers };
       const auth = o.token === undefined ? ANA : o.token;
       if (auth !== null) headers.authorization = `Bearer ${auth}`;
       let body: string | Uint8Array | undefined;

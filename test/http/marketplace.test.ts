@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARKETPLACE_ROUTES } from '../../src/http/marketplace-routes.js';
+import { PLAYGROUND_ROUTES } from '../../src/http/playground-routes.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { TenantRegistry } from '../../src/registry/tenant-registry.js';
@@ -315,7 +316,7 @@ describe('marketplace over HTTP', () => {
     const doc = (await api.call('GET', '/openapi.json', { token: null })).json;
     await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
     const listed = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    const expected = [...ROUTES, ...MARKETPLACE_ROUTES].map((r) => `${r.method} /api${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    const expected = [...ROUTES, ...MARKETPLACE_ROUTES, ...PLAYGROUND_ROUTES].map((r) => `${r.method} /api${r.url.replace(/:(\w+)/g, '{$1}')}`);
     expect(listed.sort()).toEqual(expected.sort());
     expect(MARKETPLACE_ROUTES).toHaveLength(15);
 

@@ -2,7 +2,7 @@
  * The published surface: every tsup entry is a package.json export, every export points at a
  * file the build produces, the root entry loads no optional peer (cloud SDKs, Pyodide, Temporal),
  * and the build runs the guest code it inlined (src/guest-source.ts): QuickJS, the tenant
- * sandbox and Pyodide, from `dist/` alone.
+ * sandbox and Pyodide, from `dist/` alone; and it ships the web UI's browser bundle in `dist/ui`.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -104,6 +104,47 @@ describe('package exports', () => {
       expect(list.json()).toEqual({ nodes: [], nextCursor: null });
       const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
       expect(Object.keys(doc.json().paths)).toContain('/custom-nodes/{id}/activate');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('ships the web UI in dist/ui, minified and without source maps, and loadUiAssets from dist reads it', async () => {
+    const uiDir = join(root, 'dist', 'ui');
+    expect(readdirSync(uiDir).sort()).toEqual(['app.css', 'app.js']);
+    const js = readFileSync(join(uiDir, 'app.js'));
+    const css = readFileSync(join(uiDir, 'app.css'));
+    for (const text of [js.toString(), css.toString()]) expect(text).not.toMatch(/sourceMappingURL/);
+    // Minified: the source bundle's comments and indentation are gone.
+    expect(js.toString().split('\n').length).toBeLessThan(20);
+    expect(js.toString()).toContain('btree-plugins-api');
+    // dist/ reads the files; it never bundles (the from-source path is not part of the build).
+    const chunks = readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js'));
+    expect(chunks.filter((f) => /function bundleUiApp\b/.test(readFileSync(join(root, 'dist', f), 'utf8')))).toEqual([]);
+    // The loader is a chunk of its own: the plugin imports it on the first /ui request.
+    const loaders = chunks.filter((f) => /^assets-[\w-]+\.js$/.test(f));
+    expect(loaders).toHaveLength(1);
+    const { loadUiAssets } = (await import(pathToFileURL(join(root, 'dist', loaders[0]!)).href)) as typeof import('../../src/ui/assets.js');
+    const assets = await loadUiAssets();
+    expect([...assets.keys()].sort()).toEqual(['app.css', 'app.js']);
+    expect(assets.get('app.js')).toEqual({ body: js, contentType: 'text/javascript; charset=utf-8', sha256: createHash('sha256').update(js).digest('hex') });
+    expect(assets.get('app.css')).toEqual({ body: css, contentType: 'text/css; charset=utf-8', sha256: createHash('sha256').update(css).digest('hex') });
+
+    // And the plugin from dist serves them, named by content in the shell.
+    const { customNodesApi } = (await import(pathToFileURL(join(root, 'dist', 'fastify.js')).href)) as typeof import('../../src/http/index.js');
+    const { default: Fastify } = await import('fastify');
+    const { TenantRegistry } = (await import(pathToFileURL(join(root, 'dist', 'index.js')).href)) as typeof import('../../src/index.js');
+    const { MemoryStorage } = (await import(pathToFileURL(join(root, 'dist', 'storage', 'memory.js')).href)) as typeof import('../../src/storage-adapters/memory.js');
+    const app = Fastify();
+    await app.register(customNodesApi, { host: new TenantRegistry({ storage: new MemoryStorage() }), ui: true, authenticate: () => null });
+    try {
+      const shell = await app.inject({ method: 'GET', url: '/ui' });
+      expect(shell.statusCode).toBe(200);
+      const version = createHash('sha256').update(js).digest('hex').slice(0, 16);
+      expect(shell.body).toContain(`/ui/assets/app.js?v=${version}`);
+      const served = await app.inject({ method: 'GET', url: `/ui/assets/app.js?v=${version}` });
+      expect(served.statusCode).toBe(200);
+      expect(served.rawPayload.equals(js)).toBe(true);
     } finally {
       await app.close();
     }

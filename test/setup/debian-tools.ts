@@ -18,6 +18,9 @@ export interface DebianTool {
 
 export const DEBIAN_TOOLS = {
   strace: { command: 'strace', package: 'strace' },
+  // The browser of the UI suites (test/ui/), driven by playwright-core; its major must match the
+  // Chromium that the pinned playwright-core release was made for (docs/testing.md).
+  chromium: { command: 'chromium', package: 'chromium' },
 } as const satisfies Record<string, DebianTool>;
 
 async function onPath(command: string): Promise<string | undefined> {
@@ -34,8 +37,16 @@ async function onPath(command: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** apt-get calls of this process, one after another: dpkg takes one lock, and `prepare` installs several packages at once. */
+let aptQueue: Promise<unknown> = Promise.resolve();
+
 async function aptGet(args: string[]): Promise<void> {
-  await run('apt-get', args, { timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 });
+  // Other processes (a test fork, the machine's own updates) may hold the lock: wait for it rather than fail.
+  const call = aptQueue.then(() =>
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', ...args], { timeout: 900_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 }),
+  );
+  aptQueue = call.catch(() => {});
+  await call;
 }
 
 /**
