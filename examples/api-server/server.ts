@@ -20,6 +20,7 @@ import { InvalidInputError, PluginHost, type PluginHostOptions, type PluginLogge
 import { customNodesApi } from '../../src/http/index.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { loadDemoBtree } from '../demo/btree.js';
+import { registerSignIn, SIGN_IN_PATH } from './sign-in.js';
 import { checkTokens, generateTokens, loadTokens, tokenAuthenticator, TOKENS_ENV, TOKENS_FILE_ENV, type TokenSource, type TokenTable } from './tokens.js';
 
 /** Where the API's routes live. */
@@ -51,6 +52,10 @@ export interface ApiServer {
   url: string;
   /** The OpenAPI document, `<url>/openapi.json`. */
   openapiUrl: string;
+  /** The web UI, `<url>/ui`. */
+  uiUrl: string;
+  /** The page where a browser signs in with a token (then it is sent to the UI). */
+  signInUrl: string;
   /** The tokens it accepts. */
   tokens: TokenTable;
   /** Closes the server, then disposes the plugin host and the store. Idempotent. */
@@ -82,7 +87,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   // (`routerOptions.maxParamLength`: the top-level `maxParamLength` is deprecated since Fastify 5.x.)
   const app = Fastify({ logger: options.logger ?? { level: 'info' }, routerOptions: { maxParamLength: 200 } });
   const storage = new FsStorage({ root: join(dataDir, 'store') });
-  const host = new PluginHost({ btree, storage, logger: pluginLogger(app.log) });
+  // The interpreters are enabled for the UI's playground (and for trees the host would run).
+  const host = new PluginHost({ btree, storage, logger: pluginLogger(app.log), interpreters: { javascript: true, python: true } });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -106,14 +112,18 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       // Four eyes: whoever uploaded a version cannot approve it.
       requireDistinctApprover: true,
       openapi: { title: 'btree-plugins example API server' },
+      // The web UI at /api/ui; a browser signs in at /sign-in (sign-in.ts), which sets a cookie.
+      ui: { signInUrl: SIGN_IN_PATH, title: 'Custom nodes (example server)' },
     });
+    await registerSignIn(app, { tokens, uiUrl: `${API_PREFIX}/ui` });
     await app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
   } catch (e) {
     await close().catch(() => {});
     throw e;
   }
-  const url = `http://${urlHost(app.server.address() as AddressInfo)}:${(app.server.address() as AddressInfo).port}${API_PREFIX}`;
-  return { url, openapiUrl: `${url}/openapi.json`, tokens, close };
+  const origin = `http://${urlHost(app.server.address() as AddressInfo)}:${(app.server.address() as AddressInfo).port}`;
+  const url = `${origin}${API_PREFIX}`;
+  return { url, openapiUrl: `${url}/openapi.json`, uiUrl: `${url}/ui`, signInUrl: `${origin}${SIGN_IN_PATH}`, tokens, close };
 }
 
 /** `PORT` as a port number, or a clear error. */
@@ -140,6 +150,7 @@ async function main(): Promise<void> {
     tokens: configured?.tokens ?? generated!.tokens,
   });
   say(`custom-nodes API listening on ${server.url} (OpenAPI: ${server.openapiUrl})`);
+  say(`web UI: ${server.uiUrl} (sign in at ${server.signInUrl} with a token)`);
   if (generated) {
     say(`no ${TOKENS_ENV} or ${TOKENS_FILE_ENV} set: two tokens for this run (tenant acme)`);
     say(`  author   ana  (roles: none):     ${generated.author}`);

@@ -120,17 +120,38 @@ export function generateTokens(): { author: string; approver: string; tokens: To
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
+/** The cookie the sign-in form (sign-in.ts) sets for browsers: the token itself, HttpOnly. */
+export const SESSION_COOKIE = 'btree_example_session';
+
+/** The value of the session cookie in a `Cookie` header, if any. */
+function sessionCookie(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name !== SESSION_COOKIE) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
- * The plugin's `authenticate` hook for `table`: `Authorization: Bearer <token>` → its principal,
- * anything else → `null` (401). Every stored digest is compared, so the time taken does not say
- * which token (or how much of one) matched.
+ * The plugin's `authenticate` hook for `table`: `Authorization: Bearer <token>` (API clients) or
+ * the session cookie of the sign-in form (browsers) → its principal, anything else → `null` (401).
+ * Every stored digest is compared, so the time taken does not say which token (or how much of
+ * one) matched.
  */
 export function tokenAuthenticator(table: TokenTable): Authenticate {
   const known = Object.entries(table).map(([token, principal]) => ({ digest: digest(token), principal }));
   return (request) => {
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
-    if (!match) return null;
-    const presented = digest(match[1]!);
+    const header = request.headers.authorization;
+    const bearer = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+    // A request that sends an Authorization header is judged by it alone.
+    const token = header === undefined ? sessionCookie(request.headers.cookie) : bearer;
+    if (!token) return null;
+    const presented = digest(token);
     let found: ApiPrincipal | undefined;
     for (const entry of known) {
       if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry.principal;

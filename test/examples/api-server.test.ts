@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import * as testHost from '../../src/testing/index.js';
 import { startApiServer, type ApiServer } from '../../examples/api-server/server.js';
-import { checkTokens, loadTokens, tokenAuthenticator } from '../../examples/api-server/tokens.js';
+import { checkTokens, loadTokens, SESSION_COOKIE, tokenAuthenticator } from '../../examples/api-server/tokens.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const AUTHOR = 'test-author-token-0123456789';
@@ -104,6 +104,59 @@ describe('startApiServer', () => {
   });
 });
 
+describe('the web UI and the sign-in form', () => {
+  it('serves the UI shell at /api/ui with its CSP, linking to the sign-in form', async () => {
+    expect(server.uiUrl).toBe(`${server.url}/ui`);
+    const shell = await fetch(server.uiUrl);
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await shell.text();
+    expect(html).toContain('<meta name="btree-plugins-sign-in" content="/sign-in">');
+    const script = /<script type="module" src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const app = await fetch(new URL(script!, server.uiUrl));
+    expect(app.status).toBe(200);
+    expect(app.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('a known token signs a browser in with an HttpOnly, SameSite=Strict cookie; an unknown one does not', async () => {
+    const form = await fetch(server.signInUrl);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<label for="token">Token</label>');
+
+    const post = (token: string) =>
+      fetch(server.signInUrl, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+    const refused = await post('not-a-known-token-at-all');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+
+    const signedIn = await post(AUTHOR);
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/api/ui');
+    const cookie = signedIn.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const session = cookie.split(';')[0]!;
+
+    // The cookie authenticates reads; a write needs the CSRF token that /session gives this user.
+    const me = await fetch(`${server.url}/session`, { headers: { cookie: session } });
+    expect(me.status).toBe(200);
+    const who = (await me.json()) as { tenantId: string; userId: string; csrfToken: string; signInUrl: string };
+    expect(who).toMatchObject({ tenantId: 'acme', userId: 'ana', signInUrl: '/sign-in' });
+    const upload = { name: 'CookieNode', version: '1.0.0', sourceCode: SOURCE.replace('GreetCustomer', 'CookieNode') };
+    const write = (headers: Record<string, string>) =>
+      fetch(`${server.url}/custom-nodes`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/json', ...headers }, body: JSON.stringify(upload) });
+    const forged = await write({});
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('CSRF_TOKEN_MISSING');
+    expect((await write({ 'x-csrf-token': who.csrfToken })).status).toBe(201);
+
+    const out = await fetch(`${server.signInUrl.replace('/sign-in', '/sign-out')}`, { method: 'POST', redirect: 'manual', headers: { cookie: session } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+  });
+});
+
 describe('tokens', () => {
   it('a tokens file with bad JSON fails with what is wrong, which file, and how to fix it', async () => {
     const file = join(dir, 'bad.json');
@@ -146,6 +199,14 @@ describe('tokens', () => {
     expect(as(`Bearer ${APPROVER}`)).toEqual({ tenantId: 'acme', userId: 'rita', roles: ['approver'] });
     expect(as(`bearer ${AUTHOR}`)).toEqual({ tenantId: 'acme', userId: 'ana', roles: [] });
     for (const header of [undefined, '', AUTHOR, `Bearer ${AUTHOR} extra`, `Bearer ${AUTHOR.slice(0, -1)}`, `Token ${AUTHOR}`]) expect(as(header), String(header)).toBeNull();
+  });
+
+  it('a browser session cookie authenticates too, unless an Authorization header is sent (which alone decides)', () => {
+    const authenticate = tokenAuthenticator(checkTokens(TOKENS, 'test'));
+    const as = (headers: Record<string, string>) => authenticate({ headers } as never);
+    expect(as({ cookie: `theme=dark; ${SESSION_COOKIE}=${encodeURIComponent(APPROVER)}` })).toEqual({ tenantId: 'acme', userId: 'rita', roles: ['approver'] });
+    expect(as({ cookie: `${SESSION_COOKIE}=${AUTHOR}`, authorization: 'Bearer not-a-known-token-at-all' })).toBeNull();
+    for (const cookie of ['', `${SESSION_COOKIE}=`, `${SESSION_COOKIE}=%E0%A4%A`, `other=${AUTHOR}`, `${SESSION_COOKIE}=${AUTHOR}x`]) expect(as({ cookie }), cookie).toBeNull();
   });
 });
 
