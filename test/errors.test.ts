@@ -15,12 +15,14 @@ import * as errors from '../src/errors.js';
 const src = fileURLToPath(new URL('../src', import.meta.url));
 /** Text `btree-plugins init` writes into an author's project (their test stubs throw), not host code. */
 const AUTHOR_TEMPLATES = join(src, 'cli', 'templates.ts');
+/** The web UI's browser app: it runs in the user's browser, where the library's error classes mean nothing. */
+const BROWSER_APP = join(src, 'ui', 'app');
 const PLAIN = /\b(?:throw|reject|settle)\b\s*\(?\s*new\s+(?:Type|Range|Syntax|Reference|Eval|URI|Aggregate)?Error\s*\(|Promise\.reject\(\s*new\s+(?:Type|Range)?Error\s*\(|Object\.assign\(\s*new\s+Error\s*\(/;
 
 function hostSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return path === join(src, 'testing') ? [] : hostSources(path);
+    if (entry.isDirectory()) return path === join(src, 'testing') || path === BROWSER_APP ? [] : hostSources(path);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && path !== AUTHOR_TEMPLATES ? [path] : [];
   });
 }

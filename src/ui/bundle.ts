@@ -8,6 +8,7 @@
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from '../errors.js';
 
 /** The files of the built app, by the name they are served under. */
 export type UiBundle = ReadonlyMap<'app.js' | 'app.css', string>;
@@ -40,7 +41,7 @@ export async function bundleUiApp(options: BundleUiAppOptions = {}): Promise<UiB
   ]);
   const js = script.outputFiles[0]?.text;
   const css = style.outputFiles[0]?.text;
-  if (js === undefined || css === undefined) throw new Error('bundling the UI app produced no output');
+  if (js === undefined || css === undefined) throw new InternalError('building the web UI failed', 'esbuild produced no output for src/ui/app/main.ts or styles.css');
   return new Map([
     ['app.js', js],
     ['app.css', css],
