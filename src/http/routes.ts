@@ -134,13 +134,13 @@ export const ROUTES: readonly ApiRoute[] = [
     schema: schemas.listSchema,
     kind: 'other',
     async handler(ctx, who, request) {
-      const { status, limit = schemas.DEFAULT_PAGE_SIZE, cursor } = request.query as Query & { status?: VersionStatus };
+      const { name, status, limit = schemas.DEFAULT_PAGE_SIZE, cursor } = request.query as Query & { name?: string; status?: VersionStatus };
       const registry = ctx.registry();
       const nodes: Array<NonNullable<ReturnType<typeof nodeListing>>> = [];
       let after = decodeCursor('nodes', cursor);
       // Reads `limit + 1` nodes at a time: with a status filter, pages may need several reads.
       for (;;) {
-        const chunk = await registry.list(who.tenantId, after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 });
+        const chunk = await registry.list(who.tenantId, { ...(name === undefined ? {} : { name }), ...(after === undefined ? {} : { after }), limit: limit + 1 });
         for (const node of chunk) {
           const listing = nodeListing(node, status);
           if (listing === null) continue;

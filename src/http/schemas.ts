@@ -154,7 +154,10 @@ export const uploadSchema = {
 
 export const listSchema = {
   summary: 'List the tenant\'s nodes with their versions',
-  querystring: Type.Object({ status: Type.Optional(VERSION_STATUS), ...PAGE_QUERY }, { additionalProperties: false }),
+  querystring: Type.Object(
+    { name: Type.Optional(Type.String({ description: 'only the node of this name (an empty list when the tenant has none)' })), status: Type.Optional(VERSION_STATUS), ...PAGE_QUERY },
+    { additionalProperties: false },
+  ),
   response: {
     200: Type.Object({
       nodes: Type.Array(

@@ -103,8 +103,10 @@ export interface ActivateOptions extends ActorOptions {
   expectedActive?: string | null;
 }
 
-/** Paging of {@link TenantRegistry.list}. */
+/** Paging and filtering of {@link TenantRegistry.list}. */
 export interface ListOptions {
+  /** Only the node of this name (none when the tenant has no such node): one index read. */
+  name?: string;
   /** Only nodes whose name sorts after this one (the last name of the previous page). */
   after?: string;
   /** Most nodes returned (default: all). */
@@ -284,12 +286,14 @@ export class TenantRegistry {
   /** The tenant's nodes, sorted by name; `options` pages through them. */
   async list(tenant: string, options: ListOptions = {}): Promise<NodeSummary[]> {
     assertTenantId(tenant);
-    const { after, limit } = options;
+    const { name, after, limit } = options;
+    if (name !== undefined) assertNodeName(name);
     if (after !== undefined) assertNodeName(after);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
       throw new InvalidInputError('list failed', `limit: ${typeof limit === 'number' ? limit : printable(limit)} is not a positive integer`, { context: { tenant }, hint: 'pass a whole number of nodes, e.g. `{ limit: 50 }`' });
     }
     let names = await this.#metadata.listNames(tenant);
+    if (name !== undefined) names = names.filter((n) => n === name);
     if (after !== undefined) names = names.filter((n) => n > after);
     if (limit !== undefined) names = names.slice(0, limit);
     const docs = await this.#readIndexes(tenant, names);

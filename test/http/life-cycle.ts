@@ -72,6 +72,12 @@ export async function apiLifeCycleScenario(storage: StorageAdapter): Promise<voi
     expect(rejected.json.customNode).toMatchObject({ status: 'rejected', reviewNote: 'does nothing' });
     const drafts = await api.call('GET', '/custom-nodes?status=draft');
     expect(drafts.json.nodes).toEqual([{ name: 'Greeter', active: null, latest: '1.1.0', versions: [{ id: 'Greeter@1.1.0', version: '1.1.0', status: 'draft' }] }]);
+    // One node by name (what the UI reads for a node's page); an unknown name is an empty list, a bad one 400.
+    const byName = await api.call('GET', '/custom-nodes?name=Pinger');
+    expect(byName.json).toEqual({ nodes: [{ name: 'Pinger', active: null, latest: '0.1.0', versions: [{ id: 'Pinger@0.1.0', version: '0.1.0', status: 'rejected' }] }], nextCursor: null });
+    expect((await api.call('GET', '/custom-nodes?name=Greeter&status=approved')).json.nodes.map((n: { name: string }) => n.name)).toEqual(['Greeter']);
+    expect((await api.call('GET', '/custom-nodes?name=Nobody')).json).toEqual({ nodes: [], nextCursor: null });
+    expect((await api.call('GET', '/custom-nodes?name=not%20a%20name')).status).toBe(400);
 
     // Activate: a compare-and-swap with expectedActive; a mismatch changes nothing.
     expect((await api.call('POST', '/custom-nodes/Greeter@1.1.0/activate')).status).toBe(409); // a draft, approval required

@@ -57,6 +57,6 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/api/v1/custom-nodes/{id}'].get.description).toContain('Permission `read`: every authenticated user of the tenant.');
     expect(upload.description).toContain('Body limit 1048576 bytes (413); at most 30 uploads per tenant per 60000 ms');
     const list = doc.paths['/api/v1/custom-nodes'].get;
-    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'limit', 'status']);
+    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'limit', 'name', 'status']);
   });
 });

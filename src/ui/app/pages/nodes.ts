@@ -57,19 +57,10 @@ function nodeRow(node: NodeListing): HTMLElement {
   );
 }
 
-/**
- * The listing of one node, or `undefined` when the tenant has none of that name. The list API
- * pages by name (its cursor is opaque), so this walks its pages until it passes `name`.
- */
+/** The listing of one node, or `undefined` when the tenant has none of that name (`GET /custom-nodes?name=`: one index read). */
 export async function findNode(app: App, name: string): Promise<NodeListing | undefined> {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await app.api.get<NodePage>('/custom-nodes', { limit: 1000, cursor });
-    const found = page.nodes.find((n) => n.name === name);
-    if (found) return found;
-    if (page.nextCursor === null) return undefined;
-    cursor = page.nextCursor;
-  }
+  const page = await app.api.get<NodePage>('/custom-nodes', { name });
+  return page.nodes.find((n) => n.name === name);
 }
 
 /** `#/nodes/:name`. */
