@@ -75,6 +75,7 @@ export const entries: Record<string, string> = {
   'interpreters/python': 'src/interpreters/python.ts',
   fastify: 'src/http/index.ts',
   'metadata/postgres': 'src/metadata-stores/postgres/index.ts',
+  'rate-limits/redis': 'src/rate-limits/redis.ts',
   // The `btree-plugins` executable: package.json `bin`, not an export.
   'cli/main': 'src/cli/main.ts',
   // What a worker thread or child process of the execution tiers runs: neither an export nor a bin.

@@ -13,6 +13,7 @@ import { DEBIAN_TOOLS, ensureDebianTool } from '../test/setup/debian-tools.js';
 import { ensureBinary, TOOLS } from '../test/setup/servers/binaries.js';
 import { ensureVenv, MOTO } from '../test/setup/servers/python-venv.js';
 import { ensurePostgresBinaries } from '../test/setup/servers/postgres-server.js';
+import { ensureRedisBinary } from '../test/setup/servers/redis-server.js';
 import { startAllServers } from '../test/setup/servers/start-all.js';
 
 const log = (line: string) => console.log(`[test servers] ${line}`);
@@ -25,6 +26,7 @@ async function prepare(): Promise<void> {
   if (!process.env.BTREE_PLUGINS_GCS_ENDPOINT) jobs.push([`fake-gcs-server ${TOOLS.fakeGcs.version}`, () => ensureBinary(TOOLS.fakeGcs, log)]);
   if (!process.env.TEMPORAL_ADDRESS) jobs.push([`temporal CLI ${TOOLS.temporal.version}`, () => ensureBinary(TOOLS.temporal, log)]);
   if (!process.env.BTREE_PLUGINS_POSTGRES_URL) jobs.push(['postgresql (Debian)', () => ensurePostgresBinaries(log)]);
+  if (!process.env.BTREE_PLUGINS_REDIS_URL) jobs.push(['redis-server (Debian)', () => ensureRedisBinary(log)]);
   // Not a server: the compile-isolation suite watches esbuild with it.
   jobs.push(['strace', () => ensureDebianTool(DEBIAN_TOOLS.strace, log)]);
   // Not a server either: the UI suites drive it with playwright-core (browser downloads are blocked).

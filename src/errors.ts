@@ -273,3 +273,39 @@ export class InternalError extends BtreePluginsError {
     super('INTERNAL', summary, detail, { hint: 'this is a bug or a broken install of @wayfarer-ai/btree-plugins; report it with this message', ...options });
   }
 }
+
+/** Which execution limit refused a run (docs/operations.md, "Rate limits and quotas"). */
+export type RateLimitKind = 'runsPerSecond' | 'concurrent' | 'dailyQuota';
+
+/**
+ * A run of a tenant's node or script was refused by one of the host's execution limits: its rate
+ * (`runsPerSecond`/`burst`), its concurrency (`concurrent`, after the bounded queue) or its daily
+ * quota. Nothing ran. `retryAfterMs` says when trying again can succeed (for `dailyQuota`, the next
+ * UTC day); under Temporal the activity is retried after that delay.
+ *
+ * @example
+ * ```ts
+ * if (isBtreePluginsError(e, 'RateLimitedError')) setTimeout(retry, (e as RateLimitedError).retryAfterMs);
+ * ```
+ */
+export class RateLimitedError extends BtreePluginsError {
+  /** Milliseconds after which the same run can be admitted (at least 1). */
+  readonly retryAfterMs: number;
+  /** The limit that refused the run. */
+  readonly limit: RateLimitKind;
+  readonly tenantId: string;
+  /** The node name, or the interpreter's type (`PythonInterpreter`, `JavaScriptInterpreter`). */
+  readonly node: string;
+  constructor(limit: RateLimitKind, tenantId: string, node: string, retryAfterMs: number, detail: string, options: BtreePluginsErrorOptions = {}) {
+    const after = Math.max(1, Math.ceil(retryAfterMs));
+    super('RATE_LIMITED', 'run refused by a rate limit', `${detail}; retry after ${after} ms`, {
+      ...options,
+      context: { tenant: tenantId, node, limit, ...options.context },
+      hint: options.hint ?? (limit === 'dailyQuota' ? 'the quota resets at 00:00 UTC; raise `dailyQuota` in the host\'s `rateLimits` for this tenant if it needs more' : 'retry later, or raise the limit in the host\'s `rateLimits` for this tenant'),
+    });
+    this.retryAfterMs = after;
+    this.limit = limit;
+    this.tenantId = tenantId;
+    this.node = node;
+  }
+}

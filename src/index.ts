@@ -107,3 +107,11 @@ export type {
   ScriptErrorKind,
 } from './binding-core/interpreter-types.js';
 export { JAVASCRIPT_LIMITS, PYTHON_LIMITS } from './binding-core/interpreter-props.js';
+export { InProcessRateLimiter, type InProcessRateLimiterOptions } from './rate-limits/in-process.js';
+export { ExecutionLimits, type ExecutionLimitsOptions, type RunKind, type RunPermit, type TenantRateLimitOptions } from './rate-limits/execution-limits.js';
+export type { RateDecision, RateLimiter, RateLimitSettings, RateSpec, TenantRateLimits } from './rate-limits/types.js';
+export type { ExecutionEvent, ExecutionHook, ExecutionKind, ExecutionStatus } from './telemetry/execution-event.js';
+export type { TelemetryOptions } from './telemetry/execution-telemetry.js';
+export type { CardinalityOptions } from './telemetry/instruments.js';
+export type { MeterLike, TracerLike } from './telemetry/otel-types.js';
+export { ATTRIBUTES as TELEMETRY_ATTRIBUTES, METRICS as TELEMETRY_METRICS } from './telemetry/instruments.js';

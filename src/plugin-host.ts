@@ -43,7 +43,12 @@ import { resolveExecutionOptions, type ExecutionOptions } from './execution/isol
 import type { TieredRunner } from './execution/tiered-runner.js';
 import type { StorageAdapter } from './storage-adapters/types.js';
 import { Marketplace } from './marketplace/marketplace.js';
+import { ExecutionLimits, type TenantRateLimitOptions } from './rate-limits/execution-limits.js';
+import type { RateLimiter, TenantRateLimits } from './rate-limits/types.js';
 import { catalogWithInstalls } from './marketplace/install-catalog.js';
+import { ExecutionTelemetry, type TelemetryOptions } from './telemetry/execution-telemetry.js';
+import type { ExecutionHook } from './telemetry/execution-event.js';
+import { reportRefusals } from './telemetry/refusals.js';
 import type { CatalogueStore } from './marketplace/catalogue-store.js';
 
 /** Options of {@link PluginHost}. */
@@ -59,8 +64,38 @@ export interface PluginHostOptions {
    * Each gets `(ctx: { tenantId, node, version, signal }, ...args)` with JSON-copied arguments.
    */
   capabilities?: Record<string, Capability>;
-  /** Per-tenant limits and capabilities, as a map or a lookup. */
-  tenants?: PerTenant<TenantSandboxOptions>;
+  /**
+   * Per-tenant limits and capabilities, as a map or a lookup; `rateLimits` is the tenant's
+   * execution limits (over the host's `rateLimits`, see docs/operations.md). A lookup should return
+   * the same object while a tenant's settings do not change (compiled limits are cached by identity).
+   */
+  tenants?: PerTenant<TenantSandboxOptions & TenantRateLimitOptions>;
+  /**
+   * Execution limits of every tenant: runs per second with a burst, concurrent runs with a bounded
+   * queue, a daily quota (UTC), with entries per node and per interpreter. A tenant's own
+   * (`tenants[id].rateLimits`, or {@link PluginHost.setRateLimits}) win field by field. Default: none.
+   * See docs/operations.md, "Rate limits and quotas".
+   */
+  rateLimits?: TenantRateLimits;
+  /**
+   * Where rate and daily-quota counters live. Default: an {@link InProcessRateLimiter} (exact, per
+   * process). Share one budget across workers with `PostgresRateLimiter` (`./metadata/postgres`) or
+   * `RedisRateLimiter` (`./rate-limits/redis`).
+   */
+  rateLimiter?: RateLimiter;
+  /**
+   * Called synchronously after every custom-node tick and interpreter run (in a tree, in a Temporal
+   * activity, in the playground) with `{ tenantId, node, version, kind, durationMs, cpuMs, heapBytes,
+   * status, errorCode }`. A hook that throws or rejects is logged (once a minute) and never fails
+   * the tick; it is not awaited, so keep it cheap (queue heavy work). See docs/operations.md.
+   */
+  onExecution?: ExecutionHook;
+  /**
+   * OpenTelemetry metrics and spans of those executions (`openTelemetry: true` for the global
+   * providers of the optional `@opentelemetry/api`, or your own `meter` / `tracer`), their
+   * cardinality caps, and how often the heap is sampled. Default: none. See docs/operations.md.
+   */
+  telemetry?: TelemetryOptions;
   /** Host logger: guest console lines (tagged, rate-limited) and the library's own warnings. */
   logger?: PluginLogger;
   /** Options of the {@link TenantRegistry} (`requireApproval`, `blockOn`, `compile`, …). */
@@ -130,6 +165,10 @@ export class PluginHost {
   readonly #guestLogs: GuestLogForwarder;
   readonly #sandbox: LazySandbox;
   readonly #options: Pick<PluginHostOptions, 'limits' | 'tenants'>;
+  readonly #rateLimits: ExecutionLimits;
+  readonly #ownsLimiter: boolean;
+  /** `undefined` when the host asked for no telemetry: the runner and engines are then not wrapped. */
+  readonly #telemetry: ExecutionTelemetry | undefined;
   #disposed = false;
 
   constructor(options: PluginHostOptions) {
@@ -141,6 +180,8 @@ export class PluginHost {
     // A bad limit or execution option fails here, named, rather than on the first tick.
     resolveLimits(options.limits);
     resolveExecutionOptions(options.execution, 1);
+    this.#rateLimits = new ExecutionLimits({ defaults: options.rateLimits, tenants: options.tenants, limiter: options.rateLimiter });
+    this.#ownsLimiter = options.rateLimiter === undefined;
     this.#logger = options.logger ?? silentLogger;
     this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
     this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
@@ -154,7 +195,14 @@ export class PluginHost {
     });
     this.#catalog = catalogWithInstalls(registryCatalog(this.#registry), this.#marketplace);
     this.#bundles = new BundleMemo(options.bundleMemory);
-    this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs);
+    this.#telemetry = ExecutionTelemetry.create({
+      ...options.telemetry,
+      onExecution: options.onExecution,
+      logger: this.#logger,
+      startedRunner: () => this.#sandbox.started(),
+    });
+    if (this.#telemetry) reportRefusals(this.#rateLimits, this.#telemetry);
+    this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs, this.#rateLimits, this.#telemetry);
     this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
   }
 
@@ -207,6 +255,7 @@ export class PluginHost {
         validators: this.#validators,
         classCache: this.#classes,
         bundles: this.#bundles,
+        rateLimits: this.#rateLimits,
         ...(typeof pool.limitsFor === 'function' ? { maxBlackboardBytes: (t: string) => pool.limitsFor!(t).blackboardInBytes } : {}),
       },
       registry,
@@ -226,7 +275,38 @@ export class PluginHost {
     return resolveLimits(this.#options.limits, settingsOfTenant(this.#options.tenants, tenantId)?.limits);
   }
 
-  /** The runner of tenant bundles (the {@link TieredRunner}, created on first use); for the Temporal activities. */
+  /**
+   * Changes one tenant's execution limits from the next run on (over the host's `rateLimits`);
+   * `undefined` goes back to the `tenants` option. Runs in progress are not affected.
+   *
+   * @throws InvalidInputError naming the bad field (nothing changes then).
+   * @example
+   * ```ts
+   * host.setRateLimits('acme', { runsPerSecond: 5, dailyQuota: 10_000, nodes: { SendSlackMessage: { runsPerSecond: 1 } } });
+   * ```
+   */
+  setRateLimits(tenantId: string, limits: TenantRateLimits | undefined): void {
+    this.#assertAlive();
+    this.#rateLimits.set(tenantId, limits);
+  }
+
+  /** Changes the host-wide execution limits (the `rateLimits` option) from the next run on. @throws InvalidInputError */
+  setDefaultRateLimits(limits: TenantRateLimits | undefined): void {
+    this.#assertAlive();
+    this.#rateLimits.setDefaults(limits);
+  }
+
+  /** The host's execution limits: what every run of a tenant's node or script is admitted by (for the Temporal activities). */
+  executionLimits(): ExecutionLimits {
+    this.#assertAlive();
+    return this.#rateLimits;
+  }
+
+  /**
+   * The runner of tenant bundles (the {@link TieredRunner}, created on first use); for the Temporal
+   * activities and the playground. With `onExecution` or `telemetry` set, a wrapper that reports each
+   * tick (its `stats`, `limitsFor`, `evict` and `isolationOf` are the runner's own).
+   */
   nodeRunner(): Promise<NodeRunner> {
     return this.#getRunner();
   }
@@ -271,6 +351,11 @@ export class PluginHost {
       ...[...this.#builtins].reverse().map((b) => () => b.dispose?.()),
       () => this.#sandbox.dispose(),
       () => this.#registry.close(),
+      () => {
+        this.#telemetry?.close();
+        return undefined;
+      },
+      () => (this.#ownsLimiter ? this.#rateLimits.limiter.dispose?.() : undefined),
     ];
     for (const part of parts) {
       try {
@@ -295,7 +380,10 @@ export class PluginHost {
 
   #getRunner(): Promise<NodeRunner> {
     this.#assertAlive();
-    return this.#sandbox.runner();
+    const telemetry = this.#telemetry;
+    if (!telemetry) return this.#sandbox.runner();
+    // Every tick path (trees, Temporal activities, playground) gets its runner here: wrapped once, ticks are reported once.
+    return Promise.all([this.#sandbox.runner(), telemetry.ready]).then(([runner]) => telemetry.observeRunner(runner));
   }
 }
 
@@ -317,6 +405,11 @@ class LazySandbox implements NodeInspector {
     if (this.#disposed) return Promise.reject(new DisposedError('PluginHost', { hint: 'create a new PluginHost' }));
     this.#runner ??= this.#create();
     return this.#runner;
+  }
+
+  /** The runner if one was created (the pool gauges must not create one). */
+  started(): Promise<NodeRunner> | undefined {
+    return this.#disposed ? undefined : this.#runner;
   }
 
   async inspect(bundle: RunnableBundle): Promise<NodeMetadata> {
@@ -354,12 +447,18 @@ function checkBtree(btree: unknown): asserts btree is InjectedBtreeModule {
   }
 }
 
-function interpreterProviders(settings: PluginHostOptions['interpreters'], logger: PluginLogger, logForwarder: GuestLogForwarder): InterpreterNodeProvider[] {
+function interpreterProviders(
+  settings: PluginHostOptions['interpreters'],
+  logger: PluginLogger,
+  logForwarder: GuestLogForwarder,
+  rateLimits: ExecutionLimits,
+  telemetry: ExecutionTelemetry | undefined,
+): InterpreterNodeProvider[] {
   const out: InterpreterNodeProvider[] = [];
   const js = settings?.javascript;
-  if (js) out.push(javascriptInterpreterProvider(js === true ? {} : js, { logger, logForwarder }));
+  if (js) out.push(javascriptInterpreterProvider(js === true ? {} : js, { logger, logForwarder, rateLimits, telemetry }));
   const py = settings?.python;
-  if (py) out.push(pythonInterpreterProvider(py === true ? {} : py, { logger, logForwarder }));
+  if (py) out.push(pythonInterpreterProvider(py === true ? {} : py, { logger, logForwarder, rateLimits, telemetry }));
   return out;
 }
 

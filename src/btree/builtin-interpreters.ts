@@ -11,8 +11,11 @@ import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits } from '
 import type { BtreeModule } from '../binding-core/host-btree.js';
 import { INTERPRETER_NODES, resolveInterpreterLimits } from '../binding-core/interpreter-props.js';
 import { DisposedError } from '../errors.js';
+import type { ExecutionLimits } from '../rate-limits/execution-limits.js';
+import { limitedEngine } from '../rate-limits/run-gates.js';
 import type { PluginLogger } from './logger.js';
 import type { BuiltinNodeProvider } from './register-nodes.js';
+import type { ExecutionTelemetry } from '../telemetry/execution-telemetry.js';
 
 /** Options of one interpreter node type. */
 export interface InterpreterNodeSettings<EngineOptions = Record<string, never>> {
@@ -27,6 +30,10 @@ export interface InterpreterLogging {
   logger?: PluginLogger | undefined;
   /** The host's forwarder shared with custom nodes (one per-tenant rate); see `binding-core/guest-log.ts`. */
   logForwarder?: GuestLogForwarder | undefined;
+  /** The host's execution limits, checked before each script run of a tenant. */
+  rateLimits?: ExecutionLimits | undefined;
+  /** The host's execution telemetry: every run of the engine is reported (docs/operations.md). */
+  telemetry?: ExecutionTelemetry | undefined;
 }
 
 /** A builtin provider that owns an interpreter engine (shared by every tenant of the host). */
@@ -52,7 +59,7 @@ function interpreterProvider(
   let disposed = false;
   const getEngine = (): Promise<InterpreterEngine> => {
     if (disposed) return Promise.reject(new DisposedError(`the ${typeName} engine`));
-    engine ??= makeEngine();
+    engine ??= logging.telemetry ? makeEngine().then((e) => logging.telemetry!.observeEngine(e)) : makeEngine();
     return engine;
   };
   return {
@@ -62,7 +69,7 @@ function interpreterProvider(
     engine: getEngine,
     async create(btree: BtreeModule, tenantId: string) {
       const [{ createInterpreterNodeClass, interpreterNodeMetadata }, e] = await Promise.all([import('../binding-core/interpreter-node.js'), getEngine()]);
-      const ctor = createInterpreterNodeClass(btree, e, {
+      const ctor = createInterpreterNodeClass(btree, logging.rateLimits ? limitedEngine(e, logging.rateLimits, tenantId) : e, {
         tenantId,
         limits: resolved,
         ...(logger ? { logger } : {}),

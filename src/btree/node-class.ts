@@ -13,6 +13,8 @@ import type { NodeRunner, RunnableBundle, TickInput } from '../sandbox/types.js'
 import type { BundleMemo } from './bundle-memo.js';
 import { logAt, type PluginLogger } from './logger.js';
 import { PropsValidatorCache } from './props-validator.js';
+import type { ExecutionLimits } from '../rate-limits/execution-limits.js';
+import { limitedTick } from '../rate-limits/run-gates.js';
 
 export { DEFAULT_MAX_BLACKBOARD_BYTES, DEFAULT_MAX_PROPS_BYTES };
 
@@ -46,6 +48,8 @@ export interface TenantNodeSpec {
    * Off by default: the `SandboxPool` already forwards them, rate-limited, to the host logger.
    */
   forwardGuestLogs?: boolean;
+  /** The host's execution limits (rate, concurrency, daily quota); a refused tick is a FAILURE naming the limit. */
+  rateLimits?: ExecutionLimits;
 }
 
 /** A node class the host Registry can instantiate. */
@@ -107,7 +111,7 @@ export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNo
           async (blackboard) => {
             const input: TickInput = { props: this.#props, blackboard, nodeId: this.id, nodeName: this.name };
             if (context.signal) input.signal = context.signal;
-            const outcome = await runner.tick(await spec.loadBundle(), input);
+            const outcome = await limitedTick(spec.rateLimits, tenantId, name, context.signal, async () => runner.tick(await spec.loadBundle(), input));
             if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);
             return outcome;
           },

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ExecutionLimits } from '../rate-limits/execution-limits.js';
 import { ConflictError } from '../errors.js';
 import type { NodeMetadata } from '../binding-core/types.js';
 import type { NodeRunner, RunnableBundle } from '../sandbox/types.js';
@@ -95,6 +96,8 @@ export interface BindingContext {
   bundles?: BundleMemo;
   /** Reuses classes across registrations (keyed by tenant, name, version and sha256); e.g. an LRU. */
   classCache?: { get(key: string): TenantNodeClass | undefined; set(key: string, value: TenantNodeClass): unknown };
+  /** The host's execution limits, checked before each tick of a tenant node. */
+  rateLimits?: ExecutionLimits;
 }
 
 interface Owner {
@@ -222,6 +225,7 @@ function classFor(ctx: BindingContext, tenantId: string, node: ResolvedTenantNod
     ...(ctx.maxBlackboardBytes ? { maxBlackboardBytes: ctx.maxBlackboardBytes(tenantId) } : {}),
     ...(ctx.validators ? { validators: ctx.validators } : {}),
     ...(ctx.logger ? { logger: ctx.logger } : {}),
+    ...(ctx.rateLimits ? { rateLimits: ctx.rateLimits } : {}),
   });
   ctx.classCache?.set(key, cls);
   return cls;

@@ -58,6 +58,8 @@ export type HostMessage =
       nodeName?: string;
       /** The caller asked for the tick's usage. */
       usage: boolean;
+      /** With `usage`: false when the caller does not want the heap read (see `TickInput.usageHeap`). */
+      usageHeap?: false;
       /** The caller can cancel the tick (an `abort` message may follow). */
       abortable: boolean;
     }

@@ -121,7 +121,7 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
           ...(abort ? { signal: abort.signal } : {}),
           ...(m.nodeId !== undefined ? { nodeId: m.nodeId } : {}),
           ...(m.nodeName !== undefined ? { nodeName: m.nodeName } : {}),
-          ...(m.usage ? { onUsage: (u: TickUsage) => (usage = u) } : {}),
+          ...(m.usage ? { onUsage: (u: TickUsage) => (usage = u), ...(m.usageHeap === false ? { usageHeap: false } : {}) } : {}),
         };
         try {
           const outcome = await pool.tick(bundle, input);

@@ -141,7 +141,7 @@ export class Shard {
   async tick(
     bundle: RunnableBundle,
     limits: SandboxLimits,
-    fields: { propsJson: string; blackboardJson: string; nodeId?: string; nodeName?: string; usage: boolean },
+    fields: { propsJson: string; blackboardJson: string; nodeId?: string; nodeName?: string; usage: boolean; usageHeap?: false },
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: TickOutcome; usage?: TickUsage }> {
     if (this.draining) await this.draining;
@@ -157,6 +157,7 @@ export class Shard {
       ...(fields.nodeId !== undefined ? { nodeId: fields.nodeId } : {}),
       ...(fields.nodeName !== undefined ? { nodeName: fields.nodeName } : {}),
       usage: fields.usage,
+      ...(fields.usageHeap === false ? { usageHeap: false as const } : {}),
       abortable: signal !== undefined,
     };
     const onAbort = (): void => this.transport?.post({ type: 'abort', id });

@@ -117,6 +117,7 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
         ...(input.nodeId !== undefined ? { nodeId: input.nodeId } : {}),
         ...(input.nodeName !== undefined ? { nodeName: input.nodeName } : {}),
         usage: input.onUsage !== undefined,
+        ...(input.usageHeap === false ? { usageHeap: false as const } : {}),
       },
       input.signal,
     );

@@ -191,6 +191,7 @@ export class TenantSandbox {
       `,"ts":${Date.now()},"props":${(input as ShardTickInput).propsJson ?? hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new TickState(this.isolate, who, L, input.signal);
     run.onUsage = input.onUsage;
+    if (input.usageHeap === false) run.usageHeap = false;
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
     if (!factory) return this.loadThenTick(tickId, entry, inputJson, bbJson, run, capabilities);

@@ -37,11 +37,14 @@ export class TickState {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** CPU and wall time this tick has used so far, and the isolate's heap (see {@link TickUsage}). */
+  /** Read the heap in {@link usage} (the caller's {@link TickInput.usageHeap}). */
+  usageHeap = true;
+
+  /** CPU and wall time this tick has used so far, and the isolate's heap (see {@link TickUsage}) unless {@link usageHeap} is off. */
   usage(): TickUsage {
     const iso = this.isolate;
     let heapBytes: number | undefined;
-    if (!iso.isDisposed) {
+    if (this.usageHeap && !iso.isDisposed) {
       try {
         heapBytes = iso.getHeapStatisticsSync().used_heap_size;
       } catch {

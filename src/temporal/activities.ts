@@ -18,7 +18,9 @@
  * @module
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { type BtreePluginsError, IntegrityError, InvalidInputError, isBtreePluginsError, LimitExceededError, NotFoundError } from '../errors.js';
+import { type BtreePluginsError, IntegrityError, InvalidInputError, isBtreePluginsError, LimitExceededError, NotFoundError, type RateLimitedError } from '../errors.js';
+import type { RunKind } from '../rate-limits/execution-limits.js';
+import { withRunPermit, type RunAdmission } from '../rate-limits/run-gates.js';
 import { JAVASCRIPT_LIMITS, PYTHON_LIMITS, resolveInterpreterLimits } from '../binding-core/interpreter-props.js';
 import type { InterpreterEngine, InterpreterLanguage, InterpreterLimits, ScriptOutcome } from '../binding-core/interpreter-types.js';
 import type { ResolvedTenantNode } from '../btree/register-nodes.js';
@@ -60,6 +62,11 @@ export interface PluginActivitiesBackend {
   engine(language: InterpreterLanguage): InterpreterEngine | undefined | Promise<InterpreterEngine | undefined>;
   /** Records which versions a workflow run used. */
   recordUsage(tenantId: string, workflowId: string, nodes: Array<{ name: string; version: string }>): Promise<void>;
+  /**
+   * Execution limits checked before each tick and script run (`host.executionLimits()`); a refused
+   * run fails the activity as retryable, with Temporal's next retry after `retryAfterMs`.
+   */
+  rateLimits?: RunAdmission;
 }
 
 /** Options of {@link createPluginActivities}. */
@@ -135,6 +142,7 @@ export function createPluginActivities(host: PluginHost, options: PluginActiviti
     runner: () => options.runner ?? host.nodeRunner(),
     engine: async (language) => options.engines?.[language] ?? (await host.interpreterEngine(language)),
     recordUsage: async (tenantId, workflowId, nodes) => host.registry.recordUsage(tenantId, workflowId, await ownNodes(host, tenantId, nodes)),
+    rateLimits: host.executionLimits(),
   };
   return createPluginActivitiesFromBackend(backend, options);
 }
@@ -183,7 +191,7 @@ export function createPluginActivitiesFromBackend(backend: PluginActivitiesBacke
           const runner = await backend.runner();
           const tickInput: TickInput = { props: input.props ?? {}, blackboard: input.blackboard ?? {}, signal };
           if (typeof input.nodeId === 'string') tickInput.nodeId = input.nodeId;
-          const outcome = await runner.tick(bundle, tickInput);
+          const outcome = await limited(tenantId, 'node', input.name, signal, () => runner.tick(bundle, tickInput));
           throwIfCancelled(signal);
           const limit = limitOf(outcome);
           if (limit) {
@@ -215,6 +223,11 @@ export function createPluginActivitiesFromBackend(backend: PluginActivitiesBacke
     },
   } as PluginActivities;
 
+  /** Runs one tick or script under the execution limits: a refused run throws RateLimitedError (retried by Temporal after its delay). */
+  function limited<T>(tenantId: string, kind: RunKind, name: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+    return backend.rateLimits ? withRunPermit(backend.rateLimits, tenantId, kind, name, signal, run) : run();
+  }
+
   async function runScript(language: InterpreterLanguage, input: RunScriptInput): Promise<ScriptOutcome> {
     return guard(() =>
       withHeartbeat(fallbackInterval, async (signal) => {
@@ -228,7 +241,7 @@ export function createPluginActivitiesFromBackend(backend: PluginActivitiesBacke
           );
         }
         const request = clampRequest(input.request, limits[language]);
-        const outcome = await engine.run({ ...request, tenantId, signal });
+        const outcome = await limited(tenantId, 'interpreter', language, signal, () => engine.run({ ...request, tenantId, signal }));
         throwIfCancelled(signal);
         if (!outcome.ok && (outcome.error.kind === 'timeout' || outcome.error.kind === 'memory' || outcome.error.kind === 'output')) {
           throw ApplicationFailure.create({
@@ -328,6 +341,11 @@ export function toFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure || error instanceof CancelledFailure) return error;
   if (!isBtreePluginsError(error)) return error; // unknown: Temporal's retry policy decides
   const e: BtreePluginsError = error;
+  if (e.name === 'RateLimitedError') {
+    // Retried by Temporal after the limiter's delay (never a sleep inside the activity). The attempt counts toward maximumAttempts.
+    const { retryAfterMs, limit, tenantId, node } = e as RateLimitedError;
+    return ApplicationFailure.create({ message: e.message, type: 'RateLimitedError', nonRetryable: false, nextRetryDelay: retryAfterMs, details: [{ retryAfterMs, limit, tenantId, node }], cause: e });
+  }
   if (e.name === 'StorageError') {
     const retryable = (e as unknown as { retryable?: boolean }).retryable === true;
     return ApplicationFailure.create({ message: e.message, type: 'StorageError', nonRetryable: !retryable, cause: e });

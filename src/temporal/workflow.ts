@@ -135,8 +135,8 @@ export async function registerTenantNodes(
   if (typeof tenantId !== 'string' || tenantId === '') {
     throw ApplicationFailure.nonRetryable('registerTenantNodes needs options.tenantId. HINT: pass the tenant id of this run', 'InvalidInputError');
   }
-  const control = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_RESOLVE_OPTIONS, options.resolveActivityOptions));
-  const tickActivities = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_TICK_OPTIONS, options.activityOptions));
+  const control = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_RESOLVE_OPTIONS, withFairnessKey(options.resolveActivityOptions, tenantId)));
+  const tickActivities = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_TICK_OPTIONS, withFairnessKey(options.activityOptions, tenantId)));
 
   const resolveInput: { tenantId: string; yaml?: string; refs?: string[] } = { tenantId };
   if (options.yaml !== undefined) resolveInput.yaml = options.yaml;
@@ -196,7 +196,7 @@ export async function registerTenantNodes(
     options.interpreters === false ? {} : { python: true, javascript: true, ...options.interpreters };
   for (const language of ['python', 'javascript'] as const) {
     if (!wanted[language]) continue;
-    const engine = scriptActivityEngine(tenantId, language, options.scriptActivityOptions, onCancel);
+    const engine = scriptActivityEngine(tenantId, language, withFairnessKey(options.scriptActivityOptions, tenantId), onCancel);
     const nodeClass = createInterpreterNodeClass(btree, engine, {
       ...(options.interpreterLimits?.[language] ? { limits: options.interpreterLimits[language] } : {}),
       logger: workflowLogger,
@@ -231,6 +231,15 @@ export async function registerTenantNodes(
       if (cancellation !== undefined) throw cancellation;
     },
   };
+}
+
+/**
+ * The host's activity options with the tenant as the fairness key (`priority.fairnessKey`), so that
+ * a task queue backlogged by one tenant's activities dispatches every tenant's in turn. A host's own
+ * `priority` fields win.
+ */
+export function withFairnessKey(options: ActivityOptions | undefined, tenantId: string): ActivityOptions {
+  return { ...options, priority: { fairnessKey: tenantId, ...options?.priority } };
 }
 
 /** The btree module as {@link runTenantTree} needs it: the loader and `BehaviorTree` too. */

@@ -54,7 +54,7 @@ describe('marketplace on PostgreSQL (real server)', () => {
   beforeAll(async () => {
     btree = await loadBtree();
     // One migration run creates the registry's and the marketplace's tables.
-    expect(await new PostgresCatalogue({ pool, schema }).migrate()).toEqual({ applied: ['0001_initial', '0002_marketplace'] });
+    expect(await new PostgresCatalogue({ pool, schema }).migrate()).toEqual({ applied: ['0001_initial', '0002_marketplace', '0003_rate_limits'] });
     workers = [worker(), worker()];
     const r = workers[0]!.registry;
     await r.publish('acme', { name: 'Notifier', version: '1.0.0', source: notifierSource('Notifier') });

@@ -38,9 +38,9 @@ describe('postgres store', () => {
     const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', child, schema], { env: process.env });
     const [a, b] = await Promise.all([run(), run()]);
     const applied = [JSON.parse(a.stdout).applied, JSON.parse(b.stdout).applied];
-    expect(applied.flat().sort()).toEqual(['0001_initial', '0002_marketplace']);
+    expect(applied.flat().sort()).toEqual(['0001_initial', '0002_marketplace', '0003_rate_limits']);
     const recorded = await pool.query(`SELECT name FROM "${schema}".btree_plugins_migrations ORDER BY name`);
-    expect(recorded.rows).toEqual([{ name: '0001_initial' }, { name: '0002_marketplace' }]);
+    expect(recorded.rows).toEqual([{ name: '0001_initial' }, { name: '0002_marketplace' }, { name: '0003_rate_limits' }]);
   });
 
   it("a host's SQL joins workflow_node_dependencies with its own table to find the workflows using a version", async () => {

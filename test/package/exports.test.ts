@@ -69,7 +69,7 @@ describe('package exports', () => {
       }
     };
     visit(join(root, 'dist', 'index.js'));
-    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten', 'fastify', '@fastify/', '@sinclair/typebox', 'pg', 'kysely', '@electric-sql/'];
+    const peers = ['@aws-sdk/', '@google-cloud/', 'pyodide', '@temporalio/', 'quickjs-emscripten', 'fastify', '@fastify/', '@sinclair/typebox', 'pg', 'kysely', '@electric-sql/', '@opentelemetry/'];
     expect([...bare].filter((b) => peers.some((p) => b.startsWith(p)))).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe('package exports', () => {
     try {
       const pool = new PgliteSessionPool(db);
       const store = new PostgresMetadataStore({ pool });
-      expect(await store.migrate()).toEqual({ applied: ['0001_initial', '0002_marketplace'] });
+      expect(await store.migrate()).toEqual({ applied: ['0001_initial', '0002_marketplace', '0003_rate_limits'] });
       expect(await store.listNames('acme')).toEqual([]);
       const catalogue = new PostgresCatalogue({ pool });
       expect(await catalogue.migrate()).toEqual({ applied: [] });

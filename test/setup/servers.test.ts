@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gcsTestServer, s3TestServer, temporalTestServer } from './servers/env.js';
+import { gcsTestServer, redisTestServer, s3TestServer, temporalTestServer } from './servers/env.js';
+import { pingAnswers } from './servers/redis-server.js';
 import { httpAnswers } from './servers/process.js';
 import { temporalAnswers } from './servers/temporal-server.js';
 
@@ -19,5 +20,11 @@ describe('global setup exposes live test servers to test processes', () => {
   it('Temporal server serves its namespace at TEMPORAL_ADDRESS', async () => {
     const { address, namespace } = temporalTestServer();
     expect(await temporalAnswers(address, namespace)).toBe(true);
+  });
+
+  it('Redis server answers PING at BTREE_PLUGINS_REDIS_URL (no persistence)', async () => {
+    const url = new URL(redisTestServer().url);
+    expect(url.protocol).toBe('redis:');
+    expect(await pingAnswers(Number(url.port), url.hostname)).toBe(true);
   });
 });

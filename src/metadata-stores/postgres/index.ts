@@ -9,3 +9,4 @@ export { PostgresMetadataStore, postgresTables, type PostgresMetadataStoreOption
 export { PostgresCatalogue, type PostgresCatalogueOptions } from './postgres-catalogue.js';
 export { migratePostgres, type MigrationReport } from './migrations.js';
 export { PgliteSessionPool } from './pglite-pool.js';
+export { PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-rate-limiter.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { InternalError } from '../../errors.js';
 
 /** Every migration, in the order they apply. Add new ones at the end; never edit a shipped one. */
-export const MIGRATION_FILES = Object.freeze(['0001_initial.sql', '0002_marketplace.sql'] as const);
+export const MIGRATION_FILES = Object.freeze(['0001_initial.sql', '0002_marketplace.sql', '0003_rate_limits.sql'] as const);
 
 /** Migration texts by `migrations/<file>`. */
 export type MigrationTexts = Readonly<Record<string, string>>;

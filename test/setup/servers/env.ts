@@ -3,6 +3,8 @@
  * its variables are missing: a suite never silently runs without its server.
  */
 import { GCS_ENV } from './gcs-server.js';
+import { POSTGRES_ENV } from './postgres-server.js';
+import { REDIS_ENV } from './redis-server.js';
 import { S3_ENV } from './s3-server.js';
 import { TEMPORAL_ENV } from './temporal-server.js';
 
@@ -43,4 +45,14 @@ export function gcsTestServer(): { endpoint: string } {
 /** `host:port` and namespace of the Temporal test server. */
 export function temporalTestServer(): { address: string; namespace: string } {
   return { address: required(TEMPORAL_ENV.address), namespace: process.env[TEMPORAL_ENV.namespace] || 'default' };
+}
+
+/** URL of the Redis test server (`redis://127.0.0.1:<port>`). */
+export function redisTestServer(): { url: string } {
+  return { url: required(REDIS_ENV.url) };
+}
+
+/** Connection string of the PostgreSQL test server. */
+export function postgresTestServer(): { url: string } {
+  return { url: required(POSTGRES_ENV.url) };
 }

@@ -4,6 +4,7 @@
  */
 import { startGcsServer } from './gcs-server.js';
 import { startPostgresServer } from './postgres-server.js';
+import { startRedisServer } from './redis-server.js';
 import { startS3Server } from './s3-server.js';
 import { startTemporalServer } from './temporal-server.js';
 import type { SetupLog, TestServer } from './types.js';
@@ -15,9 +16,9 @@ export interface RunningServers {
   stopAll(): Promise<void>;
 }
 
-/** Starts S3, GCS, Temporal and PostgreSQL test servers in parallel. */
+/** Starts S3, GCS, Temporal, PostgreSQL and Redis test servers in parallel. */
 export async function startAllServers(log: SetupLog): Promise<RunningServers> {
-  const starters = [startS3Server, startGcsServer, startTemporalServer, startPostgresServer];
+  const starters = [startS3Server, startGcsServer, startTemporalServer, startPostgresServer, startRedisServer];
   const results = await Promise.allSettled(starters.map((start) => start(log)));
   const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stopAll = async () => {
