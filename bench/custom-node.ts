@@ -15,24 +15,12 @@ import { FsStorage } from '../src/storage-adapters/fs.js';
 import { SandboxPool } from '../src/sandbox/pool.js';
 import * as esbuild from 'esbuild';
 import { blackboard1k, bundle, NativeBlackboard, NativeTally, NODE_SOURCE } from './native-node.js';
+import { median, timePerCall } from './stats.js';
 
 const SDK_SOURCE = `
 import { defineNode, z, NodeStatus } from '@wayfarer-ai/btree-plugins/sdk';
 export default defineNode({ name: 'SdkTally', props: z.object({ step: z.number().default(1) }), tick(ctx) {
   ctx.setOutput('count', (ctx.getInput<number>('count', 0)) + ctx.props.step); return NodeStatus.SUCCESS; } });`;
-
-/** Wall and process CPU µs per call. CPU time is what to compare on a shared, loaded machine. */
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
-  for (let i = 0; i < Math.min(2000, n); i++) await fn();
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await fn();
-  const wall = Number(process.hrtime.bigint() - t0) / n / 1000;
-  const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / n };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const bb = blackboard1k();
@@ -59,8 +47,8 @@ async function main(): Promise<void> {
   const nativeRuns: Array<{ wall: number; cpu: number }> = [];
   const runs: Array<{ wall: number; cpu: number }> = [];
   for (let r = 0; r < 5; r++) {
-    nativeRuns.push(await timeIt(N, nativeTick));
-    runs.push(await timeIt(N, sandboxTick));
+    nativeRuns.push(await timePerCall(N, nativeTick));
+    runs.push(await timePerCall(N, sandboxTick));
   }
   const native = { wall: median(nativeRuns.map((x) => x.wall)), cpu: median(nativeRuns.map((x) => x.cpu)) };
   const sandboxed = { wall: median(runs.map((x) => x.wall)), cpu: median(runs.map((x) => x.cpu)) };

@@ -21,6 +21,7 @@ import type { Isolation } from '../src/execution/isolation.js';
 import { isolatedVm } from '../src/platform/isolated-vm.js';
 import type { RunnableBundle } from '../src/sandbox/types.js';
 import { blackboard1k, bundle, NativeBlackboard, NativeTally, NODE_SOURCE } from './native-node.js';
+import { median } from './stats.js';
 
 const LOOP = `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
 export default class Spin extends ActionNode { async executeTick() { for (;;) {} return NodeStatus.SUCCESS; } }`;
@@ -28,7 +29,6 @@ export default class Spin extends ActionNode { async executeTick() { for (;;) {}
 const BURN = `import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
 export default class Burn extends ActionNode { async executeTick(ctx: any) { let x = 0; for (let i = 0; i < 2e6; i++) x = (x + i * 7) % 1000003; this.setOutput(ctx, 'x', x); return NodeStatus.SUCCESS; } }`;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;

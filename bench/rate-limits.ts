@@ -18,6 +18,7 @@ import type { TickOutcome } from '../src/binding-core/types.js';
 import { ExecutionLimits } from '../src/rate-limits/execution-limits.js';
 import { limitedTick } from '../src/rate-limits/run-gates.js';
 import type { TenantRateLimits } from '../src/rate-limits/types.js';
+import { median } from './stats.js';
 
 /** Limits that admit every tick yet make the in-process limiter do all its work: a GCRA step, a concurrency slot and a quota unit. */
 export const ADMIT_ALL_WITH_EVERY_LIMIT: TenantRateLimits = { runsPerSecond: 1e6, burst: 1e6, concurrent: 1000, dailyQuota: 1e12 };
@@ -41,8 +42,6 @@ async function cpuNsPerCall(n: number, fn: () => Promise<unknown>): Promise<numb
   const c = process.cpuUsage(c0);
   return ((c.user + c.system) * 1000) / n;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const N = Number(process.env.BENCH_TICKS ?? 200_000);

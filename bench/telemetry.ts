@@ -28,25 +28,13 @@ import { SandboxPool } from '../src/sandbox/pool.js';
 import type { NodeRunner, TickInput, TickOutcome } from '../src/sandbox/types.js';
 import { ExecutionTelemetry } from '../src/telemetry/execution-telemetry.js';
 import { blackboard1k, bundle, NODE_SOURCE } from './native-node.js';
+import { median, timePerCall } from './stats.js';
 
 /** A reader that collects only when asked (as a Prometheus scrape would, rarely). */
 class PullReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
 }
-
-/** Process CPU µs (and wall µs) per call. CPU is what to compare on a shared, loaded machine. */
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
-  for (let i = 0; i < Math.min(2000, n); i++) await fn();
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await fn();
-  const wall = Number(process.hrtime.bigint() - t0) / n / 1000;
-  const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / n };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const N = Number(process.env.BENCH_TICKS ?? 20_000);
@@ -87,7 +75,7 @@ async function main(): Promise<void> {
     'heap every tick': async () => check(await heapEvery.tick(pool, b, input())),
   };
   const results: Record<string, Array<{ wall: number; cpu: number }>> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const [name, fn] of Object.entries(variants)) results[name]!.push(await timeIt(N, fn));
+  for (let r = 0; r < ROUNDS; r++) for (const [name, fn] of Object.entries(variants)) results[name]!.push(await timePerCall(N, fn));
 
   const base = results.bare!;
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores; ${N} ticks × ${ROUNDS} alternating rounds per variant`);
@@ -125,7 +113,7 @@ async function main(): Promise<void> {
     'limiter+hook+otel': () => limitedTick(limits, b.tenantId, b.node, undefined, () => hookOtel.tick(instant, b, input())),
   };
   const aloneRuns: Record<string, number[]> = Object.fromEntries(Object.keys(alone).map((k) => [k, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const [name, fn] of Object.entries(alone)) aloneRuns[name]!.push((await timeIt(M, fn)).cpu);
+  for (let r = 0; r < ROUNDS; r++) for (const [name, fn] of Object.entries(alone)) aloneRuns[name]!.push((await timePerCall(M, fn)).cpu);
   console.log(`\noverhead alone (a runner that answers at once; ${M} calls × ${ROUNDS} rounds), process CPU per call:`);
   for (const [name, runs] of Object.entries(aloneRuns)) {
     if (name === 'bare') {

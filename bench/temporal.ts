@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startTemporalServer } from '../test/setup/servers/temporal-server.js';
 import type { testTree } from '../test/temporal/fixtures/workflows.js';
 import { realHost } from '../test/temporal/helpers/real-host.js';
+import { median } from './stats.js';
 
 const N = 20;
 const RUNS = 15;
@@ -54,8 +55,6 @@ function timed(activities: Record<string, (...a: unknown[]) => Promise<unknown>>
     ]),
   );
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
