@@ -48,7 +48,7 @@ import type { RateLimiter, TenantRateLimits } from './rate-limits/types.js';
 import { catalogWithInstalls } from './marketplace/install-catalog.js';
 import { ExecutionTelemetry, type TelemetryOptions } from './telemetry/execution-telemetry.js';
 import type { ExecutionHook } from './telemetry/execution-event.js';
-import { reportRefusals } from './telemetry/refusals.js';
+import { refusalReporter } from './telemetry/refusals.js';
 import type { CatalogueStore } from './marketplace/catalogue-store.js';
 
 /** Options of {@link PluginHost}. */
@@ -180,9 +180,21 @@ export class PluginHost {
     // A bad limit or execution option fails here, named, rather than on the first tick.
     resolveLimits(options.limits);
     resolveExecutionOptions(options.execution, 1);
-    this.#rateLimits = new ExecutionLimits({ defaults: options.rateLimits, tenants: options.tenants, limiter: options.rateLimiter });
-    this.#ownsLimiter = options.rateLimiter === undefined;
     this.#logger = options.logger ?? silentLogger;
+    this.#telemetry = ExecutionTelemetry.create({
+      ...options.telemetry,
+      onExecution: options.onExecution,
+      logger: this.#logger,
+      // Read when the pool gauges are observed, by then the sandbox exists.
+      startedRunner: () => this.#sandbox.started(),
+    });
+    this.#rateLimits = new ExecutionLimits({
+      defaults: options.rateLimits,
+      tenants: options.tenants,
+      limiter: options.rateLimiter,
+      onRefused: this.#telemetry && refusalReporter(this.#telemetry),
+    });
+    this.#ownsLimiter = options.rateLimiter === undefined;
     this.#guestLogs = new GuestLogForwarder(toGuestLogSink(this.#logger));
     this.#sandbox = new LazySandbox(options.runner ? () => Promise.resolve(options.runner!) : () => createSandboxPool(options, this.#logger, this.#guestLogs));
     // Publishing runs each new bundle once in the sandbox to read its metadata (category, ports, props schema).
@@ -195,13 +207,6 @@ export class PluginHost {
     });
     this.#catalog = catalogWithInstalls(registryCatalog(this.#registry), this.#marketplace);
     this.#bundles = new BundleMemo(options.bundleMemory);
-    this.#telemetry = ExecutionTelemetry.create({
-      ...options.telemetry,
-      onExecution: options.onExecution,
-      logger: this.#logger,
-      startedRunner: () => this.#sandbox.started(),
-    });
-    if (this.#telemetry) reportRefusals(this.#rateLimits, this.#telemetry);
     this.#interpreters = interpreterProviders(options.interpreters, this.#logger, this.#guestLogs, this.#rateLimits, this.#telemetry);
     this.#builtins = [...this.#interpreters, ...(options.builtins ?? [])];
   }

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
+import type { InterpreterLanguage } from '../binding-core/interpreter-types.js';
 import { InvalidInputError, RateLimitedError, type RateLimitKind } from '../errors.js';
 import { settingsOfTenant, type PerTenant } from '../sandbox/tenant-options.js';
 import { checkTenantRateLimits, compileTenantLimits, type CompiledTenantLimits, type ScopeLimits } from './config.js';
@@ -39,11 +41,15 @@ export interface ExecutionLimitsOptions {
   limiter?: RateLimiter | undefined;
   /** Milliseconds since the epoch (default `Date.now`); tests move it across a UTC midnight. */
   clock?: (() => number) | undefined;
+  /**
+   * Told of every refusal just before it is thrown (or the admission rejects with it): the
+   * telemetry's `rate-limited` report. `name` is the node name or the interpreter language.
+   */
+  onRefused?: ((refusal: RateLimitedError, kind: RunKind, name: string) => void) | undefined;
 }
 
 /** The permit of a run no concurrency limit counts: releasing it does nothing. */
 export const NO_PERMIT: RunPermit = Object.freeze({ release() {} });
-const INTERPRETER_TYPES: Record<string, string> = { javascript: 'JavaScriptInterpreter', python: 'PythonInterpreter' };
 const MAX_CACHED_TENANTS = 10_000;
 
 interface CacheEntry {
@@ -81,6 +87,7 @@ class SlotPermit implements RunPermit {
 export class ExecutionLimits {
   readonly limiter: RateLimiter;
   readonly #clock: () => number;
+  readonly #onRefused: ExecutionLimitsOptions['onRefused'];
   readonly #tenants: PerTenant<TenantRateLimitOptions> | undefined;
   #defaults: TenantRateLimits | undefined;
   readonly #overrides = new Map<string, TenantRateLimits | undefined>();
@@ -106,6 +113,7 @@ export class ExecutionLimits {
     this.#defaults = options.defaults;
     this.limiter = options.limiter ?? new InProcessRateLimiter();
     this.#clock = options.clock ?? Date.now;
+    this.#onRefused = options.onRefused;
   }
 
   /**
@@ -271,12 +279,14 @@ export class ExecutionLimits {
   }
 
   #refused(limit: RateLimitKind, retryAfterMs: number, scope: ScopeLimits, tenantId: string, kind: RunKind, name: string, detail?: string): RateLimitedError {
-    const node = kind === 'node' ? name : (INTERPRETER_TYPES[name] ?? name);
+    const node = kind === 'node' ? name : (INTERPRETER_NODES[name as InterpreterLanguage]?.type ?? name);
     const text =
       detail ??
       (limit === 'runsPerSecond'
         ? `over ${scope.rate!.runsPerSecond} runs per second (burst ${scope.rate!.burst})`
         : `the daily quota of ${scope.dailyQuota} runs (UTC day) is used up`);
-    return new RateLimitedError(limit, tenantId, node, retryAfterMs, text, { context: { scope: scope.key === tenantId ? 'tenant' : scope.key.slice(tenantId.length + 1) } });
+    const refusal = new RateLimitedError(limit, tenantId, node, retryAfterMs, text, { context: { scope: scope.key === tenantId ? 'tenant' : scope.key.slice(tenantId.length + 1) } });
+    this.#onRefused?.(refusal, kind, name);
+    return refusal;
   }
 }
