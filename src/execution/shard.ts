@@ -177,6 +177,10 @@ export class Shard {
             resolve({ type: 'done', id, counters: this.counters, outcome });
           },
         });
+        // An abort while the tick was on its way (waiting for a drain, its bundle factory or the
+        // shard's start) found no tick to stop and no transport to tell: tell the shard now, after the
+        // tick, which it handles first (a second abort of the same tick is ignored there).
+        if (signal?.aborted) onAbort();
       });
       if (reply.error) throw fromWireError(reply.error);
       if (!reply.outcome) throw new InternalError('sandbox shard failed', 'a tick reply carried no outcome');

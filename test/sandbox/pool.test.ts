@@ -218,6 +218,24 @@ export default class X extends ActionNode {}`, 'X');
     expect(outcome).toMatchObject({ status: 'FAILURE', error: 'W@1.0.0 was cancelled' });
   });
 
+  it('cancels a tick whose signal aborts while the tick is on its way to its sandbox (it does not run to the wall limit)', async () => {
+    const pool = trackedPool({ capabilities: { wait: () => new Promise((r) => setTimeout(r, 10_000)) } });
+    const bundle = await bundleOf(`import { ActionNode, NodeStatus } from '@wayfarer-ai/btree';
+      import { proxyActivities } from '@temporalio/workflow';
+      const a = proxyActivities<{ wait(): Promise<void> }>({});
+      export default class W extends ActionNode { async executeTick() { await a.wait(); return NodeStatus.SUCCESS; } }`, 'W');
+    const started = performance.now();
+    // Aborted before the tick's first await resolves: in a thread or process shard, while the tick
+    // waits for its shard (start, bundle factory) — the abort must still reach the shard.
+    const ac = new AbortController();
+    const ticking = pool.tick(bundle, { props: {}, blackboard: {}, signal: ac.signal });
+    ac.abort();
+    const outcome = await ticking;
+    expect(outcome).toMatchObject({ status: 'FAILURE', error: expect.stringMatching(/^W@1\.0\.0 was cancelled/) });
+    // Far below the 10 s the capability (and the default wall limit) would take: it never ran on.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('refuses a bundle whose code does not match its sha256', async () => {
     const pool = trackedPool();
     const bundle = await bundleOf(seedSource(), 'SendSlackMessage');
