@@ -9,8 +9,9 @@
  * rounds of (variant − bare tick) in process CPU µs per tick:
  *  - bare:            `pool.tick` alone (the baseline, measured in the same run);
  *  - hook:            ExecutionTelemetry with an `onExecution` hook (CPU from the tick's accounting, heap sampled 1/16);
- *  - hook+otel:       the same plus OpenTelemetry SDK metrics (counter + 2 histograms, real MeterProvider and reader);
- *  - hook+otel, no node: the same with `nodeAttribute: 'none'` (one attribute fewer for the SDK to hash);
+ *  - hook+otel:       the same plus OpenTelemetry SDK metrics as a host gets them by default (counters kept in
+ *                     process, the two histograms by kind: one SDK record with one attribute and one with none);
+ *  - hook+otel by tenant: `histogramAttributes: 'tenant'` (per-tenant histograms: three attributes more to hash);
  *  - hook+otel+spans: the same plus one SDK span per tick (BasicTracerProvider, no exporter);
  *  - limiter:         the in-process rate limiter (`limitedTick` with a rate, a concurrency slot and a daily quota);
  *  - limiter+hook+otel: both, as a host configures them;
@@ -29,6 +30,9 @@ import type { NodeRunner, TickInput, TickOutcome } from '../src/sandbox/types.js
 import { ExecutionTelemetry } from '../src/telemetry/execution-telemetry.js';
 import { blackboard1k, bundle, NODE_SOURCE } from './native-node.js';
 import { median, timePerCall } from './stats.js';
+
+/** The goal (issue 17) is on telemetry and the in-process limiter together, as a host configures them. */
+const GOAL_VARIANT = 'limiter+hook+otel';
 
 /** A reader that collects only when asked (as a Prometheus scrape would, rarely). */
 class PullReader extends MetricReader {
@@ -57,10 +61,10 @@ async function main(): Promise<void> {
   const tracerProvider = new BasicTracerProvider();
   const hook = new ExecutionTelemetry({ onExecution });
   const hookOtel = new ExecutionTelemetry({ onExecution, meter: meterProvider.getMeter('bench') });
-  const hookOtelNoNode = new ExecutionTelemetry({ onExecution, meter: meterProvider.getMeter('bench-no-node'), nodeAttribute: 'none' });
+  const hookOtelByTenant = new ExecutionTelemetry({ onExecution, meter: meterProvider.getMeter('bench-by-tenant'), histogramAttributes: 'tenant' });
   const hookOtelSpans = new ExecutionTelemetry({ onExecution, meter: meterProvider.getMeter('bench-spans'), tracer: tracerProvider.getTracer('bench') });
   const heapEvery = new ExecutionTelemetry({ onExecution, heapSampleEvery: 1 });
-  await Promise.all([hook.ready, hookOtel.ready, hookOtelNoNode.ready, hookOtelSpans.ready, heapEvery.ready]);
+  await Promise.all([hook.ready, hookOtel.ready, hookOtelByTenant.ready, hookOtelSpans.ready, heapEvery.ready]);
   // Limits that admit every tick but make the limiter do all its work: a token, a slot, a quota unit.
   const limits = new ExecutionLimits({ defaults: { runsPerSecond: 1e6, burst: 1e6, concurrent: 1000, dailyQuota: 1e9 } });
 
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
     bare: async () => check(await pool.tick(b, input())),
     hook: async () => check(await hook.tick(pool, b, input())),
     'hook+otel': async () => check(await hookOtel.tick(pool, b, input())),
-    'hook+otel, no node': async () => check(await hookOtelNoNode.tick(pool, b, input())),
+    'hook+otel by tenant': async () => check(await hookOtelByTenant.tick(pool, b, input())),
     'hook+otel+spans': async () => check(await hookOtelSpans.tick(pool, b, input())),
     limiter: async () => check(await limitedTick(limits, b.tenantId, b.node, undefined, () => pool.tick(b, input()))),
     'limiter+hook+otel': async () => check(await limitedTick(limits, b.tenantId, b.node, undefined, () => hookOtel.tick(pool, b, input()))),
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
     }
     const dCpu = median(runs.map((x, i) => x.cpu - base[i]!.cpu));
     const dWall = median(runs.map((x, i) => x.wall - base[i]!.wall));
-    const goal = name === 'heap every tick' || name === 'hook+otel+spans' ? '' : dCpu <= 2 ? '  ✓ ≤ 2 µs' : '  ✗ over the 2 µs goal';
+    const goal = name !== GOAL_VARIANT ? '' : dCpu <= 2 ? '  ✓ goal ≤ 2 µs' : '  ✗ over the 2 µs goal';
     console.log(`${line}  +${dCpu.toFixed(2)} µs CPU, +${dWall.toFixed(2)} µs wall vs bare; ratio ${(cpu / median(base.map((x) => x.cpu))).toFixed(3)}×${goal}`);
   }
   // The overhead alone: a runner that answers at once (reporting its usage as the sandbox does).
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
     bare: () => instant.tick(b, input()),
     hook: () => hook.tick(instant, b, input()),
     'hook+otel': () => hookOtel.tick(instant, b, input()),
-    'hook+otel, no node': () => hookOtelNoNode.tick(instant, b, input()),
+    'hook+otel by tenant': () => hookOtelByTenant.tick(instant, b, input()),
     'hook+otel+spans': () => hookOtelSpans.tick(instant, b, input()),
     limiter: () => limitedTick(limits, b.tenantId, b.node, undefined, () => instant.tick(b, input())),
     'limiter+hook+otel': () => limitedTick(limits, b.tenantId, b.node, undefined, () => hookOtel.tick(instant, b, input())),
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
       continue;
     }
     const d = median(runs.map((x, i) => x - aloneRuns.bare![i]!));
-    console.log(`${name.padEnd(19)} +${d.toFixed(3)} µs per tick${name === 'hook+otel+spans' ? '' : d <= 2 ? '  ✓ ≤ 2 µs' : '  ✗ over the 2 µs goal'}`);
+    console.log(`${name.padEnd(19)} +${d.toFixed(3)} µs per tick${name !== GOAL_VARIANT ? '' : d <= 2 ? '  ✓ goal ≤ 2 µs' : '  ✗ over the 2 µs goal'}`);
   }
 
   const collected = await reader.collect();

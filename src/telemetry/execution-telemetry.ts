@@ -69,6 +69,7 @@ function checkOptions(options: ExecutionTelemetryOptions): { heapSampleEvery: nu
     ...(options.maxTenants !== undefined ? { maxTenants: options.maxTenants } : {}),
     ...(options.maxNodes !== undefined ? { maxNodes: options.maxNodes } : {}),
     ...(options.nodeAttribute !== undefined ? { nodeAttribute: options.nodeAttribute } : {}),
+    ...(options.histogramAttributes !== undefined ? { histogramAttributes: options.histogramAttributes } : {}),
   };
   new SeriesCatalog(cardinality);
   return { heapSampleEvery, cardinality };
@@ -161,7 +162,7 @@ export class ExecutionTelemetry {
     // Malformed calls get the runner's own named error, not a TypeError from here.
     if (typeof bundle !== 'object' || bundle === null || typeof input !== 'object' || input === null) return runner.tick(bundle, input);
     const started = performance.now();
-    const span = this.#instruments?.startSpan('custom-node', bundle.tenantId, bundle.node, bundle.version);
+    const span = this.startSpan('custom-node', bundle.tenantId, bundle.node, bundle.version);
     const callerUsage = input.onUsage;
     const heap = (this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0) || (callerUsage !== undefined && input.usageHeap !== false);
     let usage: TickUsage | undefined;
@@ -197,7 +198,7 @@ export class ExecutionTelemetry {
     const kind: ExecutionKind = engine.language;
     const node = INTERPRETER_NODES[kind].type;
     const tenantId = request.tenantId ?? '';
-    const span = this.#instruments?.startSpan(kind, tenantId, node, undefined);
+    const span = this.startSpan(kind, tenantId, node, undefined);
     let outcome: ScriptOutcome;
     try {
       outcome = await engine.run(request);
@@ -214,8 +215,13 @@ export class ExecutionTelemetry {
    * `error` is what the caller is about to throw.
    */
   refused(kind: ExecutionKind, tenantId: string, node: string, version: string | undefined, error: unknown): void {
-    const span = this.#instruments?.startSpan(kind, tenantId, node, version);
+    const span = this.startSpan(kind, tenantId, node, version);
     this.#report(kind, tenantId, node, version, performance.now(), undefined, undefined, resultOfError(error), span, error);
+  }
+
+  /** @internal Starts the span of one execution, when there is a tracer. */
+  startSpan(kind: ExecutionKind, tenantId: string, node: string, version: string | undefined): SpanLike | undefined {
+    return this.#instruments?.startSpan(kind, tenantId, node, version);
   }
 
   /** Stops observing the sandbox pool. */
@@ -274,3 +280,4 @@ export class ExecutionTelemetry {
     this.#logger?.warn(`${what} telemetry failed (${failures} time(s) since the last warning); the ticks were not affected: ${error instanceof Error ? error.message : String(error)}`, { source: 'telemetry' });
   }
 }
+

@@ -64,7 +64,7 @@ const probeTree = (mode: string) => `type: Probe\nid: probe\nprops:\n  mode: ${m
 const series = { [A.tenant]: 'acme', [A.node]: 'Probe', [A.kind]: 'custom-node' };
 
 describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
-  it('reports a successful tick once: event, execution count, duration and CPU histograms, span — all with tenant and node', async () => {
+  it('reports a successful tick once: event, execution count, time and CPU per node, duration and CPU histograms, span', async () => {
     const { host, otel, events } = await setup();
     const { result } = await runTenantTree(host, btree, 'acme', probeTree('ok'));
     expect(result.status).toBe('SUCCESS');
@@ -78,10 +78,15 @@ describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
 
     const metrics = await otel.metrics();
     expect(pointsOf(metrics.get(METRICS.executions), { ...series, [A.status]: 'success' }).map((p) => p.value)).toEqual([1]);
-    const duration = pointsOf(metrics.get(METRICS.duration), { ...series, [A.status]: 'success' });
-    expect(duration.map((p) => (p.value as { count: number }).count)).toEqual([1]);
+    // Per node: the time and CPU spent, exactly the event's (counted in process, reported at collection).
+    expect(pointsOf(metrics.get(METRICS.nodeTime)).map((p) => [p.attributes, p.value])).toEqual([[series, e.durationMs]]);
+    expect(pointsOf(metrics.get(METRICS.nodeCpuTime)).map((p) => [p.attributes, p.value])).toEqual([[series, e.cpuMs]]);
+    expect(metrics.get(METRICS.nodeTime)?.descriptor.unit).toBe('ms');
+    // The histograms, by kind (the default): the SDK sees the fewest attributes on the tick's path.
+    const duration = pointsOf(metrics.get(METRICS.duration));
+    expect(duration.map((p) => [p.attributes, (p.value as { count: number; sum: number }).count, (p.value as { sum: number }).sum])).toEqual([[{ [A.kind]: 'custom-node' }, 1, e.durationMs]]);
     expect(metrics.get(METRICS.duration)?.descriptor.unit).toBe('ms');
-    expect(pointsOf(metrics.get(METRICS.cpuTime), series).map((p) => (p.value as { count: number; sum: number }).count)).toEqual([1]);
+    expect(pointsOf(metrics.get(METRICS.cpuTime)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([[{}, 1]]);
     // Versions stay off metrics (one series per node, not per release).
     expect(metrics.get(METRICS.executions)!.dataPoints.every((p) => !(A.version in p.attributes))).toBe(true);
 

@@ -131,11 +131,58 @@ describe('bounded cardinality', () => {
     expect(nodes).toEqual([['A', 1], ['B', 1], [OVERFLOW_LABEL, 2]]);
   });
 
+  it("histogramAttributes: 'tenant' breaks the histograms down by tenant too (per-tenant percentiles); the caps still hold", async () => {
+    const { t, otel } = telemetry({ histogramAttributes: 'tenant', maxTenants: 2 });
+    await t.ready;
+    const runner = runnerOf(async (_b, input) => {
+      input.onUsage?.({ cpuMs: 2, wallMs: 3, heapBytes: undefined });
+      return ok;
+    });
+    for (const [tenant, node] of [['t1', 'A'], ['t1', 'B'], ['t2', 'A'], ['t3', 'A']] as const) await t.tick(runner, bundle(tenant, node), { props: {}, blackboard: {} });
+    const metrics = await otel.metrics();
+    const count = (p: { value: unknown }) => (p.value as { count: number }).count;
+    expect(pointsOf(metrics.get(METRICS.duration)).map((p) => [p.attributes, count(p)])).toEqual([
+      [{ [A.tenant]: 't1', [A.kind]: 'custom-node' }, 2],
+      [{ [A.tenant]: 't2', [A.kind]: 'custom-node' }, 1],
+      [{ [A.tenant]: OVERFLOW_LABEL, [A.kind]: 'custom-node' }, 1],
+    ]);
+    expect(pointsOf(metrics.get(METRICS.cpuTime)).map((p) => [p.attributes, count(p), (p.value as { sum: number }).sum])).toEqual([
+      [{ [A.tenant]: 't1' }, 2, 4],
+      [{ [A.tenant]: 't2' }, 1, 2],
+      [{ [A.tenant]: OVERFLOW_LABEL }, 1, 2],
+    ]);
+    // Per node, CPU sums exactly what each tick reported.
+    expect(pointsOf(metrics.get(METRICS.nodeCpuTime)).map((p) => [p.attributes[A.tenant], p.attributes[A.node], p.value])).toEqual([
+      ['t1', 'A', 2],
+      ['t1', 'B', 2],
+      ['t2', 'A', 2],
+      [OVERFLOW_LABEL, 'A', 2],
+    ]);
+  });
+
+  it("by default the histograms are host-wide per kind, whatever the tenants: the same series for every tenant and node", async () => {
+    const { t, otel } = telemetry();
+    await t.ready;
+    const runner = runnerOf(async () => ok);
+    for (const tenant of ['t1', 't2', 't3']) await t.tick(runner, bundle(tenant, `Node${tenant}`), { props: {}, blackboard: {} });
+    t.refused('python', 't1', 'PythonInterpreter', undefined, new RateLimitedError('concurrent', 't1', 'PythonInterpreter', 50, 'busy'));
+    const metrics = await otel.metrics();
+    expect(pointsOf(metrics.get(METRICS.duration)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([
+      [{ [A.kind]: 'custom-node' }, 3],
+      [{ [A.kind]: 'python' }, 1],
+    ]);
+    // No CPU was reported (the runner gave no usage, the refusal never ran): no CPU histogram point, no CPU sum.
+    expect(pointsOf(metrics.get(METRICS.cpuTime))).toEqual([]);
+    expect(pointsOf(metrics.get(METRICS.nodeCpuTime))).toEqual([]);
+    expect(pointsOf(metrics.get(METRICS.nodeTime))).toHaveLength(4);
+  });
+
   it('refuses a bad cap when the host is made, not on the first tick (even with telemetry otherwise off)', () => {
     const host = (telemetry: TelemetryOptions) => () => new PluginHost({ btree: testHost, storage: new MemoryStorage(), telemetry });
     expect(host({ openTelemetry: true, maxTenants: 0 })).toThrow(InvalidInputError);
     expect(host({ maxTenants: 0 })).toThrow('telemetry.maxTenants must be a positive integer');
     expect(host({ nodeAttribute: 'version' as never })).toThrow("telemetry.nodeAttribute must be 'name' or 'none'");
     expect(host({ heapSampleEvery: -1 })).toThrow('telemetry.heapSampleEvery');
+    expect(host({ histogramAttributes: 'node' as never })).toThrow("telemetry.histogramAttributes must be 'kind' or 'tenant', got \"node\"");
   });
 });

@@ -15,8 +15,8 @@ describe('without @opentelemetry/api installed', () => {
   it('ticks run, the onExecution hook still fires, and one warning names the package to install', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--no-node-snapshot', '--import', 'tsx', '--import', './test/telemetry/helpers/hide-opentelemetry.mjs', 'test/telemetry/helpers/no-opentelemetry-child.ts'],
-      { cwd: root, timeout: 60_000 },
+      ['--no-node-snapshot', '--import', 'tsx', '--import', './test/setup/hide-packages.mjs', 'test/telemetry/helpers/no-opentelemetry-child.ts'],
+      { cwd: root, timeout: 60_000, env: { ...process.env, BTREE_PLUGINS_TEST_HIDE_PACKAGES: '@opentelemetry/api' } },
     );
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { importError: string; status: string; events: Array<Record<string, unknown>>; warnings: string[] };
     expect(report.importError).toBe('ERR_MODULE_NOT_FOUND'); // the package really cannot be found there

@@ -1,0 +1,42 @@
+/**
+ * `ioredis` and `rate-limiter-flexible` are optional peers of `./rate-limits/redis`: a host that uses
+ * the Redis limiter without them gets an error naming the package to install, on the first run that
+ * needs the limiter — and the run's concurrency slot back. The absence is real: a child process whose
+ * module resolution cannot find the packages (Node's own ERR_MODULE_NOT_FOUND), through the
+ * library's lazy import.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+async function runWithout(hidden: string): Promise<{ imports: Record<string, string>; take: unknown; admits: unknown[] }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--no-node-snapshot', '--import', 'tsx', '--import', './test/setup/hide-packages.mjs', 'test/rate-limits/fixtures/without-redis-peers-child.ts'],
+    { cwd: root, timeout: 60_000, env: { ...process.env, BTREE_PLUGINS_TEST_HIDE_PACKAGES: hidden } },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+describe('the Redis rate limiter without its optional peers', () => {
+  it('without rate-limiter-flexible: every take and admission fails with MissingDependencyError naming it, and no slot is kept', async () => {
+    const r = await runWithout('rate-limiter-flexible,ioredis');
+    expect(r.imports).toEqual({ 'rate-limiter-flexible': 'ERR_MODULE_NOT_FOUND', ioredis: 'ERR_MODULE_NOT_FOUND' });
+    const missing = { name: 'MissingDependencyError', message: expect.stringContaining('npm install rate-limiter-flexible') };
+    expect(r.take).toEqual(missing);
+    // Both admissions fail the same way: a concurrency refusal on the second would mean the first kept its slot.
+    expect(r.admits).toEqual([missing, missing]);
+    expect((r.take as { message: string }).message).toContain('RedisRateLimiter');
+  }, 90_000);
+
+  it('with rate-limiter-flexible but without ioredis (a `url` given): the error names ioredis', async () => {
+    const r = await runWithout('ioredis');
+    expect(r.imports).toEqual({ 'rate-limiter-flexible': 'found', ioredis: 'ERR_MODULE_NOT_FOUND' });
+    const missing = { name: 'MissingDependencyError', message: expect.stringContaining('npm install ioredis') };
+    expect(r.take).toEqual(missing);
+    expect(r.admits).toEqual([missing, missing]);
+  }, 90_000);
+});
