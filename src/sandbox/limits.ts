@@ -81,6 +81,20 @@ export function resolveLimits(...layers: Array<Partial<SandboxLimits> | undefine
   return out;
 }
 
+/** The least CPU and wall time one-time work in a tenant's isolate gets (see {@link setupLimits}). */
+export const SETUP_BUDGET_MS = 1000;
+
+/**
+ * The limits of one-time work in a tenant's isolate — the runtime's setup, the SDK's first load and
+ * the publish-time inspection (which compiles and evaluates the module for the first time in a fresh
+ * isolate): at least {@link SETUP_BUDGET_MS} of CPU and wall time, or the tick's when higher. A tick's
+ * CPU limit (100 ms by default) could otherwise be spent on a first compile on a loaded machine and
+ * refuse a publish whose ticks fit easily; hostile top-level code is still stopped, a second later.
+ */
+export function setupLimits(limits: SandboxLimits): SandboxLimits {
+  return { ...limits, cpuTimeMs: Math.max(SETUP_BUDGET_MS, limits.cpuTimeMs), wallTimeMs: Math.max(SETUP_BUDGET_MS, limits.wallTimeMs) };
+}
+
 /** Which limit a breach broke, as the guest runtime and the host report it. */
 export type LimitName = keyof SandboxLimits | 'memory';
 

@@ -20,7 +20,7 @@ import { isolatedVm } from '../platform/isolated-vm.js';
 import type { NodeMetadata } from '../binding-core/types.js';
 import type { FactoryText } from './bundle-factory.js';
 import { CompiledBundleCache, type CompiledBundleCacheOptions } from './compiled-bundle-cache.js';
-import { limitMessage, resolveLimits, type SandboxLimits } from './limits.js';
+import { limitMessage, resolveLimits, setupLimits, type SandboxLimits } from './limits.js';
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
 import { settingsOfTenant, type PerTenant } from './tenant-options.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
@@ -187,7 +187,7 @@ export class SandboxPool implements NodeRunner {
     this.account(sandbox);
     if (r.breach) {
       this.counters.breaches++;
-      throw new LimitExceededError(r.breach, 'inspect failed', limitMessage(bundle, r.breach, sandbox.limits), { context });
+      throw new LimitExceededError(r.breach, 'inspect failed', limitMessage(bundle, r.breach, setupLimits(sandbox.limits)), { context });
     }
     if (r.error !== undefined) {
       throw new InvalidInputError('inspect failed', r.error, {

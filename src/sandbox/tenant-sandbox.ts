@@ -22,7 +22,7 @@ import { CapabilityCalls, type CapabilityLookup, type GuestCall } from './capabi
 import type { CompiledBundleCache, CachedBundle } from './compiled-bundle-cache.js';
 import { SDK_SPECIFIER } from './guest/modules.js';
 import { Breach, errorText, guestFrames, LinkFailure } from './guest-errors.js';
-import { limitMessage, type SandboxLimits } from './limits.js';
+import { limitMessage, setupLimits, type SandboxLimits } from './limits.js';
 import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
 import { parseGuestJson } from './safe-json.js';
 import { bundleFileName, mapStack } from './stack-trace.js';
@@ -107,7 +107,7 @@ export class TenantSandbox {
     });
     try {
       this.context = this.isolate.createContextSync();
-      const setupTimeout = Math.max(1000, limits.cpuTimeMs);
+      const setupTimeout = setupLimits(limits).cpuTimeMs;
       this.runtime = new RuntimeModules(this.isolate, this.context, setupTimeout);
       const ns = this.runtime.internal.namespace;
       const fn = (name: string): Fn => ns.getSync(name, { reference: true }) as Fn;
@@ -287,7 +287,8 @@ export class TenantSandbox {
   async inspect(bundle: RunnableBundle, entry: CachedBundle): Promise<{ metadata?: unknown; error?: string; breach?: string }> {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    const run = new TickState(this.isolate, who, this.limits, undefined);
+    // The first compile and evaluation of the module happen here, in a fresh isolate: the setup budget.
+    const run = new TickState(this.isolate, who, setupLimits(this.limits), undefined);
     this.active++;
     try {
       await this.ensureLoaded(entry, run);
@@ -326,7 +327,7 @@ export class TenantSandbox {
     try {
       entry.imports ??= [...esm.dependencySpecifiers];
       if (entry.imports.includes(SDK_SPECIFIER) && !this.runtime.has(SDK_SPECIFIER)) {
-        await this.runtime.ensureSdk(Math.max(1000, this.limits.cpuTimeMs));
+        await this.runtime.ensureSdk(setupLimits(this.limits).cpuTimeMs);
         if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
       }
       try {

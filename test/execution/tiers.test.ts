@@ -308,7 +308,7 @@ describe('routing by isolation', () => {
     const e = await r.inspect(loopsOnLoad).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LimitExceededError);
     expect(e).toMatchObject({ name: 'LimitExceededError', code: 'LIMIT_EXCEEDED', limit: 'cpuTimeMs' });
-    expect((e as Error).message).toMatch(/^inspect failed \[tenant=acme, node=Heavy, version=1\.0\.0\]: Heavy@1\.0\.0 exceeded its 20 ms CPU time limit/);
+    expect((e as Error).message).toMatch(/^inspect failed \[tenant=acme, node=Heavy, version=1\.0\.0\]: Heavy@1\.0\.0 exceeded its 1000 ms CPU time limit/); // inspection gets the setup budget
   });
 });
 

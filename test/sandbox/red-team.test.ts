@@ -126,7 +126,7 @@ describe('sandbox red team', () => {
       }`, 'Meta');
     const err = await pool.inspect(bundle).catch((e: unknown) => e);
     expect(isBtreePluginsError(err, 'LimitExceededError')).toBe(true);
-    expect(String((err as Error).message)).toMatch(/Meta@1\.0\.0 exceeded its 100 ms CPU time limit/);
+    expect(String((err as Error).message)).toMatch(/Meta@1\.0\.0 exceeded its 1000 ms (CPU )?time limit/); // the setup budget
     const thrower = await bundleOf(`import { ActionNode } from '@wayfarer-ai/btree';
       export default class Thrower extends ActionNode { static get metadata(): any { throw new Error('broken metadata'); } }`, 'Thrower');
     const err2 = await pool.inspect(thrower).catch((e: unknown) => e);
