@@ -87,6 +87,14 @@
       if (snapshot) options._loadSnapshot = new Uint8Array(snapshot);
       return loadPyodide(options).then(function (p) {
         py = p;
+        // Memory per warm isolate: the snapshot (≈30 MB) is in Pyodide's heap now, but the loader's
+        // config keeps its copy referenced for the life of the isolate; the stdlib zip was copied into
+        // the in-memory file system, so the file map's copy is a duplicate. Drop both, so that the
+        // isolate's next full GC frees them (an idle isolate does not collect: see docs/interpreters.md).
+        options._loadSnapshot = undefined;
+        var api = /** @type {{ config?: { _loadSnapshot?: unknown, lockFileContents?: unknown } }} */ (/** @type {any} */ (p)._api || {});
+        if (api.config) { api.config._loadSnapshot = undefined; }
+        P.dropFile('/pyodide/python_stdlib.zip');
         if (cfg.makeSnapshot) {
           py.runPython(cfg.warmImports);
         } else {
