@@ -33,7 +33,7 @@ import { loadPackageSet, releasePackageSet, type PackageSet } from './python/pac
 import { TenantPool } from './python/pool.js';
 import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime.js';
 import { PyodideIsolate } from './python/pyodide-isolate.js';
-import { getSnapshot } from './python/snapshot.js';
+import { getSnapshot, loadCodeCache, saveCodeCache } from './python/snapshot.js';
 import { resolveSnapshotCacheDir } from './python/cache-dir.js';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
@@ -184,12 +184,12 @@ export class PythonEngine implements InterpreterEngine {
             ...(this.#options.lockFile ? { lockFile: this.#options.lockFile } : {}),
           })
         : undefined;
-      const snapshot = await getSnapshot(runtime, {
+      const [snapshot] = await Promise.all([getSnapshot(runtime, {
         cacheDir: this.#cacheDir,
         jsHeapLimitMb: this.#options.jsHeapLimitMb,
         wasmBudgetPages: WASM_BUDGET_PAGES,
         bootTimeoutMs: this.#options.bootTimeoutMs,
-      });
+      }), loadCodeCache(runtime, this.#cacheDir)]);
       return { runtime, snapshot, packages };
     })().catch((e: unknown) => {
       this.#ready = undefined; // a later call may succeed (e.g. after fixing packageDir)
@@ -200,7 +200,7 @@ export class PythonEngine implements InterpreterEngine {
 
   async #createSandbox(_tenant: string): Promise<PyodideIsolate> {
     const ready = await this.#init();
-    return PyodideIsolate.create({
+    const sandbox = await PyodideIsolate.create({
       runtime: ready.runtime,
       snapshot: ready.snapshot,
       ...(ready.packages ? { packages: ready.packages } : {}),
@@ -208,6 +208,8 @@ export class PythonEngine implements InterpreterEngine {
       wasmBudgetPages: WASM_BUDGET_PAGES,
       bootTimeoutMs: this.#options.bootTimeoutMs,
     });
+    await saveCodeCache(ready.runtime, this.#cacheDir); // once per process, after the first isolate made it
+    return sandbox;
   }
 }
 

@@ -122,6 +122,10 @@ export class PyodideIsolate {
         ...(runtime.codeCache ? { cachedData: runtime.codeCache } : { produceCachedData: true }),
       });
       if (!runtime.codeCache && script.cachedData) runtime.codeCache = script.cachedData;
+      else if (runtime.codeCache && (script as { cachedDataRejected?: boolean }).cachedDataRejected === true) {
+        runtime.codeCache = undefined; // V8 refused it (another build or flags): the next isolate makes a new one
+        runtime.codeCacheFromDisk = false;
+      }
       await script.run(context, { timeout: options.bootTimeoutMs });
       script.release();
       const host = (await context.global.get('__btpHost', { reference: true })) as ivm.Reference<Record<string, unknown>>;

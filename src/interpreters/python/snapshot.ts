@@ -13,7 +13,9 @@
  *   start together both make a snapshot and both rename; either file is whole and valid;
  * - a file carries a sha256 over its key and payload: a truncated, corrupt or foreign file (another
  *   version under this name) does not verify and is made again, never loaded;
- * - after a write, snapshot files of other runtimes (older Pyodide or library versions) are removed;
+ * - the V8 code cache of the isolate bundle is kept beside the snapshot, the same way, so that a
+ *   restarted worker's first isolate does not compile the Pyodide glue again;
+ * - after a write, snapshot and code-cache files of other runtimes (older Pyodide or library versions) are removed;
  *   temp files are removed only when stale (a writer that crashed), never one being written now;
  * - a directory that cannot be read or written costs speed only: one warning per directory, then
  *   memory only.
@@ -32,6 +34,9 @@ const MAGIC = Buffer.from('BTPYSNP2');
 const HEADER_BYTES = MAGIC.length + 32;
 const FILE_PREFIX = 'pyodide-';
 const FILE_SUFFIX = '.snapshot';
+const CODE_CACHE_SUFFIX = '.codecache';
+/** What this module writes into a cache directory, besides temp files. */
+const OUR_SUFFIXES = [FILE_SUFFIX, CODE_CACHE_SUFFIX];
 /** A temp file older than this belongs to a writer that died; younger ones may be in flight. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
@@ -55,6 +60,43 @@ function runtimeStem(runtime: PyodideRuntime): string {
 /** File name of the on-disk snapshot of `runtime`. */
 export function snapshotFileName(runtime: PyodideRuntime): string {
   return `${runtimeStem(runtime)}${runtime.wasmMaxPages}${FILE_SUFFIX}`;
+}
+
+/**
+ * File name of the V8 code cache of the isolate bundle (the Pyodide glue): valid for one runtime and
+ * one V8 version (V8 also refuses a cache made by another build or with other flags).
+ */
+export function codeCacheFileName(runtime: PyodideRuntime): string {
+  return `${runtimeStem(runtime)}v8-${process.versions.v8}${CODE_CACHE_SUFFIX}`;
+}
+
+function codeCacheKey(runtime: PyodideRuntime): string {
+  return `${runtime.dist.runtimeHash}:v8-${process.versions.v8}:code-cache`;
+}
+
+/**
+ * Loads the bundle's V8 code cache from `dir` into `runtime.codeCache` when it is absent there and
+ * the file verifies: a restarted worker's first isolate then skips compiling the glue. Fails soft.
+ */
+export async function loadCodeCache(runtime: PyodideRuntime, dir: string | undefined): Promise<void> {
+  if (!dir || runtime.codeCache) return;
+  const bytes = await readSnapshotFile(join(dir, codeCacheFileName(runtime)), codeCacheKey(runtime), (e) => warnOnce(dir, 'read', e));
+  if (bytes && !runtime.codeCache) {
+    runtime.codeCache = new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    runtime.codeCacheFromDisk = true;
+  }
+}
+
+/** Writes `runtime.codeCache` to `dir` when it was made in this process (not loaded). Fails soft. */
+export async function saveCodeCache(runtime: PyodideRuntime, dir: string | undefined): Promise<void> {
+  if (!dir || !runtime.codeCache || runtime.codeCacheFromDisk) return;
+  try {
+    const bytes = new Uint8Array(runtime.codeCache.copy() as ArrayBuffer);
+    await writeSnapshotFile(join(dir, codeCacheFileName(runtime)), bytes, codeCacheKey(runtime));
+    runtime.codeCacheFromDisk = true; // on disk now: written once per process
+  } catch (e) {
+    warnOnce(dir, 'write', e);
+  }
 }
 
 /** The snapshot of `runtime`: from memory, else from the disk cache, else made now (and cached). */
@@ -162,7 +204,7 @@ export async function writeSnapshotFile(file: string, payload: Uint8Array, key: 
 }
 
 /**
- * Removes from `dir` the snapshot files of other runtimes (names not starting with `keepStem`)
+ * Removes from `dir` the snapshot and code-cache files of other runtimes (names not starting with `keepStem`)
  * and stale temp files (older than an hour). Files that are not ours are never touched; a file
  * that vanished meanwhile (another process pruning) is fine.
  */
@@ -172,10 +214,10 @@ export async function pruneSnapshotFiles(dir: string, keepStem: string, now = Da
     if (!name.startsWith(FILE_PREFIX)) continue;
     const path = join(dir, name);
     let remove = false;
-    if (name.endsWith('.tmp') && name.includes(`${FILE_SUFFIX}.`)) {
+    if (name.endsWith('.tmp') && OUR_SUFFIXES.some((suffix) => name.includes(`${suffix}.`))) {
       const info = await stat(path).catch(() => undefined);
       remove = info !== undefined && now - info.mtimeMs > STALE_TEMP_MS;
-    } else if (name.endsWith(FILE_SUFFIX)) {
+    } else if (OUR_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
       remove = !name.startsWith(keepStem);
     }
     if (remove && (await unlink(path).then(() => true, () => false))) removed.push(name);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSourceEntry } from '../../../src/platform/source-bundle.js';
-import { readSnapshotFile, snapshotFileName } from '../../../src/interpreters/python/snapshot.js';
+import { codeCacheFileName, readSnapshotFile, snapshotFileName } from '../../../src/interpreters/python/snapshot.js';
 import { getPyodideRuntime, type PyodideRuntime } from '../../../src/interpreters/python/pyodide-runtime.js';
 import { PYTHON_LIMITS } from '../../../src/binding-core/interpreter-props.js';
 
@@ -74,30 +74,39 @@ describe('default Python snapshot cache (restarted workers)', () => {
     expect(a.outcome.value).toMatchObject(EXPECTED);
     expect(b.outcome).toEqual(a.outcome);
     expect(a.warnings.concat(b.warnings)).toEqual([]);
-    expect(await readdir(dir)).toEqual([snapshotFileName(runtime)]); // one whole file, no temp file left
+    // one whole snapshot and the glue's V8 code cache, no temp file left
+    expect((await readdir(dir)).sort()).toEqual([codeCacheFileName(runtime), snapshotFileName(runtime)].sort());
     validFile = join(dir, snapshotFileName(runtime));
     expect(await readSnapshotFile(validFile, runtime.key)).toBeDefined();
 
-    // A third worker loads that file instead of making its own (the file is not replaced).
-    const before = await stat(validFile);
+    // A third worker loads both files instead of making its own (neither is replaced).
+    const codeCache = join(dir, codeCacheFileName(runtime));
+    const before = [await stat(validFile), await stat(codeCache)];
     const c = await runChild({ BTREE_PLUGINS_CACHE_DIR: base });
     expect(c.outcome).toEqual(a.outcome);
-    const after = await stat(validFile);
-    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    const after = [await stat(validFile), await stat(codeCache)];
+    expect(after.map((x) => [x.ino, x.mtimeMs])).toEqual(before.map((x) => [x.ino, x.mtimeMs]));
   }, 2 * CHILD_BOUND_MS);
 
-  it('truncated snapshot file: the worker rebuilds it instead of loading or crashing', async () => {
+  it('truncated snapshot and code-cache files: the worker rebuilds them instead of loading or crashing', async () => {
     const base = join(root, 'truncated');
     const file = join(base, 'pyodide', snapshotFileName(runtime));
+    const codeCache = join(base, 'pyodide', codeCacheFileName(runtime));
     await mkdir(join(base, 'pyodide'), { recursive: true });
     await copyFile(validFile, file);
+    await copyFile(join(validFile, '..', codeCacheFileName(runtime)), codeCache);
     const size = (await stat(file)).size;
     await truncate(file, Math.floor(size / 2));
+    await truncate(codeCache, 100);
+    const truncatedCode = await stat(codeCache);
     const r = await runChild({ BTREE_PLUGINS_CACHE_DIR: base });
     expect(r.outcome.ok, r.stderr).toBe(true);
     expect(r.outcome.value).toMatchObject(EXPECTED);
     expect((await stat(file)).size).toBe(size);
     expect(await readSnapshotFile(file, runtime.key)).toBeDefined();
+    const rebuiltCode = await stat(codeCache);
+    expect(rebuiltCode.ino).not.toBe(truncatedCode.ino); // replaced by rename, not patched
+    expect(rebuiltCode.size).toBeGreaterThan(100);
   }, CHILD_BOUND_MS);
 
   it('old-version snapshot files are pruned when a new one is written; files not ours stay', async () => {
@@ -106,10 +115,11 @@ describe('default Python snapshot cache (restarted workers)', () => {
     await mkdir(dir, { recursive: true });
     const old = 'pyodide-314.0.6-0123456789abcdef01234567-16384.snapshot';
     await copyFile(validFile, join(dir, old)); // a whole file, of another version
+    await writeFile(join(dir, 'pyodide-314.0.6-0123456789abcdef01234567-v8-1.0.codecache'), 'old code cache');
     await writeFile(join(dir, 'README'), 'not ours');
     const r = await runChild({ BTREE_PLUGINS_CACHE_DIR: base });
     expect(r.outcome.ok, r.stderr).toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(['README', snapshotFileName(runtime)].sort());
+    expect((await readdir(dir)).sort()).toEqual(['README', codeCacheFileName(runtime), snapshotFileName(runtime)].sort());
   }, CHILD_BOUND_MS);
 
   it('unwritable cache directory: the worker still runs, with one warning naming the directory', async () => {

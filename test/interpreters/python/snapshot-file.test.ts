@@ -43,7 +43,9 @@ describe('snapshot cache file', () => {
     const names = {
       mine: `${keep}16384.snapshot`,
       mineOtherCap: `${keep}4096.snapshot`,
+      mineCode: `${keep}v8-11.3.244.8-node.33.codecache`,
       oldVersion: 'pyodide-314.0.6-bbbbbbbbbbbbbbbbbbbbbbbb-16384.snapshot',
+      oldCode: 'pyodide-314.0.6-bbbbbbbbbbbbbbbbbbbbbbbb-v8-11.3.244.8-node.33.codecache',
       inFlight: 'pyodide-315.0.0-cccccccccccccccccccccccc-16384.snapshot.4242-0123456789ab.tmp',
       stale: 'pyodide-314.0.6-bbbbbbbbbbbbbbbbbbbbbbbb-16384.snapshot.17-ba9876543210.tmp',
       foreign: 'notes.txt',
@@ -52,8 +54,8 @@ describe('snapshot cache file', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     await utimes(join(dir, names.stale), twoHoursAgo, twoHoursAgo);
     const removed = await pruneSnapshotFiles(dir, keep);
-    expect(removed.sort()).toEqual([names.oldVersion, names.stale].sort());
-    expect((await readdir(dir)).sort()).toEqual([names.mine, names.mineOtherCap, names.inFlight, names.foreign].sort());
+    expect(removed.sort()).toEqual([names.oldVersion, names.oldCode, names.stale].sort());
+    expect((await readdir(dir)).sort()).toEqual([names.mine, names.mineOtherCap, names.mineCode, names.inFlight, names.foreign].sort());
   });
 });
 
