@@ -43,11 +43,19 @@ export interface InterpreterNodeProvider extends BuiltinNodeProvider {
   readonly limits: Readonly<InterpreterLimits>;
   /** The engine, created on first call. The Temporal activities run scripts with it. */
   engine(): Promise<InterpreterEngine>;
+  /**
+   * Creates the engine and starts what its first run would start (workers; Pyodide, its wheels and
+   * its memory snapshot), so that the first tick does not pay for it.
+   */
+  warmUp(): Promise<void>;
 }
+
+/** An engine that can start ahead of its first run (both of ours can). */
+type WarmableEngine = InterpreterEngine & { warmUp?(): Promise<void> };
 
 function interpreterProvider(
   language: InterpreterLanguage,
-  makeEngine: () => Promise<InterpreterEngine>,
+  makeEngine: () => Promise<WarmableEngine>,
   limits: Partial<InterpreterLimits> | undefined,
   logging: InterpreterLogging,
 ): InterpreterNodeProvider {
@@ -55,11 +63,17 @@ function interpreterProvider(
   const typeName = INTERPRETER_NODES[language].type;
   // Resolved once, here: a bad limit fails when the host is made, and every user of the provider sees the same limits.
   const resolved = Object.freeze(resolveInterpreterLimits(limits, INTERPRETER_NODES[language].limits));
+  let raw: Promise<WarmableEngine> | undefined;
   let engine: Promise<InterpreterEngine> | undefined;
   let disposed = false;
+  const getRaw = (): Promise<WarmableEngine> => {
+    if (disposed) return Promise.reject(new DisposedError(`the ${typeName} engine`));
+    raw ??= makeEngine();
+    return raw;
+  };
   const getEngine = (): Promise<InterpreterEngine> => {
     if (disposed) return Promise.reject(new DisposedError(`the ${typeName} engine`));
-    engine ??= logging.telemetry ? makeEngine().then((e) => logging.telemetry!.observeEngine(e)) : makeEngine();
+    engine ??= logging.telemetry ? getRaw().then((e) => logging.telemetry!.observeEngine(e)) : getRaw();
     return engine;
   };
   return {
@@ -67,6 +81,9 @@ function interpreterProvider(
     language,
     limits: resolved,
     engine: getEngine,
+    async warmUp() {
+      await (await getRaw()).warmUp?.();
+    },
     async create(btree: BtreeModule, tenantId: string) {
       const [{ createInterpreterNodeClass, interpreterNodeMetadata }, e] = await Promise.all([import('../binding-core/interpreter-node.js'), getEngine()]);
       const ctor = createInterpreterNodeClass(btree, logging.rateLimits ? limitedEngine(e, logging.rateLimits, tenantId) : e, {
@@ -79,7 +96,8 @@ function interpreterProvider(
     },
     async dispose() {
       disposed = true;
-      const e = engine;
+      const e = raw;
+      raw = undefined;
       engine = undefined;
       if (e) await (await e).dispose();
     },

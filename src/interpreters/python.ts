@@ -6,7 +6,8 @@
  * - Each isolate holds one Pyodide and nothing of the host: file bytes, the compiled wasm module,
  *   a random seed and a memory snapshot are copied in; the guest sees an empty `js` module.
  * - Isolates start from a memory snapshot we make in a clean isolate (≈0.3 s instead of ≈3 s),
- *   cached in memory and optionally on disk (`cacheDir`).
+ *   cached in memory and on disk: by default in a per-user cache directory (`cacheDir`; see
+ *   `python/cache-dir.ts`), so a restarted worker's first run is fast without configuration.
  * - Warm isolates are kept per tenant, never shared between tenants, bounded across tenants (LRU).
  * - Every run gets a fresh globals dict; builtins, std streams and the recursion limit are reset.
  *   Imported modules stay cached in the tenant's warm isolate (see docs/interpreters.md).
@@ -32,11 +33,13 @@ import { loadPackageSet, releasePackageSet, type PackageSet } from './python/pac
 import { TenantPool } from './python/pool.js';
 import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime.js';
 import { PyodideIsolate } from './python/pyodide-isolate.js';
-import { getSnapshot } from './python/snapshot.js';
+import { getSnapshot, loadCodeCache, saveCodeCache } from './python/snapshot.js';
+import { resolveSnapshotCacheDir } from './python/cache-dir.js';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
 
 export { PYODIDE_VERSION } from './python/pyodide-patches.js';
+export { CACHE_DIR_ENV, defaultSnapshotCacheDir } from './python/cache-dir.js';
 
 /** Options of a {@link PythonEngine}. All are optional. */
 export interface PythonEngineOptions {
@@ -44,8 +47,14 @@ export interface PythonEngineOptions {
   packageDir?: string;
   /** Lock file with extra entries for `packageDir`; default `<packageDir>/pyodide-lock.json` when present. */
   lockFile?: string;
-  /** Directory where the memory snapshot is cached across processes; default: memory only. */
-  cacheDir?: string;
+  /**
+   * Directory where the memory snapshot is cached across processes. Default: the per-user cache
+   * directory (`$BTREE_PLUGINS_CACHE_DIR/pyodide`, else `$XDG_CACHE_HOME/btree-plugins/pyodide` or
+   * `~/.cache/btree-plugins/pyodide`; `~/Library/Caches/…` on macOS, `%LOCALAPPDATA%\…` on
+   * Windows). `false`: memory only (each new process boots Pyodide cold, ≈2 s). A directory that
+   * cannot be written costs speed only: one warning, then memory only.
+   */
+  cacheDir?: string | false;
   /**
    * Hard cap of each isolate's Python (wasm) memory, in bytes, written into the wasm binary; default
    * `PYTHON_LIMITS.maxMemoryBytes` (1 GB). A request's `memoryLimitBytes` (enforced on every heap
@@ -83,6 +92,8 @@ interface Ready {
 export class PythonEngine implements InterpreterEngine {
   readonly language = 'python' as const;
   readonly #options: Required<Omit<PythonEngineOptions, 'packageDir' | 'lockFile' | 'cacheDir'>> & PythonEngineOptions;
+  /** The resolved snapshot cache directory; `undefined`: memory only. */
+  readonly #cacheDir: string | undefined;
   readonly #pool: TenantPool<PyodideIsolate>;
   #ready: Promise<Ready> | undefined;
   #disposed = false;
@@ -90,6 +101,7 @@ export class PythonEngine implements InterpreterEngine {
   constructor(options: PythonEngineOptions = {}) {
     // Fail here, with the fix named, on a Node whose isolated-vm build is missing or unfit.
     isolatedVm();
+    this.#cacheDir = resolveSnapshotCacheDir(options.cacheDir);
     this.#options = {
       maxMemoryBytes: PYTHON_LIMITS.maxMemoryBytes,
       jsHeapLimitMb: 128,
@@ -115,6 +127,11 @@ export class PythonEngine implements InterpreterEngine {
       const key = tenantKey(tenantId);
       this.#pool.release(key, await this.#pool.acquire(key));
     }
+  }
+
+  /** The directory of the on-disk snapshot cache, or `undefined` when it is off (`cacheDir: false` or no home directory). */
+  get cacheDir(): string | undefined {
+    return this.#cacheDir;
   }
 
   /** Live isolates (busy and idle). */
@@ -167,12 +184,12 @@ export class PythonEngine implements InterpreterEngine {
             ...(this.#options.lockFile ? { lockFile: this.#options.lockFile } : {}),
           })
         : undefined;
-      const snapshot = await getSnapshot(runtime, {
-        ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+      const [snapshot] = await Promise.all([getSnapshot(runtime, {
+        cacheDir: this.#cacheDir,
         jsHeapLimitMb: this.#options.jsHeapLimitMb,
         wasmBudgetPages: WASM_BUDGET_PAGES,
         bootTimeoutMs: this.#options.bootTimeoutMs,
-      });
+      }), loadCodeCache(runtime, this.#cacheDir)]);
       return { runtime, snapshot, packages };
     })().catch((e: unknown) => {
       this.#ready = undefined; // a later call may succeed (e.g. after fixing packageDir)
@@ -183,7 +200,7 @@ export class PythonEngine implements InterpreterEngine {
 
   async #createSandbox(_tenant: string): Promise<PyodideIsolate> {
     const ready = await this.#init();
-    return PyodideIsolate.create({
+    const sandbox = await PyodideIsolate.create({
       runtime: ready.runtime,
       snapshot: ready.snapshot,
       ...(ready.packages ? { packages: ready.packages } : {}),
@@ -191,6 +208,8 @@ export class PythonEngine implements InterpreterEngine {
       wasmBudgetPages: WASM_BUDGET_PAGES,
       bootTimeoutMs: this.#options.bootTimeoutMs,
     });
+    await saveCodeCache(ready.runtime, this.#cacheDir); // once per process, after the first isolate made it
+    return sandbox;
   }
 }
 

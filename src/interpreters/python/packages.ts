@@ -41,6 +41,10 @@ export interface PackageFile {
   name: string;
   fileName: string;
   sha256: string;
+  /** Lock keys of the packages this one depends on (all in the set). */
+  depends: string[];
+  /** Size of the wheel, in bytes. */
+  size: number;
   bytes: ivm.ExternalCopy<ArrayBuffer>;
 }
 
@@ -129,8 +133,11 @@ export async function loadPackageSet(baseLockJson: string, options: PythonPackag
   const files: PackageFile[] = [];
   const importMap: Record<string, string> = {};
   for (const [key, entry] of available) {
+    const depends: string[] = [];
     for (const dep of entry.depends) {
-      if (!availableKeys.has(dep.toLowerCase()) && !availableKeys.has(dep)) {
+      if (availableKeys.has(dep)) depends.push(dep);
+      else if (availableKeys.has(dep.toLowerCase())) depends.push(dep.toLowerCase());
+      else {
         const depFile = merged.packages[dep]?.file_name ?? merged.packages[dep.toLowerCase()]?.file_name;
         fail(`${key} depends on ${dep}, whose wheel ${depFile ?? '(not in the lock file)'} is not in the directory`, `add ${depFile ?? `a wheel and a lock entry for ${dep}`} to ${dir}`, {
           packageDir: dir,
@@ -150,12 +157,31 @@ export async function loadPackageSet(baseLockJson: string, options: PythonPackag
       name: key,
       fileName: entry.file_name,
       sha256: actual,
+      depends,
+      size: bytes.length,
       bytes: new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
     });
     for (const name of entry.imports) importMap[name] = key;
   }
   const lockBytes = new TextEncoder().encode(JSON.stringify(merged));
   return { lock: new (isolatedVm().ExternalCopy)(lockBytes.buffer as ArrayBuffer), files, importMap };
+}
+
+/**
+ * The files `names` need: those packages and, transitively, their dependencies (lock keys of
+ * `set`), each once.
+ */
+export function packageClosure(set: PackageSet, names: readonly string[]): PackageFile[] {
+  const byName = new Map(set.files.map((f) => [f.name, f]));
+  const out = new Map<string, PackageFile>();
+  const visit = (name: string): void => {
+    const file = byName.get(name);
+    if (!file || out.has(name)) return;
+    out.set(name, file);
+    for (const dep of file.depends) visit(dep);
+  };
+  for (const name of names) visit(name);
+  return [...out.values()];
 }
 
 /** Releases the copies held by a package set. */

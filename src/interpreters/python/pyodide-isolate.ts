@@ -15,7 +15,7 @@ import { isolatedVm } from '../../platform/isolated-vm.js';
 import { BtreePluginsError, InternalError, LimitExceededError } from '../../errors.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../../binding-core/interpreter-types.js';
 import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
-import type { PackageSet } from './packages.js';
+import { packageClosure, type PackageSet } from './packages.js';
 import { wasmModuleTransfer, type PyodideRuntime } from './pyodide-runtime.js';
 
 /** How to create a {@link PyodideIsolate}. */
@@ -102,9 +102,15 @@ export class PyodideIsolate {
   /** Pyodide's heap size right after boot, in bytes. */
   readonly heapBytesAtBoot: number;
 
-  private constructor(isolate: ivm.Isolate, refs: GuestRefs, bootMs: number, heapBytes: number) {
+  readonly #packages: PackageSet | undefined;
+  /** Lock keys of the wheels already copied into the isolate. */
+  readonly #wheelsSent = new Set<string>();
+  #wheelBytes = 0;
+
+  private constructor(isolate: ivm.Isolate, refs: GuestRefs, bootMs: number, heapBytes: number, packages: PackageSet | undefined) {
     this.#isolate = isolate;
     this.#refs = refs;
+    this.#packages = packages;
     this.bootMs = bootMs;
     this.heapBytesAtBoot = heapBytes;
   }
@@ -122,6 +128,10 @@ export class PyodideIsolate {
         ...(runtime.codeCache ? { cachedData: runtime.codeCache } : { produceCachedData: true }),
       });
       if (!runtime.codeCache && script.cachedData) runtime.codeCache = script.cachedData;
+      else if (runtime.codeCache && (script as { cachedDataRejected?: boolean }).cachedDataRejected === true) {
+        runtime.codeCache = undefined; // V8 refused it (another build or flags): the next isolate makes a new one
+        runtime.codeCacheFromDisk = false;
+      }
       await script.run(context, { timeout: options.bootTimeoutMs });
       script.release();
       const host = (await context.global.get('__btpHost', { reference: true })) as ivm.Reference<Record<string, unknown>>;
@@ -155,7 +165,6 @@ export class PyodideIsolate {
         options.snapshot?.copyInto(),
         lock.copyInto(),
         runtime.stdlib.copyInto(),
-        ...(packages?.files.map((f) => f.bytes.copyInto()) ?? []),
       ];
       if (!packages) lock.release();
       // The module's copy is made last, right at the call that moves it into the isolate: a copy
@@ -169,7 +178,7 @@ export class PyodideIsolate {
         Date.now() + options.bootTimeoutMs,
       );
       const { heapBytes } = JSON.parse(String(info)) as { heapBytes: number };
-      return new PyodideIsolate(isolate, refs, performance.now() - started, heapBytes);
+      return new PyodideIsolate(isolate, refs, performance.now() - started, heapBytes, packages);
     } catch (cause) {
       let console = '';
       try {
@@ -186,6 +195,14 @@ export class PyodideIsolate {
         hint: 'check that pyodide is installed at the pinned version and that the memory limits leave room for Pyodide (about 64 MB)',
       });
     }
+  }
+
+  /**
+   * Bytes of wheels copied into this isolate so far. A wheel is copied only when a script first
+   * imports it (with its dependencies), so an isolate whose scripts import nothing holds none.
+   */
+  get wheelBytesCopied(): number {
+    return this.#wheelBytes;
   }
 
   /** False once disposed or after a run that left the interpreter in doubt. */
@@ -229,10 +246,15 @@ export class PyodideIsolate {
         );
         const needed = text.startsWith('{"needPackages"') ? (JSON.parse(text) as { needPackages: string[] }).needPackages : undefined;
         if (!needed) return this.#decode(text, limits);
+        const wheels = this.#packages ? packageClosure(this.#packages, needed).filter((f) => !this.#wheelsSent.has(f.name)) : [];
+        for (const f of wheels) {
+          this.#wheelsSent.add(f.name);
+          this.#wheelBytes += f.size;
+        }
         const loaded = JSON.parse(
           String(
             await pumpUntilSettled(
-              this.#refs.loadPackages.apply(undefined, [JSON.stringify(needed)], {
+              this.#refs.loadPackages.apply(undefined, [JSON.stringify(needed), JSON.stringify(wheels.map((f) => f.fileName)), ...wheels.map((f) => f.bytes.copyInto())], {
                 result: { promise: true, copy: true },
                 timeout: Math.max(1, deadline - Date.now()),
               }),

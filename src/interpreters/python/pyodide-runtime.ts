@@ -28,8 +28,10 @@ export interface PyodideRuntime {
   /** The capped module, compiled once in the host isolate; see {@link wasmModuleTransfer}. */
   readonly wasmModule: WebAssembly.Module;
   readonly stdlib: ivm.ExternalCopy<ArrayBuffer>;
-  /** Set after the first isolate compiled the bundle. */
+  /** Set after the first isolate compiled the bundle, or loaded from the disk cache. */
   codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  /** True when `codeCache` is on disk already (loaded from there, or written once). */
+  codeCacheFromDisk?: boolean;
 }
 
 /** The host's WebAssembly API (typed here because the project's lib has no DOM types). */

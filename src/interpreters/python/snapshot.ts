@@ -3,38 +3,100 @@
  * isolates start in ≈0.3 s instead of ≈3 s.
  *
  * A snapshot is only ever made by us, in a clean isolate that never ran tenant code, and cached in
- * memory (once per process and runtime) and optionally on disk under `cacheDir`, keyed by the
- * Pyodide version and the runtime hash (our sources, the distribution, the memory cap). A file on
- * disk carries a sha256 of its payload; a file that does not verify is remade, never loaded.
- * Snapshots are never accepted from tenants.
+ * memory (once per process and runtime) and on disk (`cacheDir`: by default a per-user cache
+ * directory, see `cache-dir.ts`), keyed by the Pyodide version and the runtime hash (our sources,
+ * the distribution, the memory cap). Snapshots are never accepted from tenants.
+ *
+ * The disk cache is shared by every process of the user, so:
+ * - a file is written to a temp file in the same directory, flushed, then renamed over the final
+ *   name: a reader sees the old file or the whole new one, never a partial one. Two processes that
+ *   start together both make a snapshot and both rename; either file is whole and valid;
+ * - a file carries a sha256 over its key and payload: a truncated, corrupt or foreign file (another
+ *   version under this name) does not verify and is made again, never loaded;
+ * - the V8 code cache of the isolate bundle is kept beside the snapshot, the same way, so that a
+ *   restarted worker's first isolate does not compile the Pyodide glue again;
+ * - after a write, snapshot and code-cache files of other runtimes (older Pyodide or library versions) are removed;
+ *   temp files are removed only when stale (a writer that crashed), never one being written now;
+ * - a directory that cannot be read or written costs speed only: one warning per directory, then
+ *   memory only.
  *
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import type { PyodideRuntime } from './pyodide-runtime.js';
 import { PyodideIsolate } from './pyodide-isolate.js';
 
-const MAGIC = Buffer.from('BTPYSNP1');
+const MAGIC = Buffer.from('BTPYSNP2');
 const HEADER_BYTES = MAGIC.length + 32;
+const FILE_PREFIX = 'pyodide-';
+const FILE_SUFFIX = '.snapshot';
+const CODE_CACHE_SUFFIX = '.codecache';
+/** What this module writes into a cache directory, besides temp files. */
+const OUR_SUFFIXES = [FILE_SUFFIX, CODE_CACHE_SUFFIX];
+/** A temp file older than this belongs to a writer that died; younger ones may be in flight. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** How snapshots are made and cached. */
 export interface SnapshotOptions {
   /** Directory for the on-disk cache; absent: memory only. */
-  cacheDir?: string;
+  cacheDir?: string | undefined;
   jsHeapLimitMb: number;
   wasmBudgetPages: number;
   bootTimeoutMs: number;
 }
 
 const inMemory = new Map<string, Promise<ivm.ExternalCopy<ArrayBuffer>>>();
+const warned = new Set<string>();
+
+/** The part of a snapshot file name shared by every memory cap of one runtime (version + hash). */
+function runtimeStem(runtime: PyodideRuntime): string {
+  return `${FILE_PREFIX}${runtime.dist.version}-${runtime.dist.runtimeHash.slice(0, 24)}-`;
+}
 
 /** File name of the on-disk snapshot of `runtime`. */
 export function snapshotFileName(runtime: PyodideRuntime): string {
-  return `pyodide-${runtime.dist.version}-${runtime.key}.snapshot`;
+  return `${runtimeStem(runtime)}${runtime.wasmMaxPages}${FILE_SUFFIX}`;
+}
+
+/**
+ * File name of the V8 code cache of the isolate bundle (the Pyodide glue): valid for one runtime and
+ * one V8 version (V8 also refuses a cache made by another build or with other flags).
+ */
+export function codeCacheFileName(runtime: PyodideRuntime): string {
+  return `${runtimeStem(runtime)}v8-${process.versions.v8}${CODE_CACHE_SUFFIX}`;
+}
+
+function codeCacheKey(runtime: PyodideRuntime): string {
+  return `${runtime.dist.runtimeHash}:v8-${process.versions.v8}:code-cache`;
+}
+
+/**
+ * Loads the bundle's V8 code cache from `dir` into `runtime.codeCache` when it is absent there and
+ * the file verifies: a restarted worker's first isolate then skips compiling the glue. Fails soft.
+ */
+export async function loadCodeCache(runtime: PyodideRuntime, dir: string | undefined): Promise<void> {
+  if (!dir || runtime.codeCache) return;
+  const bytes = await readSnapshotFile(join(dir, codeCacheFileName(runtime)), codeCacheKey(runtime), (e) => warnOnce(dir, 'read', e));
+  if (bytes && !runtime.codeCache) {
+    runtime.codeCache = new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    runtime.codeCacheFromDisk = true;
+  }
+}
+
+/** Writes `runtime.codeCache` to `dir` when it was made in this process (not loaded). Fails soft. */
+export async function saveCodeCache(runtime: PyodideRuntime, dir: string | undefined): Promise<void> {
+  if (!dir || !runtime.codeCache || runtime.codeCacheFromDisk) return;
+  try {
+    const bytes = new Uint8Array(runtime.codeCache.copy() as ArrayBuffer);
+    await writeSnapshotFile(join(dir, codeCacheFileName(runtime)), bytes, codeCacheKey(runtime));
+    runtime.codeCacheFromDisk = true; // on disk now: written once per process
+  } catch (e) {
+    warnOnce(dir, 'write', e);
+  }
 }
 
 /** The snapshot of `runtime`: from memory, else from the disk cache, else made now (and cached). */
@@ -51,11 +113,29 @@ export function getSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): 
 }
 
 async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Promise<ivm.ExternalCopy<ArrayBuffer>> {
-  const file = options.cacheDir ? join(options.cacheDir, snapshotFileName(runtime)) : undefined;
-  const cached = file ? await readSnapshotFile(file) : undefined;
+  const dir = options.cacheDir;
+  const file = dir ? join(dir, snapshotFileName(runtime)) : undefined;
+  const cached = file ? await readSnapshotFile(file, runtime.key, (e) => warnOnce(dir!, 'read', e)) : undefined;
   const bytes = cached ?? (await makeSnapshot(runtime, options));
-  if (file && !cached) await writeSnapshotFile(file, bytes);
+  if (dir && file && !cached) {
+    try {
+      await writeSnapshotFile(file, bytes, runtime.key);
+      await pruneSnapshotFiles(dir, runtimeStem(runtime));
+    } catch (e) {
+      warnOnce(dir, 'write', e);
+    }
+  }
   return new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+}
+
+function warnOnce(dir: string, what: 'read' | 'write', e: unknown): void {
+  if (warned.has(dir)) return;
+  warned.add(dir);
+  const reason = (e as { code?: string } | undefined)?.code ?? (e instanceof Error ? e.message : String(e));
+  process.emitWarning(
+    `Python snapshot cache [dir=${dir}]: cannot ${what} (${reason}); running without the disk cache, so each new process boots Pyodide cold (≈2 s). HINT: make the directory writable, set cacheDir to one that is, or cacheDir: false to silence this`,
+    { code: 'BTREE_PLUGINS_SNAPSHOT_CACHE' },
+  );
 }
 
 /** Boots a clean isolate in snapshot-maker mode and takes its memory snapshot. */
@@ -74,25 +154,73 @@ export async function makeSnapshot(runtime: PyodideRuntime, options: SnapshotOpt
   }
 }
 
-/** Reads a snapshot file written by {@link writeSnapshotFile}; `undefined` when absent or not intact. */
-export async function readSnapshotFile(file: string): Promise<Uint8Array | undefined> {
+function digestOf(key: string, payload: Uint8Array): Buffer {
+  return createHash('sha256').update(key).update('\0').update(payload).digest();
+}
+
+/**
+ * Reads a snapshot file written by {@link writeSnapshotFile} for `key`; `undefined` when absent or
+ * not intact (truncated, corrupt, or written for another key). Errors other than "absent" are
+ * passed to `onError` and count as absent.
+ */
+export async function readSnapshotFile(file: string, key: string, onError?: (e: unknown) => void): Promise<Uint8Array | undefined> {
   let data: Buffer;
   try {
     data = await readFile(file);
-  } catch {
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') onError?.(e);
     return undefined;
   }
   if (data.length <= HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   const payload = data.subarray(HEADER_BYTES);
-  const digest = createHash('sha256').update(payload).digest();
-  return digest.equals(data.subarray(MAGIC.length, HEADER_BYTES)) ? payload : undefined;
+  return digestOf(key, payload).equals(data.subarray(MAGIC.length, HEADER_BYTES)) ? payload : undefined;
 }
 
-/** Writes a snapshot file atomically, with a magic header and the payload's sha256. */
-export async function writeSnapshotFile(file: string, payload: Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const digest = createHash('sha256').update(payload).digest();
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, Buffer.concat([MAGIC, digest, payload]), { mode: 0o600 });
-  await rename(tmp, file); // atomic: readers see the old file or the whole new one
+/**
+ * Writes a snapshot file atomically: a temp file in the same directory (same file system, so the
+ * rename is atomic), flushed to disk before the rename, with a magic header and a sha256 over
+ * `key` and the payload.
+ */
+export async function writeSnapshotFile(file: string, payload: Uint8Array, key: string): Promise<void> {
+  const dir = join(file, '..');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(Buffer.concat([MAGIC, digestOf(key, payload), payload]));
+    await handle.datasync();
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, file); // atomic: readers see the old file or the whole new one
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Removes from `dir` the snapshot and code-cache files of other runtimes (names not starting with `keepStem`)
+ * and stale temp files (older than an hour). Files that are not ours are never touched; a file
+ * that vanished meanwhile (another process pruning) is fine.
+ */
+export async function pruneSnapshotFiles(dir: string, keepStem: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(FILE_PREFIX)) continue;
+    const path = join(dir, name);
+    let remove = false;
+    if (name.endsWith('.tmp') && OUR_SUFFIXES.some((suffix) => name.includes(`${suffix}.`))) {
+      const info = await stat(path).catch(() => undefined);
+      remove = info !== undefined && now - info.mtimeMs > STALE_TEMP_MS;
+    } else if (OUR_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
+      remove = !name.startsWith(keepStem);
+    }
+    if (remove && (await unlink(path).then(() => true, () => false))) removed.push(name);
+  }
+  return removed;
 }

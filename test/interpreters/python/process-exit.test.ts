@@ -86,7 +86,7 @@ describe('PythonEngine and process exit', () => {
   }, RUN_BOUND_MS + EXIT_BOUND_MS + 10_000);
 
   it('a process that made the memory snapshot itself exits by itself after dispose', async () => {
-    const run = await runChild({});
+    const run = await runChild({ CACHE_DIR: 'off' });
     expectCleanExit(run);
   }, RUN_BOUND_MS + EXIT_BOUND_MS + 10_000);
 

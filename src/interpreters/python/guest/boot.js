@@ -4,9 +4,9 @@
  * It exposes the host-facing functions on `globalThis.__btpHost`; the host takes `Reference`s to
  * them and deletes the global before any tenant code runs.
  *
- * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib, ...packageFiles)` → Promise<info JSON>
+ * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib)` → Promise<info JSON>
  * - `run(code, inputsJson, limitsJson)` → envelope JSON (or `{"needPackages":[…]}`)
- * - `loadPackages(namesJson)` → Promise<JSON>
+ * - `loadPackages(namesJson, fileNamesJson, ...wheels)` → Promise<JSON> (the wheels not sent before)
  * - `makeSnapshot()` → ArrayBuffer (only in an isolate booted with `makeSnapshot`)
  * - `runTimers()`, `drainConsole()`
  *
@@ -65,11 +65,8 @@
       P.setMainModule(wasmModule, cfg.wasmMaxPages, cfg.wasmBudgetPages);
       P.setFile('/pyodide/pyodide-lock.json', lock);
       P.setFile('/pyodide/python_stdlib.zip', stdlib);
-      for (var i = 0; i < cfg.packageFiles.length; i++) {
-        // in shell mode the loader asks for the lock's file_name as is
-        P.setFile(cfg.packageFiles[i], arguments[6 + i]);
-        available[cfg.packageNames[i]] = true;
-      }
+      // The wheels themselves come with loadPackages, when a script first imports them.
+      for (var i = 0; i < cfg.packageNames.length; i++) available[cfg.packageNames[i]] = true;
       pendingCount = cfg.packageNames.length;
       imports = cfg.importMap;
       var options = {
@@ -87,6 +84,14 @@
       if (snapshot) options._loadSnapshot = new Uint8Array(snapshot);
       return loadPyodide(options).then(function (p) {
         py = p;
+        // Memory per warm isolate: the snapshot (≈30 MB) is in Pyodide's heap now, but the loader's
+        // config keeps its copy referenced for the life of the isolate; the stdlib zip was copied into
+        // the in-memory file system, so the file map's copy is a duplicate. Drop both, so that the
+        // isolate's next full GC frees them (an idle isolate does not collect: see docs/interpreters.md).
+        options._loadSnapshot = undefined;
+        var api = /** @type {{ config?: { _loadSnapshot?: unknown, lockFileContents?: unknown } }} */ (/** @type {any} */ (p)._api || {});
+        if (api.config) { api.config._loadSnapshot = undefined; }
+        P.dropFile('/pyodide/python_stdlib.zip');
         if (cfg.makeSnapshot) {
           py.runPython(cfg.warmImports);
         } else {
@@ -126,14 +131,18 @@
       return '{"r":' + r + ',"out":' + JSON.stringify(out.lines) + ',"truncated":' + out.truncated + ',"dropped":' + out.dropped + '}';
     },
 
-    loadPackages: function (namesJson) {
-      var names = JSON.parse(namesJson), errors = [];
+    loadPackages: function (namesJson, fileNamesJson) {
+      var names = JSON.parse(namesJson), fileNames = JSON.parse(fileNamesJson), errors = [];
+      // in shell mode the loader asks for the lock's file_name as is
+      for (var f = 0; f < fileNames.length; f++) P.setFile(fileNames[f], arguments[2 + f]);
       return py.loadPackage(names, {
         messageCallback: function () {},
         errorCallback: function (m) { errors.push(String(m).slice(0, 500)); },
         checkIntegrity: false,
       }).then(function () {
         for (var i = 0; i < names.length; i++) if (!loaded[names[i]]) { loaded[names[i]] = true; pendingCount--; }
+        // unpacked into the in-memory file system: the wheel's bytes are no longer needed
+        for (var d = 0; d < fileNames.length; d++) P.dropFile(fileNames[d]);
         return JSON.stringify({ errors: errors });
       }, function (e) {
         return JSON.stringify({ errors: errors.concat([describe(e)]) });

@@ -311,6 +311,7 @@
     runTimers: runTimers,
     drainConsole: function () { return consoleLines.splice(0, consoleLines.length); },
     setFile: function (path, bytes) { state.files[path] = bytes; },
+    dropFile: function (path) { delete state.files[path]; },
     setMainModule: function (module, pages, budgetPages) {
       state.mainModule = module; state.mainPages = pages; state.budgetPages = budgetPages;
       state.mainPlaceholder = new ArrayBuffer(0);
