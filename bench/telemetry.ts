@@ -10,8 +10,8 @@
  *  - bare:            `pool.tick` alone (the baseline, measured in the same run);
  *  - hook:            ExecutionTelemetry with an `onExecution` hook (CPU from the tick's accounting, heap sampled 1/16);
  *  - hook+otel:       the same plus OpenTelemetry SDK metrics as a host gets them by default (counters kept in
- *                     process, the two histograms by kind: one SDK record with one attribute and one with none);
- *  - hook+otel by tenant: `histogramAttributes: 'tenant'` (per-tenant histograms: three attributes more to hash);
+ *                     process; two SDK histogram records without attributes: duration and CPU);
+ *  - hook+otel by tenant: `histogramAttributes: 'tenant'` (per-tenant histograms: the tenant on both records);
  *  - hook+otel+spans: the same plus one SDK span per tick (BasicTracerProvider, no exporter);
  *  - limiter:         the in-process rate limiter (`limitedTick` with a rate, a concurrency slot and a daily quota);
  *  - limiter+hook+otel: both, as a host configures them;

@@ -82,11 +82,12 @@ describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
     expect(pointsOf(metrics.get(METRICS.nodeTime)).map((p) => [p.attributes, p.value])).toEqual([[series, e.durationMs]]);
     expect(pointsOf(metrics.get(METRICS.nodeCpuTime)).map((p) => [p.attributes, p.value])).toEqual([[series, e.cpuMs]]);
     expect(metrics.get(METRICS.nodeTime)?.descriptor.unit).toBe('ms');
-    // The histograms, by kind (the default): the SDK sees the fewest attributes on the tick's path.
-    const duration = pointsOf(metrics.get(METRICS.duration));
-    expect(duration.map((p) => [p.attributes, (p.value as { count: number; sum: number }).count, (p.value as { sum: number }).sum])).toEqual([[{ [A.kind]: 'custom-node' }, 1, e.durationMs]]);
-    expect(metrics.get(METRICS.duration)?.descriptor.unit).toBe('ms');
-    expect(pointsOf(metrics.get(METRICS.cpuTime)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([[{}, 1]]);
+    // The tick histograms, host-wide (the default): the SDK hashes no attribute on the tick's path.
+    const duration = pointsOf(metrics.get(METRICS.tickDuration));
+    expect(duration.map((p) => [p.attributes, (p.value as { count: number; sum: number }).count, (p.value as { sum: number }).sum])).toEqual([[{}, 1, e.durationMs]]);
+    expect(metrics.get(METRICS.tickDuration)?.descriptor.unit).toBe('ms');
+    expect(pointsOf(metrics.get(METRICS.tickCpuTime)).map((p) => [p.attributes, (p.value as { count: number; sum: number }).count, (p.value as { sum: number }).sum])).toEqual([[{}, 1, e.cpuMs]]);
+    expect(metrics.has(METRICS.scriptDuration)).toBe(false); // no script ran
     // Versions stay off metrics (one series per node, not per release).
     expect(metrics.get(METRICS.executions)!.dataPoints.every((p) => !(A.version in p.attributes))).toBe(true);
 

@@ -141,12 +141,14 @@ describe('bounded cardinality', () => {
     for (const [tenant, node] of [['t1', 'A'], ['t1', 'B'], ['t2', 'A'], ['t3', 'A']] as const) await t.tick(runner, bundle(tenant, node), { props: {}, blackboard: {} });
     const metrics = await otel.metrics();
     const count = (p: { value: unknown }) => (p.value as { count: number }).count;
-    expect(pointsOf(metrics.get(METRICS.duration)).map((p) => [p.attributes, count(p)])).toEqual([
-      [{ [A.tenant]: 't1', [A.kind]: 'custom-node' }, 2],
-      [{ [A.tenant]: 't2', [A.kind]: 'custom-node' }, 1],
-      [{ [A.tenant]: OVERFLOW_LABEL, [A.kind]: 'custom-node' }, 1],
+    expect(pointsOf(metrics.get(METRICS.tickDuration)).map((p) => [p.attributes, count(p)])).toEqual([
+      [{ [A.tenant]: 't1' }, 2],
+      [{ [A.tenant]: 't2' }, 1],
+      [{ [A.tenant]: OVERFLOW_LABEL }, 1],
     ]);
-    expect(pointsOf(metrics.get(METRICS.cpuTime)).map((p) => [p.attributes, count(p), (p.value as { sum: number }).sum])).toEqual([
+    t.refused('python', 't2', 'PythonInterpreter', undefined, new RateLimitedError('concurrent', 't2', 'PythonInterpreter', 50, 'busy'));
+    expect(pointsOf((await otel.metrics()).get(METRICS.scriptDuration)).map((p) => [p.attributes, count(p)])).toEqual([[{ [A.tenant]: 't2', [A.kind]: 'python' }, 1]]);
+    expect(pointsOf(metrics.get(METRICS.tickCpuTime)).map((p) => [p.attributes, count(p), (p.value as { sum: number }).sum])).toEqual([
       [{ [A.tenant]: 't1' }, 2, 4],
       [{ [A.tenant]: 't2' }, 1, 2],
       [{ [A.tenant]: OVERFLOW_LABEL }, 1, 2],
@@ -160,19 +162,17 @@ describe('bounded cardinality', () => {
     ]);
   });
 
-  it("by default the histograms are host-wide per kind, whatever the tenants: the same series for every tenant and node", async () => {
+  it('by default the histograms are host-wide, whatever the tenants: custom-node ticks without attributes, scripts by language', async () => {
     const { t, otel } = telemetry();
     await t.ready;
     const runner = runnerOf(async () => ok);
     for (const tenant of ['t1', 't2', 't3']) await t.tick(runner, bundle(tenant, `Node${tenant}`), { props: {}, blackboard: {} });
     t.refused('python', 't1', 'PythonInterpreter', undefined, new RateLimitedError('concurrent', 't1', 'PythonInterpreter', 50, 'busy'));
     const metrics = await otel.metrics();
-    expect(pointsOf(metrics.get(METRICS.duration)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([
-      [{ [A.kind]: 'custom-node' }, 3],
-      [{ [A.kind]: 'python' }, 1],
-    ]);
+    expect(pointsOf(metrics.get(METRICS.tickDuration)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([[{}, 3]]);
+    expect(pointsOf(metrics.get(METRICS.scriptDuration)).map((p) => [p.attributes, (p.value as { count: number }).count])).toEqual([[{ [A.kind]: 'python' }, 1]]);
     // No CPU was reported (the runner gave no usage, the refusal never ran): no CPU histogram point, no CPU sum.
-    expect(pointsOf(metrics.get(METRICS.cpuTime))).toEqual([]);
+    expect(pointsOf(metrics.get(METRICS.tickCpuTime))).toEqual([]);
     expect(pointsOf(metrics.get(METRICS.nodeCpuTime))).toEqual([]);
     expect(pointsOf(metrics.get(METRICS.nodeTime))).toHaveLength(4);
   });
