@@ -83,10 +83,11 @@ async function main(): Promise<void> {
   }
   const single = (type: string, props: string) => `type: ${type}\nprops: ${props}\n`;
   const variants: Record<string, Variant> = {
-    'native×1': { yaml: single('NativeAppend', '{ label: n0 }') },
+    // Native trees pass a mode too (it changes nothing for them), so that no variant records the default's patch marker.
+    'native×1': { yaml: single('NativeAppend', '{ label: n0 }'), mode: 'local' },
     'tenant×1 local': { yaml: single('Append', '{ label: t0 }'), mode: 'local' },
     'tenant×1 normal': { yaml: single('Append', '{ label: t0 }'), mode: 'normal' },
-    [`native×${N}`]: { yaml: tree('NativeAppend', (i) => `{ label: n${i} }`) },
+    [`native×${N}`]: { yaml: tree('NativeAppend', (i) => `{ label: n${i} }`), mode: 'local' },
     [`tenant×${N} local`]: { yaml: tree('Append', (i) => `{ label: t${i} }`), mode: 'local' },
     [`tenant×${N} normal`]: { yaml: tree('Append', (i) => `{ label: t${i} }`), mode: 'normal' },
     [`javascript×${N} local`]: { yaml: JS, mode: 'local' },

@@ -8,6 +8,7 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
@@ -35,6 +36,14 @@ export const ACTIVITY_MODES: readonly ActivityMode[] = ['local', 'normal'];
 
 /** Default {@link ActivityMode} of ticks and scripts: local (bench/temporal.ts, docs/temporal.md). */
 export const DEFAULT_ACTIVITY_MODE: ActivityMode = 'local';
+
+/**
+ * The patch (Temporal's `patched()`) that made local the default. A run started by an older version
+ * of this library scheduled normal activities; replaying its history, `patched()` is false and the
+ * default stays normal, so upgrading never breaks a run in flight. An explicit `activityMode` is the
+ * host's own choice and is used as given.
+ */
+export const LOCAL_DEFAULT_PATCH = 'btree-plugins-local-activities';
 
 /**
  * Options of the tick and script activities: Temporal's `ActivityOptions`, plus
@@ -81,14 +90,23 @@ function invalidOption(field: string, detail: string, hint: string): Application
 }
 
 /**
- * Checks an {@link ActivityMode} option (`undefined` → {@link DEFAULT_ACTIVITY_MODE}).
+ * Checks an {@link ActivityMode} option (`undefined` → `fallback()`).
  *
  * @throws a non-retryable `ApplicationFailure` of type `InvalidInputError` naming the bad value.
  */
-export function readActivityMode(value: unknown, field: string, fallback: ActivityMode = DEFAULT_ACTIVITY_MODE): ActivityMode {
-  if (value === undefined) return fallback;
+export function readActivityMode(value: unknown, field: string, fallback: () => ActivityMode): ActivityMode {
+  if (value === undefined) return fallback();
   if (typeof value === 'string' && (ACTIVITY_MODES as readonly string[]).includes(value)) return value as ActivityMode;
   throw invalidOption(field, `${JSON.stringify(value) ?? String(value)} is not an activity mode`, `use ${ACTIVITY_MODES.map((m) => `'${m}'`).join(' or ')}`);
+}
+
+/**
+ * The default mode of a run: {@link DEFAULT_ACTIVITY_MODE}, except when replaying a history
+ * recorded before local activities were the default (see {@link LOCAL_DEFAULT_PATCH}). Call it once
+ * per run, from workflow code.
+ */
+export function defaultActivityMode(): ActivityMode {
+  return patched(LOCAL_DEFAULT_PATCH) ? DEFAULT_ACTIVITY_MODE : 'normal';
 }
 
 /**

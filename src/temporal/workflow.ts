@@ -23,6 +23,7 @@ import type { InterpreterLimits, InterpreterLogger } from '../binding-core/inter
 import {
   activityFailureMessage,
   checkTickActivityOptions,
+  defaultActivityMode,
   DEFAULT_RESOLVE_OPTIONS,
   DEFAULT_TICK_OPTIONS,
   mergeActivityOptions,
@@ -37,7 +38,7 @@ import { ACTIVITY_NAMES, type PluginActivities, type ResolvedNode } from './type
 
 export type { ResolvedNode, ResolveNodesResult, PluginActivities, TickOutcome } from './types.js';
 export { ACTIVITY_NAMES, NON_RETRYABLE_ERROR_TYPES } from './types.js';
-export { ACTIVITY_MODES, DEFAULT_ACTIVITY_MODE, type ActivityMode, type TickActivityOptions } from './activity-options.js';
+export { ACTIVITY_MODES, DEFAULT_ACTIVITY_MODE, LOCAL_DEFAULT_PATCH, type ActivityMode, type TickActivityOptions } from './activity-options.js';
 
 /**
  * The injected btree module as {@link registerTenantNodes} needs it. Looser than `BtreeModule`
@@ -73,7 +74,9 @@ export interface RegisterTenantNodesOptions {
    * scheduled: `'local'` (default) as Temporal local activities on the workflow's own worker — no
    * task-queue round trip per tick, no heartbeats, a crash re-runs the workflow task — or
    * `'normal'` as regular activities (heartbeats, `taskQueue` routing; for long runs).
-   * docs/temporal.md, "Local or normal activities", has the measured trade-off.
+   * docs/temporal.md, "Local or normal activities", has the measured trade-off. When unset, a
+   * run started by a version of this library from before local activities (its history has no
+   * {@link LOCAL_DEFAULT_PATCH} marker) keeps normal activities, so that it replays.
    *
    * @example
    * ```ts
@@ -166,8 +169,8 @@ export async function registerTenantNodes(
     throw ApplicationFailure.nonRetryable('registerTenantNodes needs options.tenantId. HINT: pass the tenant id of this run', 'InvalidInputError');
   }
   // Options are checked before anything is scheduled: a bad one fails the run at once, naming it.
-  const tickMode = readActivityMode(options.activityMode, 'activityMode');
-  const scriptMode = readActivityMode(options.scriptActivityMode, 'scriptActivityMode', tickMode);
+  const tickMode = readActivityMode(options.activityMode, 'activityMode', defaultActivityMode);
+  const scriptMode = readActivityMode(options.scriptActivityMode, 'scriptActivityMode', () => tickMode);
   checkTickActivityOptions(options.activityOptions, tickMode, 'activityOptions');
   checkTickActivityOptions(options.scriptActivityOptions, scriptMode, 'scriptActivityOptions');
   const control = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_RESOLVE_OPTIONS, withFairnessKey(options.resolveActivityOptions, tenantId)));

@@ -256,6 +256,26 @@ describe('activity modes', () => {
     expect(await modesOf(mixed)).toEqual(['local', 'normal']);
   });
 
+  it('a run recorded before local activities were the default (normal activities, no activityMode, no patch marker) still replays', async () => {
+    const handle = await start('type: Greet\nprops: { label: old }\n', {}, { activityMode: 'normal' });
+    await handle.result();
+    const history = await handle.fetchHistory();
+    // Rewrite the recorded input as an older library's run had it: no activityMode option.
+    const started = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const args = JSON.parse(Buffer.from(started.data!).toString('utf8')) as TestTreeArgs; // one payload per argument
+    expect(args.options).toEqual({ activityMode: 'normal' });
+    delete args.options!.activityMode;
+    started.data = Buffer.from(JSON.stringify(args));
+    expect(history.events!.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(false);
+    await expect(Worker.runReplayHistory({ workflowBundle: h.workflowBundle }, history, handle.workflowId)).resolves.toBeUndefined();
+    // A new run without activityMode records the patch and goes local.
+    const fresh = await start('type: Greet\nprops: { label: new }\n');
+    await fresh.result();
+    const freshHistory = await fresh.fetchHistory();
+    expect(freshHistory.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+    expect(runsOf(freshHistory, 'btreePluginsRunNodeTick').map((r) => r.mode)).toEqual(['local']);
+  });
+
   it('bad activity-mode options fail the run at once with an InvalidInputError naming the option and the fix', async () => {
     const yaml = 'type: Greet\nprops: { label: x }\n';
     const cases: Array<[TestTreeArgs['options'], RegExp]> = [
