@@ -11,9 +11,12 @@
  * });
  * ```
  *
- * Tenant code runs here, in the worker's sandboxes. Long runs heartbeat, so a dead worker is noticed
- * within the heartbeat timeout and the run retried elsewhere; activity cancellation aborts the
- * sandbox run; a limit breach fails without retry; a storage outage fails with retry.
+ * Tenant code runs here, in the worker's sandboxes. The same activities serve both activity modes
+ * of the workflow entry (`activityMode`): run as normal activities, long runs heartbeat, so a dead
+ * worker is noticed within the heartbeat timeout and the run retried elsewhere; run as local
+ * activities they do not heartbeat (they cannot), and a dead worker's workflow task is retried
+ * elsewhere. In both, activity cancellation aborts the sandbox run; a limit breach fails without
+ * retry; a storage outage fails with retry.
  *
  * @module
  */
@@ -285,10 +288,12 @@ function clampRequest(request: RunScriptInput['request'], limits: InterpreterLim
 
 /**
  * Heartbeats while `run` is in progress (a third of the heartbeat timeout, or `fallbackMs`), and
- * hands it the activity's cancellation signal.
+ * hands it the activity's cancellation signal. A local activity (`activityMode: 'local'`) cannot
+ * heartbeat and needs not: its cancellation comes from its own worker, straight to the signal.
  */
 async function withHeartbeat<T>(fallbackMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctx = Context.current();
+  if (ctx.info.isLocal) return run(ctx.cancellationSignal);
   const timeout = ctx.info.heartbeatTimeoutMs;
   // Heartbeats are also how cancellation reaches the worker; the SDK throttles what it sends.
   const period = timeout ? Math.max(50, Math.min(1_000, Math.floor(timeout / 3))) : fallbackMs;

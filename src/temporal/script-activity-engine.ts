@@ -5,20 +5,24 @@
  *
  * @module
  */
-import { isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import type { InterpreterEngine, InterpreterLanguage, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
-import { DEFAULT_TICK_OPTIONS, durationMs, mergeActivityOptions } from './activity-options.js';
-import { ACTIVITY_NAMES, type PluginActivities } from './types.js';
+import { DEFAULT_TICK_OPTIONS, durationMs, mergeActivityOptions, proxyTickActivities, type ActivityMode, type TickActivityOptions } from './activity-options.js';
+import { ACTIVITY_NAMES } from './types.js';
 
-/** The script activity as an engine. `onCancel` hears a workflow cancellation the call ran into. */
+/**
+ * The script activity as an engine, scheduled as a local or normal activity (`mode`; `scriptOptions`
+ * already checked for it). `onCancel` hears a workflow cancellation the call ran into.
+ */
 export function scriptActivityEngine(
   tenantId: string,
   language: InterpreterLanguage,
-  scriptOptions: ActivityOptions | undefined,
+  mode: ActivityMode,
+  scriptOptions: TickActivityOptions | undefined,
   onCancel: (error: unknown) => void,
 ): InterpreterEngine {
   const activityName = language === 'python' ? ACTIVITY_NAMES.runPython : ACTIVITY_NAMES.runJavaScript;
-  const base = mergeActivityOptions(DEFAULT_TICK_OPTIONS, scriptOptions);
+  const base = mergeActivityOptions<TickActivityOptions>(DEFAULT_TICK_OPTIONS, scriptOptions);
   const configured = durationMs(base.startToCloseTimeout);
   return {
     language,
@@ -26,7 +30,7 @@ export function scriptActivityEngine(
       // The activity must outlive the script's own deadline, whatever the host configured.
       const floor = request.timeoutMs + 30_000;
       const options = configured !== undefined && configured >= floor ? base : { ...base, startToCloseTimeout: floor };
-      const activities = proxyActivities<PluginActivities>(options);
+      const activities = proxyTickActivities(mode, options);
       const { signal: _signal, tenantId: _tenant, ...copyable } = request;
       try {
         return await activities[activityName]({ tenantId, request: copyable });

@@ -20,13 +20,25 @@ import type { BtreeModule, HostLeafNode, HostNodeConfiguration, HostNodeMetadata
 import { createInterpreterNodeClass, interpreterNodeMetadata } from '../binding-core/interpreter-node.js';
 import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
 import type { InterpreterLimits, InterpreterLogger } from '../binding-core/interpreter-types.js';
-import { activityFailureMessage, DEFAULT_RESOLVE_OPTIONS, DEFAULT_TICK_OPTIONS, mergeActivityOptions } from './activity-options.js';
+import {
+  activityFailureMessage,
+  checkTickActivityOptions,
+  defaultActivityMode,
+  DEFAULT_RESOLVE_OPTIONS,
+  DEFAULT_TICK_OPTIONS,
+  mergeActivityOptions,
+  proxyTickActivities,
+  readActivityMode,
+  type ActivityMode,
+  type TickActivityOptions,
+} from './activity-options.js';
 import { proxyNodeClass } from './proxy-node.js';
 import { scriptActivityEngine } from './script-activity-engine.js';
 import { ACTIVITY_NAMES, type PluginActivities, type ResolvedNode } from './types.js';
 
 export type { ResolvedNode, ResolveNodesResult, PluginActivities, TickOutcome } from './types.js';
 export { ACTIVITY_NAMES, NON_RETRYABLE_ERROR_TYPES } from './types.js';
+export { ACTIVITY_MODES, DEFAULT_ACTIVITY_MODE, LOCAL_DEFAULT_PATCH, type ActivityMode, type TickActivityOptions } from './activity-options.js';
 
 /**
  * The injected btree module as {@link registerTenantNodes} needs it. Looser than `BtreeModule`
@@ -57,10 +69,31 @@ export interface RegisterTenantNodesOptions {
   yaml?: string;
   /** More type strings to resolve and register (`Name`, `Name@1.2.0`, `Name@^1`). */
   refs?: string[];
-  /** Options of the custom-node tick activity (merged over sensible defaults). */
-  activityOptions?: ActivityOptions;
-  /** Options of the script activities; `startToCloseTimeout` is raised to cover the node's `timeout`. */
-  scriptActivityOptions?: ActivityOptions;
+  /**
+   * How custom-node ticks (and, unless {@link scriptActivityMode} says otherwise, script runs) are
+   * scheduled: `'local'` (default) as Temporal local activities on the workflow's own worker — no
+   * task-queue round trip per tick, no heartbeats, a crash re-runs the workflow task — or
+   * `'normal'` as regular activities (heartbeats, `taskQueue` routing; for long runs).
+   * docs/temporal.md, "Local or normal activities", has the measured trade-off. When unset, a
+   * run started by a version of this library from before local activities (its history has no
+   * {@link LOCAL_DEFAULT_PATCH} marker) keeps normal activities, so that it replays.
+   *
+   * @example
+   * ```ts
+   * // Ticks on a dedicated sandbox task queue: normal activities.
+   * await registerTenantNodes(btree, registry, { tenantId, yaml, activityMode: 'normal', activityOptions: { taskQueue: 'sandboxes' } });
+   * ```
+   */
+  activityMode?: ActivityMode;
+  /** How script runs (`PythonInterpreter`, `JavaScriptInterpreter`) are scheduled (default: {@link activityMode}). */
+  scriptActivityMode?: ActivityMode;
+  /**
+   * Options of the custom-node tick activity (merged over sensible defaults). In local mode
+   * `taskQueue`, `heartbeatTimeout` and `priority` are refused; `localRetryThreshold` is local only.
+   */
+  activityOptions?: TickActivityOptions;
+  /** Options of the script activities; `startToCloseTimeout` is raised to cover the node's `timeout`. Same mode rules as {@link activityOptions}. */
+  scriptActivityOptions?: TickActivityOptions;
   /** Options of the resolve and usage activities. */
   resolveActivityOptions?: ActivityOptions;
   /**
@@ -135,8 +168,13 @@ export async function registerTenantNodes(
   if (typeof tenantId !== 'string' || tenantId === '') {
     throw ApplicationFailure.nonRetryable('registerTenantNodes needs options.tenantId. HINT: pass the tenant id of this run', 'InvalidInputError');
   }
+  // Options are checked before anything is scheduled: a bad one fails the run at once, naming it.
+  const tickMode = readActivityMode(options.activityMode, 'activityMode', defaultActivityMode);
+  const scriptMode = readActivityMode(options.scriptActivityMode, 'scriptActivityMode', () => tickMode);
+  checkTickActivityOptions(options.activityOptions, tickMode, 'activityOptions');
+  checkTickActivityOptions(options.scriptActivityOptions, scriptMode, 'scriptActivityOptions');
   const control = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_RESOLVE_OPTIONS, withFairnessKey(options.resolveActivityOptions, tenantId)));
-  const tickActivities = proxyActivities<PluginActivities>(mergeActivityOptions(DEFAULT_TICK_OPTIONS, withFairnessKey(options.activityOptions, tenantId)));
+  const tickActivities = proxyTickActivities(tickMode, mergeActivityOptions<TickActivityOptions>(DEFAULT_TICK_OPTIONS, tickOptions(tickMode, options.activityOptions, tenantId)));
 
   const resolveInput: { tenantId: string; yaml?: string; refs?: string[] } = { tenantId };
   if (options.yaml !== undefined) resolveInput.yaml = options.yaml;
@@ -196,7 +234,7 @@ export async function registerTenantNodes(
     options.interpreters === false ? {} : { python: true, javascript: true, ...options.interpreters };
   for (const language of ['python', 'javascript'] as const) {
     if (!wanted[language]) continue;
-    const engine = scriptActivityEngine(tenantId, language, withFairnessKey(options.scriptActivityOptions, tenantId), onCancel);
+    const engine = scriptActivityEngine(tenantId, language, scriptMode, tickOptions(scriptMode, options.scriptActivityOptions, tenantId), onCancel);
     const nodeClass = createInterpreterNodeClass(btree, engine, {
       ...(options.interpreterLimits?.[language] ? { limits: options.interpreterLimits[language] } : {}),
       logger: workflowLogger,
@@ -240,6 +278,11 @@ export async function registerTenantNodes(
  */
 export function withFairnessKey(options: ActivityOptions | undefined, tenantId: string): ActivityOptions {
   return { ...options, priority: { fairnessKey: tenantId, ...options?.priority } };
+}
+
+/** A tick or script activity's options for `mode`: normal activities carry the tenant's fairness key; local ones are never queued. */
+function tickOptions(mode: ActivityMode, options: TickActivityOptions | undefined, tenantId: string): TickActivityOptions | undefined {
+  return mode === 'normal' ? withFairnessKey(options, tenantId) : options;
 }
 
 /** The btree module as {@link runTenantTree} needs it: the loader and `BehaviorTree` too. */

@@ -3,6 +3,8 @@
  * PluginHost: a refused tick or script fails its activity as retryable with Temporal's next retry
  * set to `retryAfterMs` (the activity never sleeps), the retry is admitted and the workflow
  * completes; every activity the workflow entry schedules carries the tenant as its fairness key.
+ * In both activity modes: a local activity's retry honours `nextRetryDelay` too (inside the worker,
+ * as the delay is under `localRetryThreshold`).
  */
 import { readFileSync } from 'node:fs';
 import type { Worker } from '@temporalio/worker';
@@ -13,6 +15,7 @@ import { MemoryStorage } from '../../src/storage-adapters/memory.js';
 import { createPluginActivities } from '../../src/temporal/activities.js';
 import { testHost } from '../setup/btree-module.js';
 import type { testTree } from '../temporal/fixtures/workflows.js';
+import { MODES, runsOf } from '../temporal/helpers/history.js';
 import { temporalHarness, workflowId, type TemporalHarness } from '../temporal/helpers/temporal.js';
 
 const COUNT_RUNS = readFileSync(new URL('../fixtures/nodes/count-runs.ts', import.meta.url), 'utf8');
@@ -58,18 +61,31 @@ children:
     props: { outputKey: doubled, inputs: [runs], script: "result = runs * 2" }
 `;
 
-describe('rate limits under Temporal', () => {
+// Retries 10 ms apart unless the failure's nextRetryDelay says otherwise: a retry that ignored
+// retryAfterMs would be refused again, three times, and fail the tree.
+const FAST_RETRY = { retry: { initialInterval: '10ms', backoffCoefficient: 1 } };
+
+describe.each(MODES)('rate limits under Temporal (%s activities)', (mode) => {
   it('a rate-limited tick and script are retried after retryAfterMs (not slept on in the activity) and the workflow completes', async () => {
+    // A fresh second for the tenant's bucket (the other mode's run may just have used it).
+    await new Promise((r) => setTimeout(r, 1_100));
     const handle = await h.client.workflow.start<typeof testTree>('testTree', {
       taskQueue,
-      workflowId: workflowId('rate-limited'),
-      args: [{ tenantId: 'acme', yaml: YAML }],
+      workflowId: workflowId(`rate-limited-${mode}`),
+      args: [{ tenantId: 'acme', yaml: YAML, options: { activityMode: mode, activityOptions: FAST_RETRY, scriptActivityOptions: FAST_RETRY } }],
       workflowExecutionTimeout: '60s',
     });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'SUCCESS', output: { runs: 2, doubled: 4 } });
 
-    const { events } = await handle.fetchHistory();
+    const history = await handle.fetchHistory();
+    // The first tick ran at once; the second tick and the script each were refused once and their second attempt ran.
+    expect(runsOf(history, 'btreePluginsRunNodeTick').map((t) => [t.mode, t.attempt, t.result])).toEqual([
+      [mode, 1, 'completed'],
+      [mode, 2, 'completed'],
+    ]);
+    expect(runsOf(history, 'btreePluginsRunJavaScript').map((t) => [t.mode, t.attempt, t.result])).toEqual([[mode, 2, 'completed']]);
+    const { events } = history;
     const scheduled = new Map<string, { type: string; fairnessKey: string | null | undefined }>();
     const started: Array<{ type: string; attempt: number; failure: { type: string; message: string; nextRetryDelayMs: number; details: unknown } | undefined }> = [];
     for (const [i, e] of (events ?? []).entries()) {
@@ -93,12 +109,15 @@ describe('rate limits under Temporal', () => {
         });
       }
     }
-    // The tenant is the fairness key of every activity the workflow entry scheduled (resolve, ticks, script, usage).
-    expect([...scheduled.values()].length).toBeGreaterThanOrEqual(4);
+    // The tenant is the fairness key of every activity the workflow entry scheduled (resolve and usage;
+    // ticks and script too when they are normal activities — local ones are never queued).
+    expect([...scheduled.values()].length).toBeGreaterThanOrEqual(mode === 'normal' ? 4 : 2);
     for (const s of scheduled.values()) expect(s).toMatchObject({ fairnessKey: 'acme' });
+    // A local activity's failed attempts retried inside the worker leave no trace in the history:
+    // the rest reads what a normal activity's attempts record.
+    if (mode === 'local') return;
 
-    // The first tick ran at once; the second tick and the script each failed once as RateLimitedError,
-    // with Temporal's next retry set to the limiter's wait, and their second attempt ran.
+    // The refused attempts failed as RateLimitedError, with Temporal's next retry set to the limiter's wait.
     const ticks = started.filter((s) => s.type === 'btreePluginsRunNodeTick');
     const scripts = started.filter((s) => s.type === 'btreePluginsRunJavaScript');
     expect(ticks.map((t) => t.attempt)).toEqual([1, 2]);

@@ -130,6 +130,39 @@ describe('tick activity', () => {
     expect(beats).toBeGreaterThanOrEqual(3);
   });
 
+  it('run as a local activity, a long tick sends no heartbeats (local activities cannot) and cancellation still aborts it', async () => {
+    const backend = new FakeBackend();
+    let sawAbort = false;
+    backend.publish(T, { name: 'Slow', version: '1.0.0', tick: () => new Promise((r) => setTimeout(() => r(outcome()), 300)) });
+    backend.publish(T, {
+      name: 'Block',
+      version: '1.0.0',
+      tick: ({ signal }) =>
+        new Promise((resolve) => {
+          signal?.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve(outcome({ status: 'FAILURE', error: 'aborted' }));
+          });
+        }),
+    });
+    const activities = createPluginActivitiesFromBackend(backend, { heartbeatIntervalMs: 20 });
+    const slow = tickInput({ name: 'Slow', sha256: FakeBackend.sha(T, 'Slow', '1.0.0') });
+    const beats = { local: 0, normal: 0 };
+    for (const mode of ['local', 'normal'] as const) {
+      const env = mockEnv({ isLocal: mode === 'local', heartbeatTimeoutMs: undefined });
+      env.on('heartbeat', () => beats[mode]++);
+      await env.run(activities.btreePluginsRunNodeTick, slow);
+    }
+    expect(beats.local).toBe(0);
+    expect(beats.normal).toBeGreaterThanOrEqual(3); // the same tick as a normal activity does heartbeat
+    const env = mockEnv({ isLocal: true, heartbeatTimeoutMs: undefined });
+    const run = env.run(activities.btreePluginsRunNodeTick, tickInput({ name: 'Block', sha256: FakeBackend.sha(T, 'Block', '1.0.0') }));
+    setTimeout(() => env.cancel(), 50);
+    const failure = await failureOf(run);
+    expect(sawAbort).toBe(true);
+    expect(failure).toBeInstanceOf(CancelledFailure);
+  });
+
   it('activity cancellation aborts the sandbox run and reports cancelled', async () => {
     const { activities, backend } = setup();
     let sawAbort = false;

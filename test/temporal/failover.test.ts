@@ -1,10 +1,16 @@
 /**
- * Failover: two worker processes serve the tick activity on one task queue. The one running the
- * tick is SIGKILLed mid-tick; the heartbeat timeout expires, the activity is retried on the other
- * worker, and the workflow completes with the right blackboard (the tick's writes applied once).
+ * Failover, in both activity modes: two worker processes serve the tick; the one running it is
+ * SIGKILLed mid-tick, and the workflow completes on the other with the right blackboard (the tick's
+ * writes applied once).
+ *
+ * - normal activities: the workers serve only the tick's task queue; the heartbeat timeout expires
+ *   and the activity's next attempt runs on the other worker.
+ * - local activities: the workers run the workflow too (a local activity runs on the workflow
+ *   task's worker); the workflow task times out, and the whole task — replayed from the history,
+ *   where the unfinished tick left no trace — runs again on the other worker, tick included.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +20,10 @@ import type { BtreeModule } from '../../src/binding-core/host-btree.js';
 import { PluginHost } from '../../src/plugin-host.js';
 import { FsStorage } from '../../src/storage-adapters/fs.js';
 import { createPluginActivities } from '../../src/temporal/activities.js';
+import type { ActivityMode } from '../../src/temporal/workflow.js';
 import { testHost } from '../setup/btree-module.js';
 import type { testTree } from './fixtures/workflows.js';
+import { MODES, runsOf } from './helpers/history.js';
 import { temporalHarness, workflowId, type TemporalHarness } from './helpers/temporal.js';
 import { temporalTestServer } from '../setup/servers/env.js';
 
@@ -47,12 +55,18 @@ const children = new Map<string, ChildProcess>();
 const stamp = Date.now();
 const workflowQueue = `failover-wf-${stamp}`;
 const activityQueue = `failover-act-${stamp}`;
+/** Local mode: the child workers run the workflows (and their local ticks) on this queue. */
+const localQueue = `failover-local-${stamp}`;
 
-function spawnWorker(name: string): Promise<ChildProcess> {
+/** Starts a child worker: on the tick queue (normal mode) or on the workflow queue with the workflows (local mode). */
+function spawnWorker(name: string, mode: ActivityMode): Promise<ChildProcess> {
   const { address, namespace } = temporalTestServer();
+  const markDir = join(dir, mode);
+  mkdirSync(markDir, { recursive: true });
+  const queue = mode === 'local' ? { TASK_QUEUE: localQueue, WORKFLOW_BUNDLE: join(dir, 'workflows.js') } : { TASK_QUEUE: activityQueue };
   const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', CHILD], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { ...process.env, WORKER_NAME: name, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: activityQueue, STORE_DIR: join(dir, 'store'), MARK_DIR: dir },
+    env: { ...process.env, WORKER_NAME: name, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, ...queue, STORE_DIR: join(dir, 'store'), MARK_DIR: markDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(name, child);
@@ -81,10 +95,12 @@ beforeAll(async () => {
   await host.registry.approve('acme', 'Collect', '1.0.0', { by: 'reviewer' });
   await host.registry.activate('acme', 'Collect', '1.0.0', { by: 'ana' });
   h = await temporalHarness();
-  // The workflow worker stays up; it serves the resolve and usage activities (no ticks).
+  writeFileSync(join(dir, 'workflows.js'), h.workflowBundle.code);
+  // Normal mode: this workflow worker stays up; it serves the resolve and usage activities (no ticks).
   workflowWorker = await h.worker({ taskQueue: workflowQueue, activities: createPluginActivities(host) });
   running = workflowWorker.run();
-  await Promise.all([spawnWorker('alpha'), spawnWorker('beta')]);
+  // Both modes' workers start together (local mode's run the workflows: see the module header).
+  await Promise.all([spawnWorker('alpha', 'normal'), spawnWorker('beta', 'normal'), spawnWorker('gamma', 'local'), spawnWorker('delta', 'local')]);
 }, 120_000);
 
 afterAll(async () => {
@@ -96,9 +112,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('failover between worker processes', () => {
-  it('the tick activity of a SIGKILLed worker is retried on the other worker; the blackboard gets its writes exactly once', async () => {
-    const yaml = `
+const YAML = `
 type: Sequence
 children:
   - type: NativeAppend
@@ -108,41 +122,56 @@ children:
   - type: NativeAppend
     props: { label: after }
 `;
+
+/** Where each mode's workflow and tick run, and with which options. */
+const SETUP: Record<ActivityMode, { workers: [string, string]; taskQueue: string; options: NonNullable<Parameters<typeof testTree>[0]['options']>; workflowTaskTimeout?: string }> = {
+  normal: {
+    workers: ['alpha', 'beta'],
+    taskQueue: workflowQueue,
+    options: { interpreters: false, activityMode: 'normal', activityOptions: { taskQueue: activityQueue, heartbeatTimeout: '2s', startToCloseTimeout: '60s', retry: { initialInterval: '100ms', maximumAttempts: 5 } } },
+  },
+  local: {
+    workers: ['gamma', 'delta'],
+    taskQueue: localQueue,
+    options: { interpreters: false, activityMode: 'local', activityOptions: { startToCloseTimeout: '60s', retry: { initialInterval: '100ms', maximumAttempts: 5 } } },
+    // A dead worker's workflow task (holding the local tick) times out after this.
+    workflowTaskTimeout: '2s',
+  },
+};
+
+describe.each(MODES)('failover between worker processes (%s activities)', (mode) => {
+  it('the tick of a SIGKILLed worker runs again on the other worker; the blackboard gets its writes exactly once', async () => {
+    const setup = SETUP[mode];
+    const markDir = join(dir, mode);
     const handle = await h.client.workflow.start<typeof testTree>('testTree', {
-      taskQueue: workflowQueue,
-      workflowId: workflowId('failover'),
+      taskQueue: setup.taskQueue,
+      workflowId: workflowId(`failover-${mode}`),
       workflowExecutionTimeout: '90s',
-      args: [
-        {
-          tenantId: 'acme',
-          yaml,
-          input: { items: ['pre'], count: 0 },
-          options: {
-            interpreters: false,
-            activityOptions: { taskQueue: activityQueue, heartbeatTimeout: '2s', startToCloseTimeout: '60s', retry: { initialInterval: '100ms', maximumAttempts: 5 } },
-          },
-        },
-      ],
+      ...(setup.workflowTaskTimeout ? { workflowTaskTimeout: setup.workflowTaskTimeout } : {}),
+      args: [{ tenantId: 'acme', yaml: YAML, input: { items: ['pre'], count: 0 }, options: setup.options }],
     });
 
-    const claimer = await waitFor('a worker to start the tick', () => (existsSync(join(dir, 'claimed')) ? readFileSync(join(dir, 'claimed'), 'utf8') : undefined));
+    const claimer = await waitFor('a worker to start the tick', () => (existsSync(join(markDir, 'claimed')) ? readFileSync(join(markDir, 'claimed'), 'utf8') : undefined));
     children.get(claimer)!.kill('SIGKILL');
-    const survivor = claimer === 'alpha' ? 'beta' : 'alpha';
+    const survivor = claimer === setup.workers[0] ? setup.workers[1] : setup.workers[0];
 
     const result = await handle.result();
     expect(result.status).toBe('SUCCESS');
     expect(result.output).toEqual({ items: ['pre', 'x'], count: 1, finishedBy: survivor, trail: ['before', 'after'] });
-    expect(readFileSync(join(dir, 'attempts.log'), 'utf8').trim().split('\n')).toEqual([claimer, survivor]); // each worker called the capability once
+    expect(readFileSync(join(markDir, 'attempts.log'), 'utf8').trim().split('\n')).toEqual([claimer, survivor]); // each worker called the capability once
 
-    // History: one activity, started twice (attempt 2 after the heartbeat timeout), completed once.
+    // History: one tick, completed once, by the survivor (worker identity is `pid@host`).
     const history = await handle.fetchHistory();
-    const ticks = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'btreePluginsRunNodeTick');
-    expect(ticks).toHaveLength(1);
-    const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
-    const tickStarted = started.find((e) => String(e.activityTaskStartedEventAttributes!.scheduledEventId) === String(ticks[0]!.eventId));
-    // Usually 2; a retry handed to the dead worker's last poll would time out once more.
-    expect(tickStarted?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThanOrEqual(2);
-    // The attempt that completed ran in the survivor (worker identity is `pid@host`).
-    expect(tickStarted?.activityTaskStartedEventAttributes?.identity).toMatch(new RegExp(`^${children.get(survivor)!.pid}@`));
+    const ticks = runsOf(history, 'btreePluginsRunNodeTick');
+    expect(ticks.map((t) => [t.mode, t.result])).toEqual([[mode, 'completed']]);
+    expect(ticks[0]!.identity).toMatch(new RegExp(`^${children.get(survivor)!.pid}@`));
+    if (mode === 'normal') {
+      // Attempt 2 after the heartbeat timeout (usually; a retry handed to the dead worker's last poll would time out once more).
+      expect(ticks[0]!.attempt).toBeGreaterThanOrEqual(2);
+    } else {
+      // The workflow task that held the tick timed out; the tick's record is the survivor's first attempt.
+      expect(history.events!.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
+      expect(ticks[0]!.attempt).toBe(1);
+    }
   });
 });
