@@ -158,7 +158,7 @@ export class ExecutionTelemetry {
   }
 
   /** Runs one tick on `runner` and reports it. Rejects when the runner rejects, after reporting. */
-  async tick(runner: NodeRunner, bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
+  tick(runner: NodeRunner, bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
     // Malformed calls get the runner's own named error, not a TypeError from here.
     if (typeof bundle !== 'object' || bundle === null || typeof input !== 'object' || input === null) return runner.tick(bundle, input);
     const started = performance.now();
@@ -179,16 +179,24 @@ export class ExecutionTelemetry {
     if (input.signal !== undefined) observed.signal = input.signal;
     if (input.nodeId !== undefined) observed.nodeId = input.nodeId;
     if (input.nodeName !== undefined) observed.nodeName = input.nodeName;
-    let outcome: TickOutcome;
+    let running: Promise<TickOutcome>;
     try {
-      outcome = await runner.tick(bundle, observed);
+      running = runner.tick(bundle, observed);
     } catch (error) {
-      this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, undefined, undefined, resultOfError(error), span, error);
-      throw error;
+      running = Promise.reject(error);
     }
-    const u = usage as TickUsage | undefined;
-    this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, u?.cpuMs, u?.heapBytes, resultOfTick(outcome, input.signal?.aborted === true), span, undefined);
-    return outcome;
+    // `then` rather than an async function with `await`: one promise and one microtask fewer per tick.
+    return running.then(
+      (outcome) => {
+        const u = usage as TickUsage | undefined;
+        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, u?.cpuMs, u?.heapBytes, resultOfTick(outcome, input.signal?.aborted === true), span, undefined);
+        return outcome;
+      },
+      (error: unknown) => {
+        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, undefined, undefined, resultOfError(error), span, error);
+        throw error;
+      },
+    );
   }
 
   /** Runs one script on `engine` and reports it. */
