@@ -8,6 +8,7 @@
  * with a bare block next to it (`pairedRounds`), and each cost is the median over the rounds of
  * (variant − bare) in process CPU µs per tick:
  *  - bare:            `pool.tick` alone (the baseline, measured in the same run);
+ *  - control (bare):  bare again, paired with bare: its difference is the noise floor of the method;
  *  - hook:            ExecutionTelemetry with an `onExecution` hook (CPU from the tick's accounting, heap sampled 1/16);
  *  - hook+otel:       the same plus OpenTelemetry SDK metrics as a host gets them by default (counters kept in
  *                     process; two SDK histogram records without attributes: duration and CPU);
@@ -30,6 +31,12 @@ import type { NodeRunner, TickInput, TickOutcome } from '../src/sandbox/types.js
 import { ExecutionTelemetry } from '../src/telemetry/execution-telemetry.js';
 import { blackboard1k, bundle, NODE_SOURCE } from './native-node.js';
 import { median, timePerCall } from './stats.js';
+
+/** The lower and upper quartiles of `xs`. */
+function quartiles(xs: readonly number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  return [s[Math.floor(s.length / 4)]!, s[Math.floor((3 * s.length) / 4)]!];
+}
 
 /** The goal (issue 17) is on telemetry and the in-process limiter together, as a host configures them. */
 const GOAL_VARIANT = 'limiter+hook+otel';
@@ -92,6 +99,8 @@ async function main(): Promise<void> {
 
   const variants: Record<string, () => Promise<void>> = {
     bare: async () => check(await pool.tick(b, input())),
+    // The control: bare against bare. Its "added" cost is the noise floor of the pairing.
+    'control (bare)': async () => check(await pool.tick(b, input())),
     hook: async () => check(await hook.tick(pool, b, input())),
     'hook+otel': async () => check(await hookOtel.tick(pool, b, input())),
     'hook+otel by tenant': async () => check(await hookOtelByTenant.tick(pool, b, input())),
@@ -101,13 +110,18 @@ async function main(): Promise<void> {
     'heap every tick': async () => check(await heapEvery.tick(pool, b, input())),
   };
   const N = Number(process.env.BENCH_TICKS ?? 2_000);
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
   const ticks = await pairedRounds(variants, N, ROUNDS);
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores; ${ROUNDS} rounds of ${N} ticks per variant, each block paired with a bare block next to it`);
   const bareCpu = median(ticks.bare.map((x) => x.cpu));
   console.log(`${'bare'.padEnd(19)} ${bareCpu.toFixed(2).padStart(6)} µs CPU, ${median(ticks.bare.map((x) => x.wall)).toFixed(2).padStart(6)} µs wall per tick  (baseline)`);
   for (const [name, d] of Object.entries(ticks.added)) {
     const dCpu = median(d.cpu);
+    if (name === 'control (bare)') {
+      const spread = quartiles(d.cpu);
+      console.log(`${name.padEnd(19)} +${dCpu.toFixed(2)} µs CPU per tick vs bare (the noise floor; pair differences' quartiles ${spread[0].toFixed(1)} … ${spread[1].toFixed(1)} µs)`);
+      continue;
+    }
     const goal = name !== GOAL_VARIANT ? '' : dCpu <= 2 ? '  ✓ goal ≤ 2 µs' : '  ✗ over the 2 µs goal';
     console.log(`${name.padEnd(19)} +${dCpu.toFixed(2)} µs CPU, +${median(d.wall).toFixed(2)} µs wall per tick vs bare; ratio ${((bareCpu + dCpu) / bareCpu).toFixed(3)}×${goal}`);
   }
