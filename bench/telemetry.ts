@@ -17,6 +17,7 @@
  *  - limiter:         the in-process rate limiter (`limitedTick` with a rate, a concurrency slot and a daily quota);
  *  - limiter+hook+otel: both, as a host configures them;
  *  - heap every tick: `heapSampleEvery: 1`, to show what the sampling saves.
+ * `BENCH_ONLY=limiter+hook+otel BENCH_ROUNDS=200` measures one variant (and the control) more finely.
  * Then the same wrappers around a runner that answers at once (no isolate): the overhead alone,
  * over many more calls, where the sandbox's own variance cannot hide it.
  */
@@ -111,6 +112,9 @@ async function main(): Promise<void> {
   };
   const N = Number(process.env.BENCH_TICKS ?? 2_000);
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+  // BENCH_ONLY=name,name: only those variants (and the control), for more rounds in the same time.
+  const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+  if (only) for (const name of Object.keys(variants)) if (name !== 'bare' && name !== 'control (bare)' && !only.includes(name)) delete variants[name];
   const ticks = await pairedRounds(variants, N, ROUNDS);
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores; ${ROUNDS} rounds of ${N} ticks per variant, each block paired with a bare block next to it`);
   const bareCpu = median(ticks.bare.map((x) => x.cpu));
