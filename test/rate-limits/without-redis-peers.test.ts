@@ -5,25 +5,15 @@
  * module resolution cannot find the packages (Node's own ERR_MODULE_NOT_FOUND), through the
  * library's lazy import.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runWithoutPackages } from '../setup/without-packages.js';
 
-const root = join(import.meta.dirname, '..', '..');
-
-async function runWithout(hidden: string): Promise<{ imports: Record<string, string>; take: unknown; admits: unknown[] }> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--no-node-snapshot', '--import', 'tsx', '--import', './test/setup/hide-packages.mjs', 'test/rate-limits/fixtures/without-redis-peers-child.ts'],
-    { cwd: root, timeout: 60_000, env: { ...process.env, BTREE_PLUGINS_TEST_HIDE_PACKAGES: hidden } },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1)!);
-}
+const runWithout = (...hidden: string[]) =>
+  runWithoutPackages<{ imports: Record<string, string>; take: unknown; admits: unknown[] }>(hidden, 'test/rate-limits/fixtures/without-redis-peers-child.ts');
 
 describe('the Redis rate limiter without its optional peers', () => {
   it('without rate-limiter-flexible: every take and admission fails with MissingDependencyError naming it, and no slot is kept', async () => {
-    const r = await runWithout('rate-limiter-flexible,ioredis');
+    const r = await runWithout('rate-limiter-flexible', 'ioredis');
     expect(r.imports).toEqual({ 'rate-limiter-flexible': 'ERR_MODULE_NOT_FOUND', ioredis: 'ERR_MODULE_NOT_FOUND' });
     const missing = { name: 'MissingDependencyError', message: expect.stringContaining('npm install rate-limiter-flexible') };
     expect(r.take).toEqual(missing);
