@@ -132,19 +132,8 @@ describe('tick activity', () => {
 
   it('run as a local activity, a long tick sends no heartbeats (local activities cannot) and cancellation still aborts it', async () => {
     const backend = new FakeBackend();
-    let sawAbort = false;
+    const blocking = publishBlocking(backend);
     backend.publish(T, { name: 'Slow', version: '1.0.0', tick: () => new Promise((r) => setTimeout(() => r(outcome()), 300)) });
-    backend.publish(T, {
-      name: 'Block',
-      version: '1.0.0',
-      tick: ({ signal }) =>
-        new Promise((resolve) => {
-          signal?.addEventListener('abort', () => {
-            sawAbort = true;
-            resolve(outcome({ status: 'FAILURE', error: 'aborted' }));
-          });
-        }),
-    });
     const activities = createPluginActivitiesFromBackend(backend, { heartbeatIntervalMs: 20 });
     const slow = tickInput({ name: 'Slow', sha256: FakeBackend.sha(T, 'Slow', '1.0.0') });
     const beats = { local: 0, normal: 0 };
@@ -159,29 +148,18 @@ describe('tick activity', () => {
     const run = env.run(activities.btreePluginsRunNodeTick, tickInput({ name: 'Block', sha256: FakeBackend.sha(T, 'Block', '1.0.0') }));
     setTimeout(() => env.cancel(), 50);
     const failure = await failureOf(run);
-    expect(sawAbort).toBe(true);
+    expect(blocking.sawAbort).toBe(true);
     expect(failure).toBeInstanceOf(CancelledFailure);
   });
 
   it('activity cancellation aborts the sandbox run and reports cancelled', async () => {
     const { activities, backend } = setup();
-    let sawAbort = false;
-    backend.publish(T, {
-      name: 'Block',
-      version: '1.0.0',
-      tick: ({ signal }) =>
-        new Promise((resolve) => {
-          signal?.addEventListener('abort', () => {
-            sawAbort = true;
-            resolve(outcome({ status: 'FAILURE', error: 'aborted' }));
-          });
-        }),
-    });
+    const blocking = publishBlocking(backend);
     const env = mockEnv();
     const run = env.run(activities.btreePluginsRunNodeTick, tickInput({ name: 'Block', sha256: FakeBackend.sha(T, 'Block', '1.0.0') }));
     setTimeout(() => env.cancel(), 50);
     const failure = await failureOf(run);
-    expect(sawAbort).toBe(true);
+    expect(blocking.sawAbort).toBe(true);
     expect(failure).toBeInstanceOf(CancelledFailure);
   });
 
@@ -273,3 +251,20 @@ describe('usage activity', () => {
     expect(backend.usage).toEqual([{ tenantId: T, workflowId: 'wf-1', nodes: [{ name: 'Greet', version: '1.0.0' }] }]);
   });
 });
+
+/** Publishes `Block`, a node whose tick ends only when its signal aborts; `sawAbort` tells whether it did. */
+function publishBlocking(backend: FakeBackend): { sawAbort: boolean } {
+  const seen = { sawAbort: false };
+  backend.publish(T, {
+    name: 'Block',
+    version: '1.0.0',
+    tick: ({ signal }) =>
+      new Promise((resolve) => {
+        signal?.addEventListener('abort', () => {
+          seen.sawAbort = true;
+          resolve(outcome({ status: 'FAILURE', error: 'aborted' }));
+        });
+      }),
+  });
+  return seen;
+}
