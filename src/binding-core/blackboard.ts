@@ -19,14 +19,45 @@
  * @module
  */
 import type { HostBlackboard } from './host-btree.js';
-import { copyJsonRecord, toJsonSafe, type SkippedKey } from './json-copy.js';
+import { checkJsonSafe, toJsonSafe } from './json-copy.js';
 import { isReservedBlackboardKey } from './reserved-keys.js';
-import type { JsonValue, TickOutcome } from './types.js';
+import type { BlackboardTexts, JsonValue, TickOutcome } from './types.js';
 
-/** The copy of a blackboard handed to a guest. */
-export type BlackboardCopy =
-  | { ok: true; value: Record<string, JsonValue>; bytes: number; skipped: string[] }
-  | { ok: false; message: string };
+/**
+ * The copy of a blackboard a guest gets, as JSON texts key by key ({@link BlackboardTexts}): the
+ * sandbox sends an isolate only the texts that changed since it last saw this blackboard; the
+ * whole text ({@link json}) and a detached object ({@link value}) are made only when asked for.
+ */
+export class GuestBlackboard implements BlackboardTexts {
+  #json: string | undefined;
+  #value: Record<string, JsonValue> | undefined;
+
+  constructor(
+    readonly source: object,
+    readonly keys: readonly string[],
+    readonly keyTexts: readonly string[],
+    readonly texts: readonly string[],
+    readonly bytes: number,
+  ) {}
+
+  /** The copy as one JSON object text. */
+  get json(): string {
+    if (this.#json === undefined) {
+      let out = '{';
+      for (let i = 0; i < this.keys.length; i++) out += (i ? ',' : '') + this.keyTexts[i] + ':' + this.texts[i];
+      this.#json = out + '}';
+    }
+    return this.#json;
+  }
+
+  /** The copy as a detached object, parsed from {@link json} the first time it is read. */
+  get value(): Record<string, JsonValue> {
+    return (this.#value ??= JSON.parse(this.json) as Record<string, JsonValue>);
+  }
+}
+
+/** The copy of a blackboard handed to a guest, or why there is none. */
+export type BlackboardCopy = { ok: true; copy: GuestBlackboard; skipped: string[] } | { ok: false; message: string };
 
 /** Options of {@link copyBlackboardForGuest}. */
 export interface BlackboardCopyOptions {
@@ -36,25 +67,89 @@ export interface BlackboardCopyOptions {
   isProxy?: (value: object) => boolean;
 }
 
+/** A key's texts as last made for one host blackboard. */
+interface KeyTexts {
+  /** The value the text was made of: reused while the key holds the same primitive. */
+  value: unknown;
+  keyText: string;
+  text: string;
+}
+
+/**
+ * Texts made per host blackboard, reused on its next copy for keys that still hold the same
+ * primitive (a string, number, boolean or null cannot change in place). Objects are checked and
+ * serialised on every copy: host code may have changed them in place. Weak: a blackboard that is
+ * gone takes its texts with it.
+ */
+const textsOf = new WeakMap<object, Map<string, KeyTexts>>();
+
 /**
  * The JSON-safe copy of `blackboard` a guest sees. Skipped keys are listed (for a debug log); a copy
- * whose JSON text would exceed `maxBytes` is refused, naming the key it was reached at.
+ * whose JSON text would exceed `maxBytes` is refused, naming the key it was reached at. Values are
+ * checked where they are ({@link checkJsonSafe}: no getter, Proxy trap or `toJSON` can pass) and
+ * serialised at once; no object copy is made unless {@link GuestBlackboard.value} is read.
  *
  * @example
  * ```ts
- * const copy = copyBlackboardForGuest(ctx.blackboard, { maxBytes: 1 << 20 });
- * if (copy.ok) input.blackboard = copy.value;
+ * const r = copyBlackboardForGuest(ctx.blackboard, { maxBytes: 1 << 20 });
+ * if (r.ok) input.blackboard = r.copy.value;
  * ```
  */
 export function copyBlackboardForGuest(blackboard: HostBlackboard, options: BlackboardCopyOptions): BlackboardCopy {
-  const copy = copyJsonRecord(blackboard.keys(), (key) => blackboard.get(key), {
-    onUnsafe: 'skip',
-    maxBytes: options.maxBytes,
-    undefinedMembers: 'omit',
-    ...(options.isProxy ? { isProxy: options.isProxy } : {}),
-  });
-  if (!copy.ok) return { ok: false, message: `reached at key ${JSON.stringify(copy.key)}` };
-  return { ok: true, value: copy.value, bytes: copy.bytes, skipped: copy.skipped.map((s: SkippedKey) => s.key) };
+  let cache = textsOf.get(blackboard);
+  if (!cache) textsOf.set(blackboard, (cache = new Map()));
+  const walk = { undefinedMembers: 'omit' as const, ...(options.isProxy ? { isProxy: options.isProxy } : {}) };
+  const keys: string[] = [];
+  const keyTexts: string[] = [];
+  const texts: string[] = [];
+  let skipped: string[] | undefined;
+  let bytes = 2;
+  for (const key of blackboard.keys()) {
+    if (isReservedBlackboardKey(key)) {
+      (skipped ??= []).push(key);
+      continue;
+    }
+    const value = blackboard.get(key);
+    let entry = cache.get(key);
+    if (!entry || entry.value !== value || (typeof value === 'object' && value !== null)) {
+      if (!isPlainScalar(value)) {
+        const checked = checkJsonSafe(value, { ...walk, root: key });
+        if (!checked.ok) {
+          (skipped ??= []).push(key);
+          continue;
+        }
+      }
+      const text = JSON.stringify(value);
+      entry = { value, keyText: entry?.keyText ?? JSON.stringify(key), text };
+      cache.set(key, entry);
+    }
+    bytes += entry.keyText.length + 1 + entry.text.length + (keys.length ? 1 : 0);
+    if (bytes > options.maxBytes) return { ok: false, message: `reached at key ${JSON.stringify(key)}` };
+    keys.push(key);
+    keyTexts.push(entry.keyText);
+    texts.push(entry.text);
+  }
+  if (cache.size > 2 * keys.length + 16) pruneTexts(cache, keys);
+  return { ok: true, copy: new GuestBlackboard(blackboard, keys, keyTexts, texts, bytes), skipped: skipped ?? [] };
+}
+
+/** Drops the texts of keys the blackboard no longer has. */
+function pruneTexts(cache: Map<string, KeyTexts>, keys: readonly string[]): void {
+  const live = new Set(keys);
+  for (const key of cache.keys()) if (!live.has(key)) cache.delete(key);
+}
+
+/** A string, a boolean, a finite number or null: JSON data with nothing to walk. */
+function isPlainScalar(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    default:
+      return v === null;
+  }
 }
 
 /** Guest writes and deletes checked and copied, ready to apply. */
@@ -120,14 +215,14 @@ export interface GuestTickResult {
  *
  * @example
  * ```ts
- * const r = await tickWithBlackboard(ctx.blackboard, { label: 'Notify@1.0.0' }, (blackboard) => runner.tick(bundle, { props, blackboard }));
+ * const r = await tickWithBlackboard(ctx.blackboard, { label: 'Notify@1.0.0' }, (copy) => runner.tick(bundle, { props, blackboard: copy.value }));
  * if (r.status === 'FAILURE') node._lastError = r.error;
  * ```
  */
 export async function tickWithBlackboard(
   blackboard: HostBlackboard,
   options: GuestTickOptions,
-  run: (copy: Record<string, JsonValue>) => Promise<TickOutcome>,
+  run: (copy: GuestBlackboard) => Promise<TickOutcome>,
 ): Promise<GuestTickResult> {
   const { label } = options;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLACKBOARD_BYTES;
@@ -139,7 +234,7 @@ export async function tickWithBlackboard(
     };
   }
   if (copy.skipped.length > 0) options.onSkipped?.(copy.skipped);
-  const outcome = await run(copy.value);
+  const outcome = await run(copy.copy);
   const checked = checkGuestWrites(outcome);
   if (!checked.ok) return { status: 'FAILURE', error: `${label} failed: ${checked.message}; none of its writes were applied`, outcome };
   applyGuestWrites(blackboard, checked);

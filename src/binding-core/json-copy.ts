@@ -121,6 +121,140 @@ function defineData(target: Record<string, JsonValue>, key: string, value: JsonV
 }
 
 /**
+ * The state of one walk. Module-level functions take it instead of closures over locals, so that a
+ * walk allocates nothing per value but the copy itself (this runs on every tick, for every
+ * blackboard key).
+ */
+class Walk {
+  readonly path: Array<string | number> = [];
+  /** The containers being walked (at most `maxDepth` deep, so a scan is cheap). */
+  readonly ancestors: object[] = [];
+  bytes = 0;
+  constructor(
+    readonly copy: boolean,
+    readonly maxDepth: number,
+    readonly maxBytes: number,
+    readonly omitUndefined: boolean,
+    readonly rejectProtoKeys: boolean,
+    readonly isProxy: ((value: object) => boolean) | undefined,
+  ) {}
+
+  add(n: number): void {
+    this.bytes += n;
+    if (this.bytes > this.maxBytes) throw new Unsafe('size', `makes the JSON text longer than the ${this.maxBytes}-character limit`);
+  }
+}
+
+function walkOf(options: JsonSafeOptions, copy: boolean, maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY): Walk {
+  return new Walk(
+    copy,
+    options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH,
+    maxBytes,
+    options.undefinedMembers === 'omit',
+    options.protoKeys === 'reject',
+    options.isProxy,
+  );
+}
+
+function dataOf(descriptor: PropertyDescriptor | undefined): unknown {
+  if (descriptor && !('value' in descriptor)) {
+    throw new Unsafe('accessor', 'is a getter or setter, which would run code to read. HINT: store plain data, not objects with accessors');
+  }
+  return descriptor?.value;
+}
+
+/** Checks `v` (and copies it when the walk copies; otherwise returns `v` itself). Throws {@link Unsafe}. */
+function visit(w: Walk, v: unknown, depth: number): JsonValue {
+  switch (typeof v) {
+    case 'string':
+      w.add(JSON.stringify(v).length);
+      return v;
+    case 'boolean':
+      w.add(v ? 4 : 5);
+      return v;
+    case 'number':
+      if (Number.isNaN(v)) throw new Unsafe('number', 'is NaN, which JSON cannot represent. HINT: use null for missing numbers');
+      if (!Number.isFinite(v)) throw new Unsafe('number', `is ${v}, which JSON cannot represent. HINT: use null or a large finite number`);
+      w.add(String(v).length);
+      return Object.is(v, -0) ? 0 : v;
+    case 'bigint':
+      throw new Unsafe('type', 'is a BigInt, which JSON cannot represent. HINT: convert it to a string or a Number');
+    case 'undefined':
+      throw new Unsafe('type', 'is undefined, which JSON cannot represent. HINT: use null, or leave the key out');
+    case 'function':
+      throw new Unsafe('type', 'is a function, which JSON cannot represent');
+    case 'symbol':
+      throw new Unsafe('type', 'is a symbol, which JSON cannot represent');
+    default:
+      break;
+  }
+  if (v === null) {
+    w.add(4);
+    return null;
+  }
+  const obj = v as object;
+  if (w.isProxy?.(obj)) throw new Unsafe('type', 'is a Proxy, whose traps would run code. HINT: store the plain data behind it');
+  if (w.ancestors.includes(obj)) throw new Unsafe('cycle', 'refers back to one of its own containers (a cycle), which JSON cannot represent');
+  if (depth >= w.maxDepth) throw new Unsafe('depth', `is nested deeper than the ${w.maxDepth}-level limit`);
+  w.ancestors.push(obj);
+  const path = w.path;
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (Array.isArray(obj)) {
+    if (proto !== Array.prototype) throw new Unsafe('type', describeObject(obj));
+    const out: JsonValue[] | undefined = w.copy ? new Array<JsonValue>(obj.length) : undefined;
+    w.add(2 + Math.max(0, obj.length - 1));
+    for (let i = 0; i < obj.length; i++) {
+      path.push(i);
+      const d = Object.getOwnPropertyDescriptor(obj, i);
+      if (!d) throw new Unsafe('hole', 'is a hole in a sparse array, which JSON cannot represent. HINT: fill it with null');
+      const item = visit(w, dataOf(d), depth + 1);
+      if (out) out[i] = item;
+      path.pop();
+    }
+    w.ancestors.pop();
+    return out ?? (obj as JsonValue[]);
+  }
+  if (proto !== Object.prototype && proto !== null) throw new Unsafe('type', describeObject(obj));
+  const symbols = Object.getOwnPropertySymbols(obj);
+  for (const s of symbols) {
+    if (Object.prototype.propertyIsEnumerable.call(obj, s)) throw new Unsafe('key', `has a symbol key (${String(s)}), which JSON cannot represent`);
+  }
+  const out: Record<string, JsonValue> | undefined = w.copy ? {} : undefined;
+  let members = 0;
+  w.add(2);
+  for (const key of Object.keys(obj)) {
+    path.push(key);
+    if (key === '__proto__' && w.rejectProtoKeys) {
+      throw new Unsafe('reserved', 'is a "__proto__" key, which would swap a prototype where host code merges this value into an object');
+    }
+    const member = dataOf(Object.getOwnPropertyDescriptor(obj, key));
+    if (member === undefined && w.omitUndefined) {
+      path.pop();
+      continue;
+    }
+    w.add(JSON.stringify(key).length + 1 + (members > 0 ? 1 : 0));
+    const item = visit(w, member, depth + 1);
+    if (out) defineData(out, key, item);
+    members++;
+    path.pop();
+  }
+  w.ancestors.pop();
+  return out ?? (obj as Record<string, JsonValue>);
+}
+
+/** Runs a walk; an {@link Unsafe} becomes the failure naming the path it was found at. */
+function runWalk(w: Walk, value: unknown, root: string): JsonSafeResult {
+  try {
+    const copy = visit(w, value, 0);
+    return { ok: true, value: copy, bytes: w.bytes };
+  } catch (e) {
+    if (!(e instanceof Unsafe)) throw e;
+    const where = formatJsonPath(root, w.path);
+    return { ok: false, path: where, reason: e.reason, message: `${where} ${e.problem}` };
+  }
+}
+
+/**
  * Checks `value` and returns a detached JSON-safe copy, or the first offending path.
  *
  * @example
@@ -130,111 +264,16 @@ function defineData(target: Record<string, JsonValue>, key: string, value: JsonV
  * ```
  */
 export function toJsonSafe(value: unknown, options: JsonSafeOptions = {}): JsonSafeResult {
-  const root = options.root ?? 'value';
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  const omitUndefined = options.undefinedMembers === 'omit';
-  const rejectProtoKeys = options.protoKeys === 'reject';
-  const isProxy = options.isProxy;
-  const path: Array<string | number> = [];
-  const ancestors = new Set<object>();
-  let bytes = 0;
+  return runWalk(walkOf(options, true), value, options.root ?? 'value');
+}
 
-  const add = (n: number): void => {
-    bytes += n;
-    if (bytes > maxBytes) throw new Unsafe('size', `makes the JSON text longer than the ${maxBytes}-character limit`);
-  };
-
-  const dataOf = (descriptor: PropertyDescriptor | undefined): unknown => {
-    if (descriptor && !('value' in descriptor)) {
-      throw new Unsafe('accessor', 'is a getter or setter, which would run code to read. HINT: store plain data, not objects with accessors');
-    }
-    return descriptor?.value;
-  };
-
-  const visit = (v: unknown, depth: number): JsonValue => {
-    switch (typeof v) {
-      case 'string':
-        add(JSON.stringify(v).length);
-        return v;
-      case 'boolean':
-        add(v ? 4 : 5);
-        return v;
-      case 'number':
-        if (Number.isNaN(v)) throw new Unsafe('number', 'is NaN, which JSON cannot represent. HINT: use null for missing numbers');
-        if (!Number.isFinite(v)) throw new Unsafe('number', `is ${v}, which JSON cannot represent. HINT: use null or a large finite number`);
-        add(String(v).length);
-        return Object.is(v, -0) ? 0 : v;
-      case 'bigint':
-        throw new Unsafe('type', 'is a BigInt, which JSON cannot represent. HINT: convert it to a string or a Number');
-      case 'undefined':
-        throw new Unsafe('type', 'is undefined, which JSON cannot represent. HINT: use null, or leave the key out');
-      case 'function':
-        throw new Unsafe('type', 'is a function, which JSON cannot represent');
-      case 'symbol':
-        throw new Unsafe('type', 'is a symbol, which JSON cannot represent');
-      default:
-        break;
-    }
-    if (v === null) {
-      add(4);
-      return null;
-    }
-    const obj = v as object;
-    if (isProxy?.(obj)) throw new Unsafe('type', 'is a Proxy, whose traps would run code. HINT: store the plain data behind it');
-    if (ancestors.has(obj)) throw new Unsafe('cycle', 'refers back to one of its own containers (a cycle), which JSON cannot represent');
-    if (depth >= maxDepth) throw new Unsafe('depth', `is nested deeper than the ${maxDepth}-level limit`);
-    ancestors.add(obj);
-    try {
-      const proto: unknown = Object.getPrototypeOf(obj);
-      if (Array.isArray(obj)) {
-        if (proto !== Array.prototype) throw new Unsafe('type', describeObject(obj));
-        const out: JsonValue[] = new Array<JsonValue>(obj.length);
-        add(2 + Math.max(0, obj.length - 1));
-        for (let i = 0; i < obj.length; i++) {
-          path.push(i);
-          const d = Object.getOwnPropertyDescriptor(obj, i);
-          if (!d) throw new Unsafe('hole', 'is a hole in a sparse array, which JSON cannot represent. HINT: fill it with null');
-          out[i] = visit(dataOf(d), depth + 1);
-          path.pop();
-        }
-        return out;
-      }
-      if (proto !== Object.prototype && proto !== null) throw new Unsafe('type', describeObject(obj));
-      const symbols = Object.getOwnPropertySymbols(obj).filter((s) => Object.prototype.propertyIsEnumerable.call(obj, s));
-      if (symbols.length > 0) throw new Unsafe('key', `has a symbol key (${String(symbols[0])}), which JSON cannot represent`);
-      const out: Record<string, JsonValue> = {};
-      let members = 0;
-      add(2);
-      for (const key of Object.keys(obj)) {
-        path.push(key);
-        if (key === '__proto__' && rejectProtoKeys) {
-          throw new Unsafe('reserved', 'is a "__proto__" key, which would swap a prototype where host code merges this value into an object');
-        }
-        const member = dataOf(Object.getOwnPropertyDescriptor(obj, key));
-        if (member === undefined && omitUndefined) {
-          path.pop();
-          continue;
-        }
-        add(JSON.stringify(key).length + 1 + (members > 0 ? 1 : 0));
-        defineData(out, key, visit(member, depth + 1));
-        members++;
-        path.pop();
-      }
-      return out;
-    } finally {
-      ancestors.delete(obj);
-    }
-  };
-
-  try {
-    const copy = visit(value, 0);
-    return { ok: true, value: copy, bytes };
-  } catch (e) {
-    if (!(e instanceof Unsafe)) throw e;
-    const where = formatJsonPath(root, path);
-    return { ok: false, path: where, reason: e.reason, message: `${where} ${e.problem}` };
-  }
+/**
+ * The same check as {@link toJsonSafe} without the copy: on success `value` is the value given, not
+ * a copy. For callers that serialise the value at once (nothing can change it in between), which
+ * then need neither the copy nor its allocations.
+ */
+export function checkJsonSafe(value: unknown, options: JsonSafeOptions = {}): JsonSafeResult {
+  return runWalk(walkOf(options, false), value, options.root ?? 'value');
 }
 
 /** Options of {@link copyJsonRecord}. */
@@ -279,12 +318,12 @@ export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unk
   for (const key of keys) {
     let result: JsonSafeResult;
     if (isReservedBlackboardKey(key)) {
-      result = { ok: false, path: key, reason: 'reserved', message: `${JSON.stringify(key)} is a reserved blackboard key (an Object.prototype member or __proto__)` };
+      result = reservedKey(key);
     } else {
       const item = get(key);
       if (item === undefined && undefinedValues === 'skip') continue;
       const keyBytes = JSON.stringify(key).length + 1 + (members > 0 ? 1 : 0);
-      result = toJsonSafe(item, { ...walk, root: key, maxBytes: maxBytes - bytes - keyBytes });
+      result = runWalk(walkOf(walk, true, maxBytes - bytes - keyBytes), item, key);
       if (result.ok) {
         bytes += keyBytes + result.bytes;
         defineData(value, key, result.value);
@@ -296,4 +335,8 @@ export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unk
     skipped.push({ key, reason: result.reason, message: result.message });
   }
   return { ok: true, value, bytes, skipped };
+}
+
+function reservedKey(key: string): Extract<JsonSafeResult, { ok: false }> {
+  return { ok: false, path: key, reason: 'reserved', message: `${JSON.stringify(key)} is a reserved blackboard key (an Object.prototype member or __proto__)` };
 }

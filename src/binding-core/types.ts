@@ -11,6 +11,25 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 export type { GuestLogLine };
 
+/**
+ * A blackboard copy as JSON texts, key by key: what the sandbox sends to a tenant's isolate. The
+ * sandbox remembers what it sent last for each {@link source} and sends only what changed.
+ */
+export interface BlackboardTexts {
+  /** The host blackboard the copy was taken from: the identity the sandbox keys what it sent by (held weakly). */
+  readonly source: object;
+  /** The keys copied, in order. */
+  readonly keys: readonly string[];
+  /** `JSON.stringify(key)` of each key, same order. */
+  readonly keyTexts: readonly string[];
+  /** The JSON text of each key's value, same order (the same string object while a value is unchanged). */
+  readonly texts: readonly string[];
+  /** Length of the whole copy's JSON text, in characters. */
+  readonly bytes: number;
+  /** The whole copy as one JSON object text. */
+  readonly json: string;
+}
+
 /** What one tick of a guest node produced. */
 export interface TickOutcome {
   status: 'SUCCESS' | 'FAILURE' | 'RUNNING';

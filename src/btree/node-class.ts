@@ -93,10 +93,13 @@ export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNo
   const cls = {
     [name]: class extends (Base as unknown as new (config: HostNodeConfiguration) => HostLeafNode) {
       readonly #props: Record<string, JsonValue>;
+      /** The props' JSON text, made once: every tick sends it. */
+      readonly #propsJson: string;
 
       constructor(config: HostNodeConfiguration) {
         super(config);
         this.#props = checkProps(btree, config, label, metadata, validators, validatorKey, maxPropsBytes);
+        this.#propsJson = JSON.stringify(this.#props);
       }
 
       protected async executeTick(context: HostTickContext): Promise<NodeStatusValue> {
@@ -108,8 +111,22 @@ export function createTenantNodeClass(btree: InjectedBtreeModule, spec: TenantNo
             isProxy,
             onSkipped: (keys) => spec.logger?.debug?.(`${label}: blackboard keys not copied to the guest (not JSON data or reserved)`, { ...logFields, keys }),
           },
-          async (blackboard) => {
-            const input: TickInput = { props: this.#props, blackboard, nodeId: this.id, nodeName: this.name };
+          async (copy) => {
+            // The copy is JSON texts key by key: the in-process sandbox sends what changed, a thread or a
+            // process the whole text, and the object is parsed only for a runner that reads `blackboard`.
+            const input: TickInput = {
+              props: this.#props,
+              get blackboard() {
+                return copy.value;
+              },
+              get blackboardJson() {
+                return copy.json;
+              },
+              blackboardTexts: copy,
+              propsJson: this.#propsJson,
+              nodeId: this.id,
+              nodeName: this.name,
+            };
             if (context.signal) input.signal = context.signal;
             const outcome = await limitedTick(spec.rateLimits, tenantId, name, context.signal, async () => runner.tick(await spec.loadBundle(), input));
             if (spec.forwardGuestLogs && spec.logger && outcome.logs?.length) forwardLogs(spec.logger, outcome.logs, logFields);

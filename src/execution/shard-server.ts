@@ -13,8 +13,7 @@ import { InternalError } from '../errors.js';
 import { CapabilityRejection, JsonText, type Capability } from '../sandbox/capability-dispatch.js';
 import { SandboxPool, type TenantSandboxOptions } from '../sandbox/pool.js';
 import { failure } from '../sandbox/tick-outcome.js';
-import type { ShardTickInput } from '../sandbox/tenant-sandbox.js';
-import type { JsonValue, TickUsage } from '../sandbox/types.js';
+import type { JsonValue, TickInput, TickUsage } from '../sandbox/types.js';
 import { runnableOf, type HostMessage, type ShardCounters, type ShardInit, type ShardMessage, type TenantSetup, type WireBundle } from './protocol.js';
 import { toWireError } from './wire-errors.js';
 
@@ -113,7 +112,7 @@ export function serveShard(port: ShardPort, init: ShardInit): void {
         const abort = m.abortable ? new AbortController() : undefined;
         if (abort) ticks.set(m.id, abort);
         let usage: TickUsage | undefined;
-        const input: ShardTickInput = {
+        const input: TickInput = {
           props: {},
           blackboard: {},
           blackboardJson: m.blackboardJson,

@@ -103,8 +103,8 @@ export class ShardedRunner implements NodeRunner, ShardOwner {
     this.assertAlive();
     checkBundle(bundle);
     const who = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    const blackboardJson = hostJson(input.blackboard ?? {}, 'blackboard', who);
-    const propsJson = hostJson(input.props ?? {}, 'props', who);
+    const blackboardJson = input.blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
+    const propsJson = input.propsJson ?? hostJson(input.props ?? {}, 'props', who);
     if (input.signal?.aborted) return failure(`${who.node}@${who.version} was cancelled before it ran`);
     const shard = this.shardOf(bundle.tenantId);
     const limits = this.cachedLimits(bundle.tenantId);

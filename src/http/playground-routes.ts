@@ -139,8 +139,8 @@ async function runNode(host: PlaygroundHost, who: ApiPrincipal, request: Fastify
   const sample = new SampleBlackboard(body.blackboard ?? {});
   const signal = clientGone(reply);
   let usage: TickUsage | undefined;
-  const result = await tickWithBlackboard(sample, { label, maxBytes: host.limitsFor(tenantId).blackboardInBytes }, (copy: Record<string, JsonValue>) =>
-    runner.tick(bundle, { props: checked.props, blackboard: copy, signal, onUsage: (u) => (usage = u) }),
+  const result = await tickWithBlackboard(sample, { label, maxBytes: host.limitsFor(tenantId).blackboardInBytes }, (copy) =>
+    runner.tick(bundle, { props: checked.props, blackboard: copy.value, blackboardJson: copy.json, signal, onUsage: (u) => (usage = u) }),
   );
 
   const answer: Record<string, unknown> = { name: node.name, version: node.version, status: result.status, ...sample.changes() };

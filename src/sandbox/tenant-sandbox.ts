@@ -17,6 +17,7 @@
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
 import { DisposedError, InternalError, InvalidInputError } from '../errors.js';
+import { BlackboardSync, type BlackboardDelta } from './blackboard-sync.js';
 import { BundleFactoryError } from './bundle-factory.js';
 import { CapabilityCalls, type CapabilityLookup, type GuestCall } from './capability-dispatch.js';
 import type { CompiledBundleCache, CachedBundle } from './compiled-bundle-cache.js';
@@ -28,7 +29,7 @@ import { parseGuestJson } from './safe-json.js';
 import { bundleFileName, mapStack } from './stack-trace.js';
 import { failure, outcomeOfAnswer } from './tick-outcome.js';
 import { TickState } from './tick-state.js';
-import type { GuestIdentity, RunnableBundle, TickInput, TickOutcome } from './types.js';
+import type { BlackboardTexts, GuestIdentity, RunnableBundle, TickInput, TickOutcome } from './types.js';
 
 // Hosts and tests import the capability types from here.
 export type { Capability, CapabilityContext, CapabilityLookup } from './capability-dispatch.js';
@@ -63,13 +64,11 @@ export function hostJson(value: unknown, what: string, who: GuestIdentity): stri
 }
 
 /**
- * A tick as a shard of the execution tiers runs it (execution/shard-server.ts): the host has already
- * serialised the blackboard and props (and refused what JSON cannot carry), so they cross threads as
- * strings and are not serialised twice.
+ * Characters of host blackboards an isolate keeps between ticks (blackboard-sync.ts): a sixteenth
+ * of its memory limit, at most 4 Mi. V8 stores such text in one or two bytes per character.
  */
-export interface ShardTickInput extends TickInput {
-  blackboardJson?: string;
-  propsJson?: string;
+export function blackboardBudget(limits: Pick<SandboxLimits, 'memoryMb'>): number {
+  return Math.min(4 * 1024 * 1024, Math.floor((limits.memoryMb * 1024 * 1024) / 16));
 }
 
 /** Factories kept registered per isolate; the least recently used is dropped beyond this. */
@@ -86,6 +85,8 @@ export class TenantSandbox {
   /** Bundles whose factory is registered in this isolate (LRU by Map order). */
   private readonly loaded = new Map<string, true>();
   private nextTickId = 0;
+  /** What this isolate holds of the host's blackboards. */
+  private readonly boards: BlackboardSync;
   /** The tenant's capability lookup, cached here by the pool for the isolate's lifetime. */
   capabilities: CapabilityLookup | undefined;
   /** Ticks and inspections in flight. */
@@ -101,6 +102,7 @@ export class TenantSandbox {
     private readonly onDispose: (sandbox: TenantSandbox, reason: string) => void,
     onCatastrophicError?: (message: string) => void,
   ) {
+    this.boards = new BlackboardSync(blackboardBudget(limits));
     this.isolate = new (isolatedVm().Isolate)({
       memoryLimit: limits.memoryMb,
       ...(onCatastrophicError ? { onCatastrophicError } : {}),
@@ -179,24 +181,26 @@ export class TenantSandbox {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const L = this.limits;
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
-    const bbJson = (input as ShardTickInput).blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
-    if (bbJson.length > L.blackboardInBytes) {
-      return Promise.resolve({ outcome: failure(limitMessage(who, 'blackboardInBytes', L, `${bbJson.length} bytes`)), breach: 'blackboardInBytes' });
+    const texts = input.blackboardTexts;
+    const bb = texts ?? input.blackboardJson ?? hostJson(input.blackboard ?? {}, 'blackboard', who);
+    const bbBytes = typeof bb === 'string' ? bb.length : bb.bytes;
+    if (bbBytes > L.blackboardInBytes) {
+      return Promise.resolve({ outcome: failure(limitMessage(who, 'blackboardInBytes', L, `${bbBytes} bytes`)), breach: 'blackboardInBytes' });
     }
     if (input.signal?.aborted) return Promise.resolve({ outcome: failure(`${who.node}@${who.version} was cancelled before it ran`) });
     const tickId = ++this.nextTickId;
     const id = input.nodeId ?? bundle.node;
     const inputJson =
       `{"t":${tickId},"id":${JSON.stringify(id)},"name":${JSON.stringify(input.nodeName ?? id)}` +
-      `,"ts":${Date.now()},"props":${(input as ShardTickInput).propsJson ?? hostJson(input.props ?? {}, 'props', who)}}`;
+      `,"ts":${Date.now()},"props":${input.propsJson ?? hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new TickState(this.isolate, who, L, input.signal);
     run.onUsage = input.onUsage;
     if (input.usageHeap === false) run.usageHeap = false;
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
-    if (!factory) return this.loadThenTick(tickId, entry, inputJson, bbJson, run, capabilities);
+    if (!factory) return this.loadThenTick(tickId, entry, inputJson, bb, run, capabilities);
     run.factory = factory;
-    const first = this.startAndPoll(tickId, entry, inputJson, bbJson, run);
+    const first = this.startAndPoll(tickId, entry, inputJson, bb, run);
     if (typeof first !== 'string') {
       this.end(run);
       return Promise.resolve(first);
@@ -204,14 +208,14 @@ export class TenantSandbox {
     return this.continueTick(tickId, entry, run, capabilities, first);
   }
 
-  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: TickState, capabilities: CapabilityLookup): Promise<TickResult> {
+  private async loadThenTick(tickId: number, entry: CachedBundle, inputJson: string, bb: string | BlackboardTexts, run: TickState, capabilities: CapabilityLookup): Promise<TickResult> {
     try {
       await this.ensureLoaded(entry, run);
     } catch (e) {
       this.end(run);
       return this.failed(e, run.who, entry, run);
     }
-    const first = this.startAndPoll(tickId, entry, inputJson, bbJson, run);
+    const first = this.startAndPoll(tickId, entry, inputJson, bb, run);
     if (typeof first !== 'string') {
       this.end(run);
       return first;
@@ -220,9 +224,16 @@ export class TenantSandbox {
   }
 
   /** `startTick` + first `poll`: a result, or the `wait` answer when capabilities are pending. */
-  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, bbJson: string, run: TickState): TickResult | string {
+  private startAndPoll(tickId: number, entry: CachedBundle, inputJson: string, bb: string | BlackboardTexts, run: TickState): TickResult | string {
+    const delta: BlackboardDelta | undefined = typeof bb === 'string' ? undefined : this.boards.delta(bb);
     try {
-      this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson, bbJson], run);
+      try {
+        this.callTenantCode(this.fns.startTick, [entry.sha256, inputJson, delta ? delta.arg : (bb as string)], run);
+      } catch (e) {
+        delta?.abort();
+        throw e;
+      }
+      delta?.commit();
       const r = run.call(this.fns.poll, [tickId]) as string;
       if (r.startsWith('wait')) return r;
       return { outcome: outcomeOfAnswer(r, entry, run, this.limits, this.bundles) };

@@ -2,7 +2,7 @@
  * The contract between the btree binding and the sandbox that runs tenant code.
  * @module
  */
-import type { GuestLogLine, JsonValue, NodeMetadata, TickOutcome } from '../binding-core/types.js';
+import type { BlackboardTexts, GuestLogLine, JsonValue, NodeMetadata, TickOutcome } from '../binding-core/types.js';
 
 /** Who is running: used for isolation (one isolate per tenant), limits, logs and capabilities. */
 export interface GuestIdentity {
@@ -21,7 +21,7 @@ export interface RunnableBundle extends GuestIdentity {
   sourceMap?: string;
 }
 
-export type { GuestLogLine, JsonValue, TickOutcome };
+export type { BlackboardTexts, GuestLogLine, JsonValue, TickOutcome };
 
 /** Input of one tick. */
 export interface TickInput {
@@ -29,6 +29,21 @@ export interface TickInput {
   props: Record<string, JsonValue>;
   /** A JSON-safe copy of the host blackboard. */
   blackboard: Record<string, JsonValue>;
+  /**
+   * The JSON text of {@link blackboard}, when the caller has it already (the binding makes the copy
+   * as text). Runners that hand the blackboard to an isolate, a thread or a process send this text
+   * instead of serialising {@link blackboard} again, and may then never read {@link blackboard}
+   * (the binding parses it only on demand). It must be exactly `JSON.stringify(blackboard)`.
+   */
+  blackboardJson?: string;
+  /**
+   * The same copy as JSON texts key by key, with the host blackboard it came from (the binding makes
+   * it so). The in-process sandbox then sends an isolate only the keys that changed since it last
+   * ticked a node on the same host blackboard. Takes precedence over {@link blackboardJson}.
+   */
+  blackboardTexts?: BlackboardTexts;
+  /** The JSON text of {@link props}, when the caller has it already; the same rule as {@link blackboardJson}. */
+  propsJson?: string;
   /** Aborts the run (e.g. Temporal activity cancellation). */
   signal?: AbortSignal;
   /** The host node's id (btree `config.id`); defaults to the node name. */

@@ -65,14 +65,14 @@ export function proxyNodeClass(btree: BtreeModule, node: ResolvedNode, run: Prox
           const result = await tickWithBlackboard(
             ctx.blackboard,
             { label, maxBytes: run.maxBlackboardBytes ?? DEFAULT_MAX_BLACKBOARD_BYTES, onSkipped: (keys) => run.onSkipped(label, keys) },
-            (blackboard) =>
+            (copy) =>
               activities[ACTIVITY_NAMES.runNodeTick]({
                 tenantId,
                 name: node.name,
                 version: node.version,
                 sha256: node.sha256,
                 props: this.props,
-                blackboard,
+                blackboard: copy.value,
                 nodeId: this.id,
               }),
           );

@@ -56,7 +56,10 @@ describe('copyBlackboardForGuest', () => {
     expect(copy.ok).toBe(true);
     if (!copy.ok) return;
     // undefined members are left out, as JSON.stringify does; an undefined value is no value
-    expect(copy.value).toEqual({ ok: { list: [1, 'two', null, true, { x: 0 }] }, optional: { a: 1 }, nullProto: { a: 1 } });
+    expect(copy.copy.value).toEqual({ ok: { list: [1, 'two', null, true, { x: 0 }] }, optional: { a: 1 }, nullProto: { a: 1 } });
+    // The copy is made as JSON text; the object is parsed from it.
+    expect(copy.copy.json).toBe('{"ok":{"list":[1,"two",null,true,{"x":0}]},"optional":{"a":1},"nullProto":{"a":1}}');
+    expect(copy.copy.bytes).toBe(copy.copy.json.length);
     expect(copy.skipped.sort()).toEqual(['big', 'bytes', 'cyclic', 'deep', 'fn', 'inf', 'map', 'nested', 'sparse', 'undef']);
   });
 
@@ -65,14 +68,28 @@ describe('copyBlackboardForGuest', () => {
     const child = parent.createScope('child');
     child.set('own', 2);
     const copy = copyBlackboardForGuest(child, { maxBytes: 1e6 });
-    expect(copy.ok && copy.value).toEqual({ inherited: { a: [1] }, own: 2 });
-    (copy.ok ? (copy.value.inherited as { a: number[] }).a : []).push(2);
+    expect(copy.ok && copy.copy.value).toEqual({ inherited: { a: [1] }, own: 2 });
+    (copy.ok ? (copy.copy.value.inherited as { a: number[] }).a : []).push(2);
     expect(parent.get('inherited')).toEqual({ a: [1] });
   });
 
   it('refuses a copy over the byte limit and says at which key', () => {
     const copy = copyBlackboardForGuest(bb({ small: 'x', big: 'y'.repeat(100) }), { maxBytes: 50 });
     expect(copy).toEqual({ ok: false, message: 'reached at key "big"' });
+    // The cap counts the whole text: exactly at the cap passes, one character over fails.
+    const exact = copyBlackboardForGuest(bb({ a: 'x' }), { maxBytes: '{"a":"x"}'.length });
+    expect(exact.ok && exact.copy.json).toBe('{"a":"x"}');
+    expect(copyBlackboardForGuest(bb({ a: 'x', b: 1 }), { maxBytes: '{"a":"x"}'.length + 3 })).toEqual({ ok: false, message: 'reached at key "b"' });
+  });
+
+  it('hazard: a nested "__proto__" key travels as an own data property, never as a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}') as Record<string, unknown>;
+    const copy = copyBlackboardForGuest(bb({ value }), { maxBytes: 1e6 });
+    expect(copy.ok && copy.copy.json).toBe('{"value":{"__proto__":{"polluted":1},"a":1}}');
+    const parsed = copy.ok ? (copy.copy.value.value as Record<string, unknown>) : {};
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.hasOwn(parsed, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('hazard: a getter on a blackboard value never runs; the key is skipped', () => {
@@ -84,7 +101,8 @@ describe('copyBlackboardForGuest', () => {
       },
     };
     const copy = copyBlackboardForGuest(bb({ value, plain: 1 }), { maxBytes: 1e6 });
-    expect(copy).toMatchObject({ ok: true, value: { plain: 1 }, skipped: ['value'] });
+    expect(copy).toMatchObject({ ok: true, skipped: ['value'] });
+    expect(copy.ok && copy.copy.value).toEqual({ plain: 1 });
     expect(ran).toBe(0);
   });
 
@@ -92,7 +110,8 @@ describe('copyBlackboardForGuest', () => {
     const trapped: string[] = [];
     const handler: ProxyHandler<object> = new Proxy({}, { get: (_t, name) => (trapped.push(String(name)), undefined) });
     const copy = copyBlackboardForGuest(bb({ p: new Proxy({ a: 1 }, handler), q: [new Proxy([], handler)] }), { maxBytes: 1e6, isProxy: types.isProxy });
-    expect(copy).toMatchObject({ ok: true, value: {}, skipped: ['p', 'q'] });
+    expect(copy).toMatchObject({ ok: true, skipped: ['p', 'q'] });
+    expect(copy.ok && copy.copy.json).toBe('{}');
     expect(trapped).toEqual([]);
   });
 });
@@ -128,7 +147,7 @@ describe('tickWithBlackboard', () => {
     const board = bb({ count: 1, gone: true });
     let seen: unknown;
     const r = await tickWithBlackboard(board, { label: 'Counter@1.0.0' }, async (copy) => {
-      seen = copy;
+      seen = copy.value;
       return outcome({ status: 'RUNNING', writes: { count: 2 }, deletes: ['gone'] });
     });
     expect(seen).toEqual({ count: 1, gone: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { types } from 'node:util';
-import { copyJsonRecord, formatJsonPath, toJsonSafe } from '../../src/binding-core/json-copy.js';
+import { checkJsonSafe, copyJsonRecord, formatJsonPath, toJsonSafe } from '../../src/binding-core/json-copy.js';
 
 function problem(value: unknown, options = {}) {
   const r = toJsonSafe(value, { root: 'result', ...options });
@@ -203,5 +203,28 @@ describe("toJsonSafe protoKeys: 'reject'", () => {
     const value = JSON.parse('{"a": [{"b": {"__proto__": {"polluted": 1}}}]}') as unknown;
     expect(problem(value, { protoKeys: 'reject' })).toMatchObject({ path: 'result.a[0].b.__proto__', reason: 'reserved' });
     expect(toJsonSafe(value)).toMatchObject({ ok: true });
+  });
+});
+
+describe('checkJsonSafe: the same check without the copy', () => {
+  it('returns the value itself when it is safe, with the JSON text length', () => {
+    const value = { a: [1, 'two', null, { b: true }], c: -0 };
+    const r = checkJsonSafe(value);
+    expect(r.ok && r.value).toBe(value);
+    expect(r.ok && r.bytes).toBe(JSON.stringify(value).length);
+  });
+
+  it('refuses exactly what toJsonSafe refuses, at the same path', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = { back: cyclic };
+    const getter = Object.defineProperty({}, 'x', { get: () => 1, enumerable: true });
+    const unsafe: unknown[] = [NaN, Infinity, 1n, undefined, () => 1, Symbol('s'), new Date(0), new Map(), [1, , 2], cyclic, { deep: { getter } }, { [Symbol('k')]: 1 }]; // eslint-disable-line no-sparse-arrays
+    for (const value of unsafe) {
+      const copied = toJsonSafe(value, { root: 'v' });
+      expect(copied.ok).toBe(false);
+      expect(checkJsonSafe(value, { root: 'v' })).toEqual(copied);
+    }
+    const proxy = new Proxy({}, {});
+    expect(checkJsonSafe({ p: proxy }, { isProxy: types.isProxy })).toEqual(toJsonSafe({ p: proxy }, { isProxy: types.isProxy }));
   });
 });

@@ -47,6 +47,7 @@ let limits = { writesOutBytes: 1048576, logLines: 100, logBytes: 65536, logLineB
  * @property {string[] | null} outcome ['done', status, writes, deletes, error] or ['fail', kind, message]
  * @property {{ executeTick?: unknown, _lastError?: unknown } | null} node
  * @property {Blackboard | null} bb
+ * @property {{ texts: Map<string, string> | null, data?: unknown, users: number } | null} board the blackboard it reads
  */
 /** @type {Map<number, TickState>} */
 const ticks = new Map();
@@ -123,29 +124,47 @@ freeze(requireModule);
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
-// The blackboard copy: the parsed host JSON, read lazily (own keys only: no 'key in' surprises),
-// with this tick's writes and deletes kept apart so that only they travel back.
+// The blackboard copy: the host's JSON texts key by key (see blackboardOf), each parsed when the
+// node first reads it in this tick (so a value changed in place never outlives the tick), with
+// this tick's writes and deletes kept apart so that only they travel back.
 const hasOwn = Object.hasOwn;
 let drainBlackboard;
 class Blackboard {
-  #data; #writes; #deletes;
-  constructor(data) {
+  #texts; #data; #values; #writes; #deletes;
+  /**
+   * @param {Map<string, string> | null} texts key → JSON text of its value (never changed here)
+   * @param {Record<string, unknown> | null} data or, when there are no texts, the parsed values (own keys)
+   */
+  constructor(texts, data) {
+    this.#texts = texts;
     this.#data = data !== null && typeof data === 'object' ? data : {};
+    this.#values = new Map();
     this.#writes = new Map();
     this.#deletes = new Set();
+  }
+  #hasBase(key) { return this.#texts ? this.#texts.has(key) : hasOwn(this.#data, key); }
+  #base(key) {
+    if (!this.#texts) return hasOwn(this.#data, key) ? this.#data[key] : undefined;
+    const v = this.#values.get(key);
+    if (v !== undefined || this.#values.has(key)) return v;
+    const text = this.#texts.get(key);
+    if (text === undefined) return undefined;
+    const parsed = parse(text);
+    this.#values.set(key, parsed);
+    return parsed;
   }
   get(key) {
     key = String(key);
     if (this.#writes.has(key)) return this.#writes.get(key);
-    if (this.#deletes.has(key) || !hasOwn(this.#data, key)) return undefined;
-    return this.#data[key];
+    if (this.#deletes.has(key)) return undefined;
+    return this.#base(key);
   }
   has(key) {
     key = String(key);
-    return this.#writes.has(key) || (!this.#deletes.has(key) && hasOwn(this.#data, key));
+    return this.#writes.has(key) || (!this.#deletes.has(key) && this.#hasBase(key));
   }
   set(key, value) { key = String(key); this.#writes.set(key, value); this.#deletes.delete(key); }
-  delete(key) { key = String(key); this.#writes.delete(key); if (hasOwn(this.#data, key)) this.#deletes.add(key); }
+  delete(key) { key = String(key); this.#writes.delete(key); if (this.#hasBase(key)) this.#deletes.add(key); }
   keys() { return Array.from(this.#view().keys()); }
   entries() { return Array.from(this.#view().entries()); }
   toJSON() { return Object.fromEntries(this.#view()); }
@@ -155,7 +174,7 @@ class Blackboard {
   getFullScopePath() { return 'root'; }
   #view() {
     const m = new Map();
-    for (const k of Object.keys(this.#data)) if (!this.#deletes.has(k)) m.set(k, this.#data[k]);
+    for (const k of this.#texts ? this.#texts.keys() : Object.keys(this.#data)) if (!this.#deletes.has(k)) m.set(k, this.#base(k));
     for (const [k, v] of this.#writes) m.set(k, v);
     return m;
   }
@@ -269,7 +288,7 @@ function finish(st, status, error) {
     const names = st.pending.map((c) => c[1]).join(', ');
     st.logs.push(['warn', 'executeTick returned while ' + open + ' capability call(s) were still pending' + (names ? ' (not started: ' + names + ')' : '') + '; calls not started were dropped. HINT: await every capability call']);
   }
-  const [writes, deletes] = drainBlackboard(st.bb || new Blackboard({}));
+  const [writes, deletes] = drainBlackboard(st.bb || new Blackboard(null, null));
   let w = '{', n = 0;
   for (const [k, v] of writes) {
     if (FORBIDDEN_KEYS.has(k)) { st.outcome = ['fail', 'writes', 'blackboard key ' + stringify(k) + ' is reserved']; return; }
@@ -322,19 +341,59 @@ export function register(sha, factory) {
 export function unregister(sha) { factories.delete(sha); }
 export function __setModule(specifier, namespace) { if (!MODULES.has(specifier)) MODULES.set(specifier, freeze(namespace)); }
 
-// The blackboard copy comes as its own argument: the host then passes its JSON as is instead of
+// The host's blackboards as this isolate holds them between ticks (host side: blackboard-sync.ts):
+// slot → { texts: key → JSON text, users: ticks in flight reading these texts }.
+/** @type {Map<number, { texts: Map<string, string> | null, data?: unknown, users: number }>} */
+const boards = new Map();
+
+/**
+ * The texts a tick reads, from its blackboard argument: a whole JSON object (kept by no slot), or
+ * `slot NUL drops NUL size NUL gone NUL changed` applied to the slot. A slot that ticks in flight
+ * still read is copied before it changes: every tick sees the blackboard as it was when it started.
+ * @returns {{ texts: Map<string, string> | null, data?: unknown, users: number }}
+ */
+function blackboardOf(arg) {
+  if (arg.charCodeAt(0) === 123) return { texts: null, data: parse(arg), users: 0 };
+  const at = [];
+  for (let i = 0, from = 0; i < 4; i++) { const j = arg.indexOf(SEP, from); at.push(j); from = j + 1; }
+  const slot = Number(arg.slice(0, at[0]));
+  const drops = arg.slice(at[0] + 1, at[1]);
+  if (drops) for (const d of drops.split(',')) boards.delete(Number(d));
+  let board = boards.get(slot);
+  const gone = parse(arg.slice(at[2] + 1, at[3]));
+  const changed = parse(arg.slice(at[3] + 1));
+  const keys = Object.keys(changed);
+  let texts = board && board.texts;
+  if (!board || !texts || (board.users > 0 && (keys.length || gone.length))) {
+    texts = new Map(texts || undefined);
+    board = { texts, users: 0 };
+  }
+  boards.set(slot, board);
+  for (const k of gone) texts.delete(k);
+  for (const k of keys) texts.set(k, changed[k]);
+  if (texts.size !== Number(arg.slice(at[1] + 1, at[2]))) {
+    boards.delete(slot);
+    throw new Error('the blackboard held for slot ' + slot + ' is out of step with the host');
+  }
+  return board;
+}
+
+function release(st) { if (st.board) { st.board.users--; st.board = null; } }
+
+// The blackboard comes as its own argument: the host then passes its text as is instead of
 // concatenating (and so copying) it into the rest of the input on every tick.
-export function startTick(sha, json, bbJson) {
+export function startTick(sha, json, bbArg) {
   armEpilogue();
   const input = parse(json);
-  const bbData = parse(bbJson);
+  const board = blackboardOf(bbArg);
+  board.users++;
   /** @type {TickState} */
-  const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null };
+  const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null, board };
   ticks.set(st.id, st);
   current = st;
   try {
     const C = nodeClassOf(instantiate(sha));
-    st.bb = new Blackboard(bbData);
+    st.bb = new Blackboard(board.texts, /** @type {Record<string, unknown> | null} */ (board.data ?? null));
     st.node = new C({ id: input.id, name: input.name, ...input.props });
     const ctx = { blackboard: st.bb, timestamp: input.ts, treeRegistry: undefined, sessionId: input.sid };
     if (typeof st.node.executeTick !== 'function') throw new TypeError('the node has no executeTick(context) method');
@@ -353,10 +412,11 @@ const SEP = String.fromCharCode(0);
 export function poll(id) {
   const st = enter(id);
   if (!st) return 'gone';
-  if (st.breach) { ticks.delete(id); return 'breach' + SEP + st.breach[0] + SEP + stringify(st.logs) + SEP + (st.breach[1] || ''); }
+  if (st.breach) { ticks.delete(id); release(st); return 'breach' + SEP + st.breach[0] + SEP + stringify(st.logs) + SEP + (st.breach[1] || ''); }
   const o = st.outcome;
   if (o) {
     ticks.delete(id);
+    release(st);
     const logs = st.logs.length ? stringify(st.logs) : '[]';
     if (o[0] === 'done') return 'done' + SEP + o[1] + SEP + o[2] + SEP + o[3] + SEP + logs + SEP + o[4];
     return 'fail' + SEP + o[1] + SEP + logs + SEP + o[2];
@@ -380,6 +440,7 @@ export function resume(id, json) {
 export function abandon(id) {
   const st = ticks.get(id);
   ticks.delete(id);
+  if (st) release(st);
   if (current === st) current = null;
   return st ? stringify(st.logs) : '[]';
 }
