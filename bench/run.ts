@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const all = ['storage', 'publish', 'http-api', 'metadata', 'custom-node', 'execution', 'telemetry', 'rate-limits', 'authoring', 'interpreters', 'temporal'];
+const all = ['storage', 'publish', 'http-api', 'metadata', 'custom-node', 'binding-tick', 'execution', 'telemetry', 'rate-limits', 'authoring', 'interpreters', 'temporal'];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {

@@ -37,7 +37,7 @@ let limits = { writesOutBytes: 1048576, logLines: 100, logBytes: 65536, logLineB
  * @typedef {object} TickState
  * @property {number} id
  * @property {Array<[number, string, string]>} pending capability calls not reported yet: [call id, name, arguments JSON]
- * @property {Map<number, [(value: unknown) => void, (error: Error) => void]>} waiters
+ * @property {Map<number, [(value: unknown) => void, (error: Error) => void]> | null} waiters made on the first capability call
  * @property {number} nextCallId
  * @property {number} calls
  * @property {Array<[string, string]>} logs [level, line]
@@ -128,6 +128,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'toStri
 // node first reads it in this tick (so a value changed in place never outlives the tick), with
 // this tick's writes and deletes kept apart so that only they travel back.
 const hasOwn = Object.hasOwn;
+const EMPTY_SET = freeze(new Set());
 let drainBlackboard;
 class Blackboard {
   #texts; #data; #values; #writes; #deletes;
@@ -138,33 +139,34 @@ class Blackboard {
   constructor(texts, data) {
     this.#texts = texts;
     this.#data = data !== null && typeof data === 'object' ? data : {};
-    this.#values = new Map();
+    this.#values = null;
     this.#writes = new Map();
-    this.#deletes = new Set();
+    this.#deletes = null;
   }
   #hasBase(key) { return this.#texts ? this.#texts.has(key) : hasOwn(this.#data, key); }
   #base(key) {
     if (!this.#texts) return hasOwn(this.#data, key) ? this.#data[key] : undefined;
-    const v = this.#values.get(key);
-    if (v !== undefined || this.#values.has(key)) return v;
+    const values = (this.#values ??= new Map());
+    const v = values.get(key);
+    if (v !== undefined || values.has(key)) return v;
     const text = this.#texts.get(key);
     if (text === undefined) return undefined;
     const parsed = parse(text);
-    this.#values.set(key, parsed);
+    values.set(key, parsed);
     return parsed;
   }
   get(key) {
     key = String(key);
     if (this.#writes.has(key)) return this.#writes.get(key);
-    if (this.#deletes.has(key)) return undefined;
+    if (this.#deletes !== null && this.#deletes.has(key)) return undefined;
     return this.#base(key);
   }
   has(key) {
     key = String(key);
-    return this.#writes.has(key) || (!this.#deletes.has(key) && this.#hasBase(key));
+    return this.#writes.has(key) || (!(this.#deletes !== null && this.#deletes.has(key)) && this.#hasBase(key));
   }
-  set(key, value) { key = String(key); this.#writes.set(key, value); this.#deletes.delete(key); }
-  delete(key) { key = String(key); this.#writes.delete(key); if (this.#hasBase(key)) this.#deletes.add(key); }
+  set(key, value) { key = String(key); this.#writes.set(key, value); if (this.#deletes !== null) this.#deletes.delete(key); }
+  delete(key) { key = String(key); this.#writes.delete(key); if (this.#hasBase(key)) (this.#deletes ??= new Set()).add(key); }
   keys() { return Array.from(this.#view().keys()); }
   entries() { return Array.from(this.#view().entries()); }
   toJSON() { return Object.fromEntries(this.#view()); }
@@ -174,12 +176,12 @@ class Blackboard {
   getFullScopePath() { return 'root'; }
   #view() {
     const m = new Map();
-    for (const k of this.#texts ? this.#texts.keys() : Object.keys(this.#data)) if (!this.#deletes.has(k)) m.set(k, this.#base(k));
+    for (const k of this.#texts ? this.#texts.keys() : Object.keys(this.#data)) if (this.#deletes === null || !this.#deletes.has(k)) m.set(k, this.#base(k));
     for (const [k, v] of this.#writes) m.set(k, v);
     return m;
   }
   // Not a static method: the class is reachable from tenant code (ctx.blackboard.constructor).
-  static { drainBlackboard = (bb) => [bb.#writes, bb.#deletes]; }
+  static { drainBlackboard = (bb) => [bb.#writes, bb.#deletes || EMPTY_SET]; }
 }
 freeze(Blackboard); freeze(Blackboard.prototype);
 
@@ -229,10 +231,11 @@ function callCapability(name, args) {
   try { json = stringify(args); } catch (e) { return Promise.reject(new TypeError('arguments of ' + name + ' are not JSON-serializable: ' + errorMessage(e))); }
   if (json.length > limits.capabilityArgBytes) { breach(st, 'capabilityArgBytes', name); return new Promise(() => {}); }
   if (++st.calls > limits.capabilityCallsPerTick) { breach(st, 'capabilityCallsPerTick', name); return new Promise(() => {}); }
-  if (st.waiters.size >= limits.concurrentCapabilityCalls) { breach(st, 'concurrentCapabilityCalls', name); return new Promise(() => {}); }
+  const waiters = (st.waiters ??= new Map());
+  if (waiters.size >= limits.concurrentCapabilityCalls) { breach(st, 'concurrentCapabilityCalls', name); return new Promise(() => {}); }
   const id = st.nextCallId++;
   st.pending.push([id, name, json]);
-  return new Promise((resolve, reject) => { st.waiters.set(id, [resolve, reject]); });
+  return new Promise((resolve, reject) => { waiters.set(id, [resolve, reject]); });
 }
 
 const proxyHandler = freeze({
@@ -283,7 +286,7 @@ function nodeClassOf(ns) {
 
 function finish(st, status, error) {
   if (st.outcome) return;
-  const open = st.waiters.size;
+  const open = st.waiters ? st.waiters.size : 0;
   if (open) {
     const names = st.pending.map((c) => c[1]).join(', ');
     st.logs.push(['warn', 'executeTick returned while ' + open + ' capability call(s) were still pending' + (names ? ' (not started: ' + names + ')' : '') + '; calls not started were dropped. HINT: await every capability call']);
@@ -388,7 +391,7 @@ export function startTick(sha, json, bbArg) {
   const board = blackboardOf(bbArg);
   board.users++;
   /** @type {TickState} */
-  const st = { id: input.t, pending: [], waiters: new Map(), nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null, board };
+  const st = { id: input.t, pending: [], waiters: null, nextCallId: 1, calls: 0, logs: [], logLines: 0, logBytes: 0, breach: null, outcome: null, node: null, bb: null, board };
   ticks.set(st.id, st);
   current = st;
   try {
@@ -430,9 +433,9 @@ export function resume(id, json) {
   const st = enter(id);
   if (!st) return;
   for (const [callId, ok, payload] of parse(json)) {
-    const w = st.waiters.get(callId);
+    const w = st.waiters && st.waiters.get(callId);
     if (!w) continue;
-    st.waiters.delete(callId);
+    /** @type {Map<number, unknown>} */ (st.waiters).delete(callId);
     if (ok) w[0](payload === '' ? undefined : parse(payload)); else w[1](new Error(payload));
   }
 }
