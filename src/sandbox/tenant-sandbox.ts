@@ -359,7 +359,7 @@ export class TenantSandbox {
       if (!entry.cachedData || script.cachedDataRejected) entry.cachedData = script.cachedData;
       const fn = run.sync(() => script.runSync(this.context, { reference: true, timeout: run.budget() })) as ivm.Reference<unknown>;
       try {
-        run.sync(() => this.fns.register.applySync(undefined, [entry.sha256, fn.derefInto()], { timeout: run.budget() }));
+        run.sync(() => this.fns.register.applySync(undefined, [entry.sha256, fn.derefInto(), factory.reusable], { timeout: run.budget() }));
       } finally {
         fn.release();
       }

@@ -115,6 +115,9 @@ defineProperty(G, 'NodeStatus', { value: NodeStatus, writable: false, enumerable
 // Namespaces handed to tenant code by require() inside a bundle's factory (see bundle-factory.ts).
 const MODULES = new Map();
 const factories = new Map();
+/** Bundles evaluated once per isolate (see instantiate), and their frozen exports. */
+const reusable = new Set();
+const instances = new Map();
 function requireModule(specifier) {
   const m = MODULES.get(specifier);
   if (!m) throw new Error('the sandbox does not provide module ' + stringify(String(specifier)));
@@ -260,13 +263,39 @@ function toMs(d) {
 }
 export function sleep(duration) { return callCapability('$sleep', [toMs(duration)]); }
 
-/** Evaluates a fresh instance of the bundle (its module scope lives only as long as one tick). */
+/**
+ * The bundle's exports. A fresh instance on every call (its module scope lives only as long as one
+ * tick), unless the host found the module unable to hold state (module-reuse.ts): then it is
+ * evaluated once, and everything it made is frozen — what it exports and its top-level functions
+ * and classes (`module.locals`), with their prototypes and statics — so that no tick can leave
+ * anything in it for another.
+ */
 function instantiate(sha) {
+  const kept = instances.get(sha);
+  if (kept) return kept;
   const factory = factories.get(sha);
   if (!factory) throw new Error('bundle ' + sha + ' is not loaded in this isolate');
-  const module = { exports: {} };
+  const module = { exports: {}, locals: null };
   factory(requireModule, module, module.exports);
+  if (reusable.has(sha)) {
+    deepFreeze(module.exports);
+    if (Array.isArray(module.locals)) for (const local of module.locals) deepFreeze(local);
+    instances.set(sha, module.exports);
+  }
   return module.exports;
+}
+
+const isFrozen = Object.isFrozen, getPrototypeOf = Object.getPrototypeOf, getOwnPropertyDescriptors = Object.getOwnPropertyDescriptors, ownKeys = Reflect.ownKeys;
+/** Freezes a value and everything reachable from it (own properties, accessors, prototypes) that is not frozen yet. */
+function deepFreeze(v) {
+  if ((typeof v !== 'object' && typeof v !== 'function') || v === null || isFrozen(v)) return;
+  freeze(v);
+  const ds = getOwnPropertyDescriptors(v);
+  for (const k of ownKeys(ds)) {
+    const d = ds[/** @type {string} */ (k)];
+    if ('value' in d) deepFreeze(d.value); else { deepFreeze(d.get); deepFreeze(d.set); }
+  }
+  deepFreeze(getPrototypeOf(v));
 }
 
 /**
@@ -337,11 +366,13 @@ export function __zodExports() {
   return zodExports;
 }
 
-export function register(sha, factory) {
+export function register(sha, factory, once) {
   if (typeof factory !== 'function') throw new TypeError('factory must be a function');
   factories.set(sha, factory);
+  instances.delete(sha);
+  if (once === true) reusable.add(sha); else reusable.delete(sha);
 }
-export function unregister(sha) { factories.delete(sha); }
+export function unregister(sha) { factories.delete(sha); instances.delete(sha); reusable.delete(sha); }
 export function __setModule(specifier, namespace) { if (!MODULES.has(specifier)) MODULES.set(specifier, freeze(namespace)); }
 
 // The host's blackboards as this isolate holds them between ticks (host side: blackboard-sync.ts):
