@@ -275,11 +275,13 @@ function instantiate(sha) {
   if (kept) return kept;
   const factory = factories.get(sha);
   if (!factory) throw new Error('bundle ' + sha + ' is not loaded in this isolate');
+  /** @type {{ exports: object, locals: unknown }} */
   const module = { exports: {}, locals: null };
   factory(requireModule, module, module.exports);
   if (reusable.has(sha)) {
     deepFreeze(module.exports);
-    if (Array.isArray(module.locals)) for (const local of module.locals) deepFreeze(local);
+    const locals = module.locals;
+    if (Array.isArray(locals)) for (const local of locals) deepFreeze(local);
     instances.set(sha, module.exports);
   }
   return module.exports;
