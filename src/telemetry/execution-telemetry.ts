@@ -167,15 +167,22 @@ export class ExecutionTelemetry {
     const heap = (this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0) || (callerUsage !== undefined && input.usageHeap !== false);
     let usage: TickUsage | undefined;
     // Field by field: an object spread with added keys takes V8's slow path (≈ 0.5 µs, a quarter of the budget).
+    // `blackboard` stays a getter: the binding hands its copy as JSON texts and makes the object only
+    // for a runner that reads it (the in-process sandbox does not).
     const observed: TickInput = {
       props: input.props,
-      blackboard: input.blackboard,
+      get blackboard() {
+        return input.blackboard;
+      },
       usageHeap: heap,
       onUsage: (u) => {
         usage = u;
         callerUsage?.(u);
       },
     };
+    if (input.blackboardTexts !== undefined) observed.blackboardTexts = input.blackboardTexts;
+    if (input.blackboardJson !== undefined) observed.blackboardJson = input.blackboardJson;
+    if (input.propsJson !== undefined) observed.propsJson = input.propsJson;
     if (input.signal !== undefined) observed.signal = input.signal;
     if (input.nodeId !== undefined) observed.nodeId = input.nodeId;
     if (input.nodeName !== undefined) observed.nodeName = input.nodeName;
