@@ -43,8 +43,9 @@ beforeAll(async () => {
 
 type Board = InstanceType<SuiteBtree['ScopedBlackboard']>;
 
-function mirrorNode(pool: TestPool) {
-  const cls = createTenantNodeClass(btree, {
+/** The Mirror node's host class on `pool`. */
+function mirrorClass(pool: TestPool, maxBlackboardBytes?: number) {
+  return createTenantNodeClass(btree, {
     tenantId: bundle.tenantId,
     name: 'Mirror',
     version: '1.0.0',
@@ -52,7 +53,12 @@ function mirrorNode(pool: TestPool) {
     metadata: { category: 'action', ports: [] },
     loadBundle: async () => bundle,
     runner: pool,
+    ...(maxBlackboardBytes !== undefined ? { maxBlackboardBytes } : {}),
   });
+}
+
+function mirrorNode(pool: TestPool) {
+  const cls = mirrorClass(pool);
   let n = 0;
   /** Ticks a new node on `board` and returns what it saw. */
   return async (board: Board): Promise<Record<string, unknown>> => {
@@ -143,16 +149,7 @@ describe(`blackboard kept in the isolate between ticks (${TEST_ISOLATION})`, () 
 
   it('a blackboard larger than what the isolate keeps is sent whole, every tick, and read right', async () => {
     const pool = trackedPool({ limits: { memoryMb: 16, blackboardInBytes: 4 * 1024 * 1024 } });
-    const cls = createTenantNodeClass(btree, {
-      tenantId: bundle.tenantId,
-      name: 'Mirror',
-      version: '1.0.0',
-      sha256: bundle.sha256,
-      metadata: { category: 'action', ports: [] },
-      loadBundle: async () => bundle,
-      runner: pool,
-      maxBlackboardBytes: 4 * 1024 * 1024,
-    });
+    const cls = mirrorClass(pool, 4 * 1024 * 1024);
     const big = 'b'.repeat(blackboardBudget({ memoryMb: 16 }) + 10);
     const board = boardOf({ big, n: 1 });
     for (const n of [1, 2]) {
