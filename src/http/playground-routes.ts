@@ -21,7 +21,6 @@ import { collectScriptInputs } from '../binding-core/interpreter-node.js';
 import { checkInterpreterProps, INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
 import type { InterpreterLanguage } from '../binding-core/interpreter-types.js';
 import { toJsonSafe } from '../binding-core/json-copy.js';
-import type { JsonValue } from '../binding-core/types.js';
 import { PropsValidatorCache } from '../btree/props-validator.js';
 import { InvalidInputError } from '../errors.js';
 import { assertNodeName, assertVersion } from '../registry/ids.js';
