@@ -54,6 +54,13 @@ interface Node {
 
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
 
+/**
+ * Fields the runtime's node base classes assign on every instance (guest/core.js `BaseNode`): a
+ * class that defines a method or accessor of one of these names would make that assignment throw
+ * once its prototype is frozen.
+ */
+const RUNTIME_FIELDS = new Set(['id', 'name', 'type', 'config', '_status', '_lastError']);
+
 class NotReusable extends Error {}
 
 function refuse(reason: string): never {
@@ -151,7 +158,11 @@ function isKeepName(n: unknown, target: 'Identifier' | 'ThisExpression'): boolea
 function checkClass(n: Node, bindings: Set<string>, methods: Set<string>): void {
   if (isNode(n.id)) bindings.add(n.id.name as string);
   for (const m of (n.body as Node).body as Node[]) {
-    if (m.type === 'MethodDefinition' && !m.static && isNode(m.key) && m.key.type === 'Identifier') methods.add(m.key.name as string);
+    if (m.type !== 'MethodDefinition' || m.static || !isNode(m.key)) continue;
+    const key = m.key.type === 'Identifier' ? (m.key.name as string) : m.key.type === 'Literal' ? String(m.key.value) : undefined;
+    if (key === undefined) continue;
+    if (RUNTIME_FIELDS.has(key)) refuse(`a method or accessor is named ${key}, a field the node base class assigns`);
+    methods.add(key);
   }
   if (n.superClass && !isNamePath(n.superClass)) refuse('a class extends something other than a name');
   for (const m of (n.body as Node).body as Node[]) {

@@ -46,6 +46,7 @@ describe('moduleReuse: which modules are evaluated once per isolate', () => {
     ['a method bound over itself in the constructor', `export default class N extends ActionNode { constructor(c: any) { super(c); this.go = this.go.bind(this); } go() { return 1; } async executeTick() { this.go(); return NodeStatus.SUCCESS; } }`, /this\.go is assigned over a method/],
     ['Object.assign onto this', `export default class N extends ActionNode { constructor(c: any) { super(c); Object.assign(this, c); } async executeTick() { return NodeStatus.SUCCESS; } }`, /Object\.assign is called on this/],
     ['a top-level statement that runs code', `console.log('loaded'); export default class N extends ActionNode { async executeTick() { return NodeStatus.SUCCESS; } }`, /top-level statement runs code/],
+    ['a method named like a field the base class assigns', `export default class N extends ActionNode { type() { return 'custom'; } async executeTick() { return NodeStatus.SUCCESS; } }`, /named type, a field the node base class assigns/],
     ['a static field computed at load', `export default class N extends ActionNode { static at = Date.now(); async executeTick() { return NodeStatus.SUCCESS; } }`, /static field/],
   ])('evaluated every tick: %s', async (_name, body, reason) => {
     const v = await verdict(`${HEAD}\n${body}`);
