@@ -277,6 +277,30 @@ function touchesClass(n: Node): boolean {
 }
 
 /**
+ * The names and members an assignment target writes: itself, or everything a destructuring
+ * pattern (`[a, { b: X.y }] = …`, defaults and rest included) assigns to.
+ */
+function assignedTargets(target: Node, out: Node[] = []): Node[] {
+  switch (target.type) {
+    case 'ArrayPattern':
+      for (const element of target.elements as unknown[]) if (isNode(element)) assignedTargets(element, out);
+      break;
+    case 'ObjectPattern':
+      for (const p of target.properties as Node[]) assignedTargets((p.type === 'RestElement' ? p.argument : p.value) as Node, out);
+      break;
+    case 'AssignmentPattern':
+      assignedTargets(target.left as Node, out);
+      break;
+    case 'RestElement':
+      assignedTargets(target.argument as Node, out);
+      break;
+    default:
+      out.push(target);
+  }
+  return out;
+}
+
+/**
  * Refuses writes to module-level objects anywhere in the module. In a static member, `this` is the
  * class: a write through it counts too.
  */
@@ -291,19 +315,22 @@ function checkWrites(root: Node, bindings: Set<string>, methods: Set<string>): v
   const visit = (n: Node, inStatic: boolean): void => {
     if ((n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && n.static) inStatic = true;
     if (n.type === 'StaticBlock') inStatic = true;
-    switch (n.type) {
-      case 'AssignmentExpression':
-      case 'UpdateExpression': {
-        const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as Node;
-        if (target.type === 'Identifier' && bindings.has(target.name as string)) refuse(`${String(target.name)} is assigned`);
-        if (target.type === 'MemberExpression' && isModuleObject(target, inStatic)) refuse('a member of a module-level object is written');
-        if (target.type === 'MemberExpression' && (target.object as Node).type === 'ThisExpression') {
-          const key = target.property as Node;
-          if (target.computed) refuse('a computed member of this is written (it could name a method of the frozen prototype)');
-          if (methods.has(key.name as string)) refuse(`this.${String(key.name)} is assigned over a method of the frozen prototype`);
-        }
-        break;
+    // A for-in/of loop over a name or pattern (not a declaration) assigns to it on every turn.
+    const written =
+      n.type === 'AssignmentExpression' ? (n.left as Node)
+      : n.type === 'UpdateExpression' ? (n.argument as Node)
+      : (n.type === 'ForOfStatement' || n.type === 'ForInStatement') && (n.left as Node).type !== 'VariableDeclaration' ? (n.left as Node)
+      : undefined;
+    for (const target of written ? assignedTargets(written) : []) {
+      if (target.type === 'Identifier' && bindings.has(target.name as string)) refuse(`${String(target.name)} is assigned`);
+      if (target.type === 'MemberExpression' && isModuleObject(target, inStatic)) refuse('a member of a module-level object is written');
+      if (target.type === 'MemberExpression' && (target.object as Node).type === 'ThisExpression') {
+        const key = target.property as Node;
+        if (target.computed) refuse('a computed member of this is written (it could name a method of the frozen prototype)');
+        if (methods.has(key.name as string)) refuse(`this.${String(key.name)} is assigned over a method of the frozen prototype`);
       }
+    }
+    switch (n.type) {
       case 'UnaryExpression':
         if (n.operator === 'delete' && isNode(n.argument) && n.argument.type === 'MemberExpression' && isModuleObject(n.argument, inStatic)) refuse('a member of a module-level object is deleted');
         break;

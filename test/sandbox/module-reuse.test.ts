@@ -46,6 +46,9 @@ describe('moduleReuse: which modules are evaluated once per isolate', () => {
     ['a method bound over itself in the constructor', `export default class N extends ActionNode { constructor(c: any) { super(c); this.go = this.go.bind(this); } go() { return 1; } async executeTick() { this.go(); return NodeStatus.SUCCESS; } }`, /this\.go is assigned over a method/],
     ['Object.assign onto this', `export default class N extends ActionNode { constructor(c: any) { super(c); Object.assign(this, c); } async executeTick() { return NodeStatus.SUCCESS; } }`, /Object\.assign is called on this/],
     ['a top-level statement that runs code', `console.log('loaded'); export default class N extends ActionNode { async executeTick() { return NodeStatus.SUCCESS; } }`, /top-level statement runs code/],
+    ['a top-level binding reassigned by destructuring', `let LIMIT = 5; export default class N extends ActionNode { async executeTick(ctx: any) { [LIMIT] = [ctx.blackboard.get('n')]; return NodeStatus.SUCCESS; } }`, /LIMIT is assigned/],
+    ['a top-level binding reassigned by a for-of loop', `var last = ''; export default class N extends ActionNode { async executeTick(ctx: any) { for (last of ['a', 'b']); return NodeStatus.SUCCESS; } }`, /last is assigned/],
+    ['a class member written through a destructuring pattern', `export default class N extends ActionNode { static s = 0; async executeTick() { ({ a: N.s } = { a: 1 }); return NodeStatus.SUCCESS; } }`, /member of a module-level object is written/],
     ['a method named like a field the base class assigns', `export default class N extends ActionNode { type() { return 'custom'; } async executeTick() { return NodeStatus.SUCCESS; } }`, /named type, a field the node base class assigns/],
     ['a static field computed at load', `export default class N extends ActionNode { static at = Date.now(); async executeTick() { return NodeStatus.SUCCESS; } }`, /static field/],
   ])('evaluated every tick: %s', async (_name, body, reason) => {
@@ -102,6 +105,17 @@ describe('a module evaluated once per isolate carries nothing between ticks', ()
       expect(o.error).toMatch(/TypeError: Cannot add property count, object is not extensible/);
       expect(o.writes).toEqual({});
     }
+  });
+
+  it('hazard: a top-level binding counted up through destructuring starts over every tick (module state)', async () => {
+    const pool = trackedPool();
+    const bundle = await bundleOf(
+      `${HEAD}
+      let count = 0;
+      export default class Counter extends ActionNode { async executeTick(ctx: any) { [count] = [count + 1]; ctx.blackboard.set('count', count); return NodeStatus.SUCCESS; } }`,
+      'Counter',
+    );
+    for (let i = 0; i < 3; i++) expect((await run(pool, bundle)).writes.count).toBe(1);
   });
 
   it('two ticks in flight on one reused module each have their own node and fields (shared instance)', async () => {
