@@ -19,7 +19,7 @@
  * @module
  */
 import type { HostBlackboard } from './host-btree.js';
-import { checkJsonSafe, toJsonSafe } from './json-copy.js';
+import { checkJsonSafe, isJsonScalar, toJsonSafe } from './json-copy.js';
 import { isReservedBlackboardKey } from './reserved-keys.js';
 import type { BlackboardTexts, JsonValue, TickOutcome } from './types.js';
 
@@ -112,7 +112,7 @@ export function copyBlackboardForGuest(blackboard: HostBlackboard, options: Blac
     const value = blackboard.get(key);
     let entry = cache.get(key);
     if (!entry || entry.value !== value || (typeof value === 'object' && value !== null)) {
-      if (!isPlainScalar(value)) {
+      if (!isJsonScalar(value)) {
         const checked = checkJsonSafe(value, { ...walk, root: key });
         if (!checked.ok) {
           (skipped ??= []).push(key);
@@ -137,19 +137,6 @@ export function copyBlackboardForGuest(blackboard: HostBlackboard, options: Blac
 function pruneTexts(cache: Map<string, KeyTexts>, keys: readonly string[]): void {
   const live = new Set(keys);
   for (const key of cache.keys()) if (!live.has(key)) cache.delete(key);
-}
-
-/** A string, a boolean, a finite number or null: JSON data with nothing to walk. */
-function isPlainScalar(v: unknown): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(v);
-    default:
-      return v === null;
-  }
 }
 
 /** Guest writes and deletes checked and copied, ready to apply. */

@@ -268,6 +268,23 @@ export function toJsonSafe(value: unknown, options: JsonSafeOptions = {}): JsonS
 }
 
 /**
+ * Whether `value` is a string, a boolean, a finite number or null: JSON data with nothing to walk
+ * (what {@link toJsonSafe} accepts without looking further). A fast path for callers that meet
+ * mostly such values.
+ */
+export function isJsonScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
+}
+
+/**
  * The same check as {@link toJsonSafe} without the copy: on success `value` is the value given, not
  * a copy. For callers that serialise the value at once (nothing can change it in between), which
  * then need neither the copy nor its allocations.
