@@ -63,11 +63,15 @@ export class BlackboardSync {
   delta(board: BlackboardTexts): BlackboardDelta {
     let slot = this.#slotOf.get(board.source);
     if (slot && this.#lru.get(slot.id) !== slot) slot = undefined; // dropped since
+    if (board.bytes > this.budget) {
+      // Too big to keep (perhaps it grew since it was kept): sent whole, and forgotten.
+      if (slot) this.#forget(slot);
+      return { arg: board.json, ...NOTHING_TO_DO };
+    }
     if (slot) {
       this.#lru.delete(slot.id);
       this.#lru.set(slot.id, slot);
     } else {
-      if (board.bytes > this.budget) return { arg: board.json, ...NOTHING_TO_DO };
       slot = { id: this.#nextId++, texts: new Map(), bytes: 0 };
       this.#slotOf.set(board.source, slot);
       this.#lru.set(slot.id, slot);

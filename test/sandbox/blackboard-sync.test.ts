@@ -216,5 +216,14 @@ describe('BlackboardSync: what a tick sends', () => {
     // One bigger than the whole budget is never kept: sent whole.
     const whole = sync.delta(texts({}, { big: 'b'.repeat(budget) }));
     expect(whole.arg.startsWith('{"big":')).toBe(true);
+    // One that outgrows the budget after it was kept: sent whole, and the guest forgets it.
+    const growing = {};
+    const kept = sync.delta(texts(growing, { a: 'small' }));
+    kept.commit();
+    const grown = sync.delta(texts(growing, { a: 'g'.repeat(budget) }));
+    expect(grown.arg.startsWith('{"a":')).toBe(true);
+    expect(sync.held.bytes).toBeLessThanOrEqual(budget);
+    const next = fieldsOf(sync.delta(texts({}, { b: 1 })).arg);
+    expect(next.drops.split(',')).toContain(String(fieldsOf(kept.arg).slot));
   });
 });
