@@ -167,12 +167,16 @@ export class ExecutionTelemetry {
     const heap = (this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0) || (callerUsage !== undefined && input.usageHeap !== false);
     let usage: TickUsage | undefined;
     // Field by field: an object spread with added keys takes V8's slow path (≈ 0.5 µs, a quarter of the budget).
-    // `blackboard` stays a getter: the binding hands its copy as JSON texts and makes the object only
-    // for a runner that reads it (the in-process sandbox does not).
+    // `blackboard` and `blackboardJson` stay getters: the binding hands its copy as JSON texts and
+    // makes the object or the whole text only for a runner that reads them (the in-process sandbox
+    // reads neither).
     const observed: TickInput = {
       props: input.props,
       get blackboard() {
         return input.blackboard;
+      },
+      get blackboardJson() {
+        return input.blackboardJson;
       },
       usageHeap: heap,
       onUsage: (u) => {
@@ -181,7 +185,6 @@ export class ExecutionTelemetry {
       },
     };
     if (input.blackboardTexts !== undefined) observed.blackboardTexts = input.blackboardTexts;
-    if (input.blackboardJson !== undefined) observed.blackboardJson = input.blackboardJson;
     if (input.propsJson !== undefined) observed.propsJson = input.propsJson;
     if (input.signal !== undefined) observed.signal = input.signal;
     if (input.nodeId !== undefined) observed.nodeId = input.nodeId;

@@ -240,12 +240,13 @@ describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
     ]);
   });
 
-  it('passes the binding’s blackboard texts through to the sandbox and never makes the object copy (telemetry must not slow the tick)', async () => {
+  it('passes the binding’s blackboard texts through to the sandbox and never makes the object copy or the whole text (telemetry must not slow the tick)', async () => {
     const { host, events } = await setup();
     const runner = await host.nodeRunner();
     const bundle = await host.registry.loadBundle('acme', 'Probe', '1.0.0');
     const copy = { source: {}, keys: ['mode'], keyTexts: ['"mode"'], texts: ['"x"'], bytes: 12, json: '{"mode":"x"}' };
     let read = 0;
+    let textRead = 0;
     const input = {
       props: { mode: 'ok' },
       get blackboard(): Record<string, never> {
@@ -253,11 +254,15 @@ describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
         throw new Error('the blackboard object was made');
       },
       blackboardTexts: copy,
-      blackboardJson: copy.json,
+      get blackboardJson(): string {
+        textRead++;
+        return copy.json;
+      },
       propsJson: '{"mode":"ok"}',
     };
     for (let i = 0; i < 2; i++) expect((await runner.tick(bundle, input)).status).toBe('SUCCESS');
     expect(read).toBe(0);
+    expect(textRead).toBe(0);
     expect(events).toHaveLength(2);
   });
 
