@@ -11,8 +11,8 @@
  * about 20 µs to evaluate a one-class module with esbuild's helpers, and more after it, since V8
  * meets new classes, so new hidden classes, every tick). A module that can hold no state
  * (module-reuse.ts) is therefore marked `reusable`: the guest evaluates it once per isolate and
- * freezes it. Its factory ends by handing the
- * guest its top-level functions and classes to freeze (`module.locals`).
+ * freezes it. Its factory ends by handing the guest its top-level functions and classes to freeze
+ * (`module.locals`).
  * @module
  */
 import type { SourceMapConsumer } from 'source-map-js';

@@ -3,7 +3,8 @@
  *
  * A tick is driven by the host through a handful of synchronous calls into the isolate, each with
  * a timeout (the smaller of the wall and CPU budgets left) and each passing and returning strings
- * only: `startTick` (which evaluates a fresh instance of the tenant's module and starts
+ * only: `startTick` (which takes the blackboard's changes, evaluates a fresh instance of the tenant's
+ * module — or reuses the frozen one of a module that can hold no state — and starts
  * `executeTick`), then `poll` → (perform the capability calls it reports, `resume` with their
  * copied results) → `poll` … until the guest is done. When the guest makes no capability call the
  * whole tick is two synchronous calls (the fast path).
