@@ -133,6 +133,8 @@ export class SandboxPool implements NodeRunner {
   /** Bytes each live isolate held after its last tick, and their sum. */
   private readonly held = new Map<TenantSandbox, number>();
   private heldTotal = 0;
+  /** Ticks since an isolate's holding was last read (see `tick`). */
+  private unaccountedTicks = 0;
   private readonly counters = { isolatesCreated: 0, isolatesDisposed: 0, ticks: 0, breaches: 0, budgetEvictions: 0 };
   private disposed = false;
 
@@ -170,9 +172,12 @@ export class SandboxPool implements NodeRunner {
       this.counters.breaches++;
       outcome.limit = breach;
     }
-    // Reading an isolate's heap costs a V8 call (≈ 2.5 µs): after a tick long enough to have
-    // allocated much, else every 16th tick of the pool.
-    if (performance.now() - started >= ACCOUNT_AFTER_MS || (this.counters.ticks & 15) === 0) this.account(sandbox);
+    // Reading an isolate's heap costs a V8 call (≈ 3 µs): after a tick long enough to have
+    // allocated much, else when 16 ticks of the pool went by unaccounted. A tick whose usage report
+    // read the heap (telemetry samples one tick in 16 by default) is accounted with that reading.
+    const read = sandbox.takeHeldReading();
+    if (read !== undefined) this.record(sandbox, read);
+    else if (performance.now() - started >= ACCOUNT_AFTER_MS || ++this.unaccountedTicks >= 16) this.account(sandbox);
     this.logs.forward({ tenantId: bundle.tenantId, node: bundle.node, version: bundle.version }, outcome.logs, { perSecond: sandbox.limits.logRatePerSecond });
     return outcome;
   }
@@ -291,9 +296,15 @@ export class SandboxPool implements NodeRunner {
   /** Re-reads what `sandbox` holds after a tick, then keeps the total inside the budget. */
   private account(sandbox: TenantSandbox): void {
     if (!sandbox.alive) return;
-    const now = sandbox.heldBytes();
-    this.heldTotal += now - (this.held.get(sandbox) ?? 0);
-    this.held.set(sandbox, now);
+    this.record(sandbox, sandbox.heldBytes());
+  }
+
+  /** Counts `bytes`, what `sandbox` holds as just read, against the memory budget. */
+  private record(sandbox: TenantSandbox, bytes: number): void {
+    this.unaccountedTicks = 0;
+    if (!sandbox.alive) return;
+    this.heldTotal += bytes - (this.held.get(sandbox) ?? 0);
+    this.held.set(sandbox, bytes);
     if (this.heldTotal > this.memoryBudgetBytes) this.trimToBudget(0);
   }
 

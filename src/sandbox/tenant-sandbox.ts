@@ -93,6 +93,8 @@ export class TenantSandbox {
   /** Ticks and inspections in flight. */
   active = 0;
   private disposed = false;
+  /** See {@link takeHeldReading}. */
+  private heldRead: number | undefined;
   /** Set when a tenant-code call ended without the epilogue marker: the isolate is not reused. */
   private tainted = false;
 
@@ -140,6 +142,7 @@ export class TenantSandbox {
    * outside it (ArrayBuffers), 0 once disposed. What the pool's memory budget counts.
    */
   heldBytes(): number {
+    this.heldRead = undefined;
     if (!this.alive) return 0;
     try {
       const h = this.isolate.getHeapStatisticsSync();
@@ -283,6 +286,18 @@ export class TenantSandbox {
     } catch {
       // A report is not worth a tick: the caller's callback failing changes nothing here.
     }
+    if (run.heldBytes !== undefined) this.heldRead = run.heldBytes;
+  }
+
+  /**
+   * What the isolate held when a tick's usage report last read its heap, once: the pool counts it
+   * against its memory budget instead of reading the heap again (a V8 call, ≈ 3 µs). `undefined`
+   * when no report read it since the last call.
+   */
+  takeHeldReading(): number | undefined {
+    const read = this.heldRead;
+    this.heldRead = undefined;
+    return read;
   }
 
   /** Drops a tick's guest state after a failure (best effort: the isolate may be gone). */

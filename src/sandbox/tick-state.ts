@@ -40,13 +40,22 @@ export class TickState {
   /** Read the heap in {@link usage} (the caller's {@link TickInput.usageHeap}). */
   usageHeap = true;
 
+  /**
+   * Bytes the isolate held (committed heap plus external memory) when {@link usage} read its heap;
+   * `undefined` when it did not. The pool counts it against its memory budget instead of reading
+   * the heap a second time.
+   */
+  heldBytes: number | undefined;
+
   /** CPU and wall time this tick has used so far, and the isolate's heap (see {@link TickUsage}) unless {@link usageHeap} is off. */
   usage(): TickUsage {
     const iso = this.isolate;
     let heapBytes: number | undefined;
     if (this.usageHeap && !iso.isDisposed) {
       try {
-        heapBytes = iso.getHeapStatisticsSync().used_heap_size;
+        const h = iso.getHeapStatisticsSync();
+        heapBytes = h.used_heap_size;
+        this.heldBytes = h.total_heap_size + h.externally_allocated_size;
       } catch {
         heapBytes = undefined;
       }
