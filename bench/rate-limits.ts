@@ -8,7 +8,7 @@
  * the limiter's own overhead; variants alternate over several rounds and each cost is the median of
  * (variant − bare) in process CPU ns per tick, the bare tick measured in the same run:
  *  - bare:            the tick alone (`await run()`);
- *  - no limits:       `limitedTick` for a tenant without limits (the cost every host pays);
+ *  - no limits:       {@link tickAsTheBindingDoes} for a tenant without limits (the cost every host pays);
  *  - rate:            runsPerSecond + burst (one GCRA step);
  *  - rate+quota:      and a daily quota;
  *  - rate+slot+quota: and a concurrency slot (what a host with every limit pays).
@@ -16,7 +16,7 @@
 import { pathToFileURL } from 'node:url';
 import type { TickOutcome } from '../src/binding-core/types.js';
 import { ExecutionLimits } from '../src/rate-limits/execution-limits.js';
-import { limitedTick } from '../src/rate-limits/run-gates.js';
+import { admitNodeTick, refusedTick } from '../src/rate-limits/run-gates.js';
 import type { TenantRateLimits } from '../src/rate-limits/types.js';
 import { median } from './stats.js';
 
@@ -25,11 +25,34 @@ export const ADMIT_ALL_WITH_EVERY_LIMIT: TenantRateLimits = { runsPerSecond: 1e6
 
 /**
  * An {@link ExecutionLimits} over the in-process limiter that admits every run of every tenant
- * while checking `limits` (default {@link ADMIT_ALL_WITH_EVERY_LIMIT}). Wrap a tick with
- * `limitedTick(admittingLimits(), 'bench', 'Tally', undefined, () => runner.tick(bundle, input))`.
+ * while checking `limits` (default {@link ADMIT_ALL_WITH_EVERY_LIMIT}). Run a tick under them with
+ * {@link tickAsTheBindingDoes}.
  */
 export function admittingLimits(limits: TenantRateLimits = ADMIT_ALL_WITH_EVERY_LIMIT): ExecutionLimits {
   return new ExecutionLimits({ defaults: limits });
+}
+
+/**
+ * One tick of tenant `tenantId`'s node `node` under `limits`, as the binding's node class runs it
+ * (src/btree/node-class.ts): admitted, ticked and released in one async function, whose own
+ * `await` is the tick's; `then` gets the outcome (a refusal's FAILURE included).
+ */
+export async function tickAsTheBindingDoes(limits: ExecutionLimits | undefined, tenantId: string, node: string, tick: () => Promise<TickOutcome>, then?: (outcome: TickOutcome) => void): Promise<void> {
+  let permit;
+  try {
+    const admitted = admitNodeTick(limits, tenantId, node, undefined);
+    permit = admitted instanceof Promise ? await admitted : admitted;
+  } catch (error) {
+    then?.(refusedTick(error));
+    return;
+  }
+  let outcome: TickOutcome;
+  try {
+    outcome = await tick();
+  } finally {
+    permit.release();
+  }
+  then?.(outcome);
 }
 
 const OUTCOME: TickOutcome = { status: 'SUCCESS', writes: {}, deletes: [], logs: [] };
@@ -50,12 +73,13 @@ async function main(): Promise<void> {
   const rate = admittingLimits({ runsPerSecond: 1e6, burst: 1e6 });
   const rateQuota = admittingLimits({ runsPerSecond: 1e6, burst: 1e6, dailyQuota: 1e12 });
   const all = admittingLimits();
+  const ignore = (_outcome: TickOutcome): void => {};
   const variants: Record<string, () => Promise<unknown>> = {
-    bare: run,
-    'no limits': () => limitedTick(none, 'bench', 'Tally', undefined, run),
-    rate: () => limitedTick(rate, 'bench', 'Tally', undefined, run),
-    'rate+quota': () => limitedTick(rateQuota, 'bench', 'Tally', undefined, run),
-    'rate+slot+quota': () => limitedTick(all, 'bench', 'Tally', undefined, run),
+    bare: async () => ignore(await run()),
+    'no limits': () => tickAsTheBindingDoes(none, 'bench', 'Tally', run, ignore),
+    rate: () => tickAsTheBindingDoes(rate, 'bench', 'Tally', run, ignore),
+    'rate+quota': () => tickAsTheBindingDoes(rateQuota, 'bench', 'Tally', run, ignore),
+    'rate+slot+quota': () => tickAsTheBindingDoes(all, 'bench', 'Tally', run, ignore),
   };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let round = 0; round < ROUNDS; round++) {

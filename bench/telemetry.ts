@@ -14,7 +14,8 @@
  *                     process; two SDK histogram records without attributes: duration and CPU);
  *  - hook+otel by tenant: `histogramAttributes: 'tenant'` (per-tenant histograms: the tenant on both records);
  *  - hook+otel+spans: the same plus one SDK span per tick (BasicTracerProvider, no exporter);
- *  - limiter:         the in-process rate limiter (`limitedTick` with a rate, a concurrency slot and a daily quota);
+ *  - limiter:         the in-process rate limiter (a rate, a concurrency slot and a daily quota), admitted and
+ *                     released around the tick as the binding's node class does (`tickAsTheBindingDoes`);
  *  - limiter+hook+otel: both, as a host configures them;
  *  - heap every tick: `heapSampleEvery: 1`, to show what the sampling saves.
  * `BENCH_ONLY=limiter+hook+otel BENCH_ROUNDS=200` measures one variant (and the control) more finely.
@@ -26,11 +27,11 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import * as esbuild from 'esbuild';
 import { ExecutionLimits } from '../src/rate-limits/execution-limits.js';
-import { limitedTick } from '../src/rate-limits/run-gates.js';
 import { SandboxPool } from '../src/sandbox/pool.js';
 import type { NodeRunner, TickInput, TickOutcome } from '../src/sandbox/types.js';
 import { ExecutionTelemetry } from '../src/telemetry/execution-telemetry.js';
 import { blackboard1k, bundle, NODE_SOURCE } from './native-node.js';
+import { tickAsTheBindingDoes } from './rate-limits.js';
 import { median, timePerCall } from './stats.js';
 
 /** The lower and upper quartiles of `xs`. */
@@ -106,8 +107,8 @@ async function main(): Promise<void> {
     'hook+otel': async () => check(await hookOtel.tick(pool, b, input())),
     'hook+otel by tenant': async () => check(await hookOtelByTenant.tick(pool, b, input())),
     'hook+otel+spans': async () => check(await hookOtelSpans.tick(pool, b, input())),
-    limiter: async () => check(await limitedTick(limits, b.tenantId, b.node, undefined, () => pool.tick(b, input()))),
-    'limiter+hook+otel': async () => check(await limitedTick(limits, b.tenantId, b.node, undefined, () => hookOtel.tick(pool, b, input()))),
+    limiter: () => tickAsTheBindingDoes(limits, b.tenantId, b.node, () => pool.tick(b, input()), check),
+    'limiter+hook+otel': () => tickAsTheBindingDoes(limits, b.tenantId, b.node, () => hookOtel.tick(pool, b, input()), check),
     'heap every tick': async () => check(await heapEvery.tick(pool, b, input())),
   };
   const N = Number(process.env.BENCH_TICKS ?? 2_000);
@@ -146,8 +147,8 @@ async function main(): Promise<void> {
     'hook+otel': () => hookOtel.tick(instant, b, input()),
     'hook+otel by tenant': () => hookOtelByTenant.tick(instant, b, input()),
     'hook+otel+spans': () => hookOtelSpans.tick(instant, b, input()),
-    limiter: () => limitedTick(limits, b.tenantId, b.node, undefined, () => instant.tick(b, input())),
-    'limiter+hook+otel': () => limitedTick(limits, b.tenantId, b.node, undefined, () => hookOtel.tick(instant, b, input())),
+    limiter: () => tickAsTheBindingDoes(limits, b.tenantId, b.node, () => instant.tick(b, input())),
+    'limiter+hook+otel': () => tickAsTheBindingDoes(limits, b.tenantId, b.node, () => hookOtel.tick(instant, b, input())),
   };
   const overhead = await pairedRounds(alone, M, ROUNDS * 2);
   console.log(`\noverhead alone (a runner that answers at once; ${ROUNDS * 2} rounds of ${M} calls, paired as above), process CPU per call:`);

@@ -64,8 +64,9 @@ class SlotPermit implements RunPermit {
   constructor(
     readonly slots: ConcurrencySlots,
     readonly clock: () => number,
+    started: number,
   ) {
-    this.#started = clock();
+    this.#started = started;
   }
   release(): void {
     if (this.#released) return;
@@ -197,28 +198,32 @@ export class ExecutionLimits {
   admit(tenantId: string, kind: RunKind, name: string, signal?: AbortSignal): RunPermit | Promise<RunPermit> {
     const scope = this.scopeOf(tenantId, kind, name);
     if (scope === undefined) return NO_PERMIT;
-    if (scope.concurrent === undefined) return this.#counters(scope, tenantId, kind, name, NO_PERMIT);
+    if (scope.concurrent === undefined) return this.#counters(scope, tenantId, kind, name, NO_PERMIT, this.#clock());
     let slots = this.#slots.get(scope.key);
     if (slots === undefined) {
       if (this.#slots.size >= MAX_CACHED_TENANTS * 10) this.#sweepSlots();
       this.#slots.set(scope.key, (slots = new ConcurrencySlots()));
     }
     const got = slots.acquire(scope.concurrent, scope.queue, scope.queueTimeoutMs, signal);
-    if (got === true) return this.#counters(scope, tenantId, kind, name, new SlotPermit(slots, this.#clock));
+    if (got === true) {
+      const now = this.#clock();
+      return this.#counters(scope, tenantId, kind, name, new SlotPermit(slots, this.#clock, now), now);
+    }
     if (!(got instanceof Promise)) throw this.#slotRefused(got, scope, tenantId, kind, name);
     const held = slots;
     return got.then((granted) => {
       if (granted !== true) throw this.#slotRefused(granted, scope, tenantId, kind, name);
-      return this.#counters(scope, tenantId, kind, name, new SlotPermit(held, this.#clock));
+      const now = this.#clock();
+      return this.#counters(scope, tenantId, kind, name, new SlotPermit(held, this.#clock, now), now);
     });
   }
 
   /**
    * Takes the rate token, then the quota unit; gives the slot back when either refuses or fails.
-   * No closure on the synchronous path: an admitted in-process run allocates nothing here.
+   * No closure on the synchronous path: an admitted in-process run allocates nothing here. `now`:
+   * the clock read once for the slot and the counters.
    */
-  #counters(scope: ScopeLimits, tenantId: string, kind: RunKind, name: string, permit: RunPermit): RunPermit | Promise<RunPermit> {
-    const now = this.#clock();
+  #counters(scope: ScopeLimits, tenantId: string, kind: RunKind, name: string, permit: RunPermit, now: number): RunPermit | Promise<RunPermit> {
     let rate: RateDecision | Promise<RateDecision> = ADMITTED;
     if (scope.rate !== undefined) {
       try {

@@ -1,5 +1,5 @@
 /**
- * The one call each in-process run path makes into the execution limits: a custom node's tick (a
+ * The calls each in-process run path makes into the execution limits: a custom node's tick (a
  * refused run becomes a FAILURE outcome whose error is the {@link RateLimitedError}'s message, as
  * other host-side refusals of a tick are) and an interpreter engine (a refused run throws the
  * error, which the interpreter node turns into FAILURE with that message in `lastError`).
@@ -29,48 +29,25 @@ export async function withRunPermit<T>(limits: RunAdmission, tenantId: string, k
 }
 
 /**
- * A custom node's tick under the limits: a refused run is a FAILURE outcome (no writes) whose
- * `error` is the RateLimitedError's message, e.g. `RateLimitedError: run refused by a rate limit
- * [tenant=acme, node=SendSlackMessage, limit=runsPerSecond, scope=tenant]: over 5 runs per second
- * (burst 5); retry after 200 ms. HINT: …`. Written without async layers: it wraps every tick.
+ * The permit of one tick of a custom node under `limits` (none: {@link NO_PERMIT}). Throws, or
+ * rejects with, the {@link RateLimitedError} of a refusal; turn it into the tick's outcome with
+ * {@link refusedTick}. The caller releases the permit when the tick settles, in a `finally` of its
+ * own async function (the binding's node class does): a wrapper around the tick would add a promise
+ * layer to every tick.
  */
-export function limitedTick(limits: ExecutionLimits | undefined, tenantId: string, node: string, signal: AbortSignal | undefined, run: () => Promise<TickOutcome>): Promise<TickOutcome> {
-  if (limits === undefined) return run();
-  let admitted: RunPermit | Promise<RunPermit>;
-  try {
-    admitted = limits.admit(tenantId, 'node', node, signal);
-  } catch (error) {
-    return refusedTick(error);
-  }
-  if (admitted instanceof Promise) return admitted.then((permit) => holding(permit, run), refusedTick);
-  return holding(admitted, run);
+export function admitNodeTick(limits: ExecutionLimits | undefined, tenantId: string, node: string, signal: AbortSignal | undefined): RunPermit | Promise<RunPermit> {
+  return limits === undefined ? NO_PERMIT : limits.admit(tenantId, 'node', node, signal);
 }
 
-/** Runs `run`, then releases `permit` however it ends. */
-function holding<T>(permit: RunPermit, run: () => Promise<T>): Promise<T> {
-  if (permit === NO_PERMIT) return run();
-  let running: Promise<T>;
-  try {
-    running = run();
-  } catch (error) {
-    permit.release();
-    return Promise.reject(error);
-  }
-  return running.then(
-    (value) => {
-      permit.release();
-      return value;
-    },
-    (error: unknown) => {
-      permit.release();
-      throw error;
-    },
-  );
-}
-
-function refusedTick(error: unknown): Promise<TickOutcome> {
-  if (error instanceof RateLimitedError) return Promise.resolve({ status: 'FAILURE', writes: {}, deletes: [], logs: [], error: `${error.name}: ${error.message}` });
-  return Promise.reject(error);
+/**
+ * The outcome of a tick refused by a rate limit: FAILURE, no writes, and as its `error` the
+ * RateLimitedError's message, as other host-side refusals of a tick are, e.g. `RateLimitedError: run
+ * refused by a rate limit [tenant=acme, node=SendSlackMessage, limit=runsPerSecond, scope=tenant]:
+ * over 5 runs per second (burst 5); retry after 200 ms. HINT: …`. Any other error is thrown again.
+ */
+export function refusedTick(error: unknown): TickOutcome {
+  if (error instanceof RateLimitedError) return { status: 'FAILURE', writes: {}, deletes: [], logs: [], error: `${error.name}: ${error.message}` };
+  throw error;
 }
 
 /** An interpreter engine whose runs for `tenantId` are checked against the limits first. */
