@@ -67,8 +67,20 @@ export class TieredRunner implements NodeRunner {
     return resolveLimits(this.hostLimits, settingsOfTenant(this.options.tenants, tenantId)?.limits);
   }
 
-  async tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
-    return this.tierOf(bundle).tick(bundle, input);
+  tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
+    // Not `async`: the tier's promise is returned as it is (one promise layer fewer per tick).
+    let tier: NodeRunner;
+    try {
+      tier = this.tierOf(bundle);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return tier.tick(bundle, input);
+  }
+
+  /** @internal The tier that runs `bundle` (telemetry observes its ticks there). Throws when disposed. */
+  runnerFor(bundle: RunnableBundle): NodeRunner {
+    return this.tierOf(bundle);
   }
 
   async inspect(bundle: RunnableBundle): Promise<NodeMetadata> {

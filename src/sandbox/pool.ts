@@ -24,7 +24,8 @@ import { limitMessage, resolveLimits, setupLimits, type SandboxLimits } from './
 import { GuestLogForwarder, type GuestLogSink } from '../binding-core/guest-log.js';
 import { settingsOfTenant, type PerTenant } from './tenant-options.js';
 import { TenantSandbox, type Capability } from './tenant-sandbox.js';
-import type { NodeRunner, RunnableBundle, TickInput, TickOutcome } from './types.js';
+import type { TickMeasure } from './tick-state.js';
+import type { NodeRunner, RunnableBundle, TickInput, TickObserver, TickOutcome } from './types.js';
 import type { Isolation } from '../execution/isolation.js';
 
 
@@ -159,26 +160,45 @@ export class SandboxPool implements NodeRunner {
     this.bundles.provideFactory(this.bundles.get(bundle), text);
   }
 
-  async tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
-    this.assertAlive();
-    checkBundle(bundle);
-    const entry = this.bundles.get(bundle);
-    const sandbox = this.sandboxFor(bundle.tenantId);
-    const caps = (sandbox.capabilities ??= this.capabilityLookup(bundle.tenantId));
-    this.counters.ticks++;
+  tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
+    return this.run(bundle, input, undefined);
+  }
+
+  /** @internal See {@link NodeRunner.tickObserved}: the tick measured here, reported to `observer`. */
+  tickObserved(bundle: RunnableBundle, input: TickInput, observer: TickObserver): Promise<TickOutcome> {
+    return this.run(bundle, input, observer);
+  }
+
+  private async run(bundle: RunnableBundle, input: TickInput, observer: TickObserver | undefined): Promise<TickOutcome> {
     const started = performance.now();
-    const { outcome, breach } = await sandbox.tick(bundle, entry, input, caps);
-    if (breach) {
-      this.counters.breaches++;
-      outcome.limit = breach;
+    let outcome: TickOutcome;
+    let measure: TickMeasure | undefined;
+    try {
+      this.assertAlive();
+      checkBundle(bundle);
+      const entry = this.bundles.get(bundle);
+      const sandbox = this.sandboxFor(bundle.tenantId);
+      const caps = (sandbox.capabilities ??= this.capabilityLookup(bundle.tenantId));
+      this.counters.ticks++;
+      if (observer) measure = { heap: observer.wantsHeap(), usage: undefined };
+      const result = await sandbox.tick(bundle, entry, input, caps, measure);
+      outcome = result.outcome;
+      if (result.breach) {
+        this.counters.breaches++;
+        outcome.limit = result.breach;
+      }
+      // Reading an isolate's heap costs a V8 call (≈ 3 µs): after a tick long enough to have
+      // allocated much, else when 16 ticks of the pool went by unaccounted. A tick whose usage
+      // read the heap (telemetry samples one tick in 16 by default) is accounted with that reading.
+      const read = sandbox.takeHeldReading();
+      if (read !== undefined) this.record(sandbox, read);
+      else if (performance.now() - started >= ACCOUNT_AFTER_MS || ++this.unaccountedTicks >= 16) this.account(sandbox);
+      this.logs.forward({ tenantId: bundle.tenantId, node: bundle.node, version: bundle.version }, outcome.logs, { perSecond: sandbox.limits.logRatePerSecond });
+    } catch (error) {
+      observer?.settled(bundle, input, started, undefined, error, undefined);
+      throw error;
     }
-    // Reading an isolate's heap costs a V8 call (≈ 3 µs): after a tick long enough to have
-    // allocated much, else when 16 ticks of the pool went by unaccounted. A tick whose usage report
-    // read the heap (telemetry samples one tick in 16 by default) is accounted with that reading.
-    const read = sandbox.takeHeldReading();
-    if (read !== undefined) this.record(sandbox, read);
-    else if (performance.now() - started >= ACCOUNT_AFTER_MS || ++this.unaccountedTicks >= 16) this.account(sandbox);
-    this.logs.forward({ tenantId: bundle.tenantId, node: bundle.node, version: bundle.version }, outcome.logs, { perSecond: sandbox.limits.logRatePerSecond });
+    observer?.settled(bundle, input, started, outcome, undefined, measure?.usage);
     return outcome;
   }
 

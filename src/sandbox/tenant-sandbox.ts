@@ -29,7 +29,7 @@ import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
 import { parseGuestJson } from './safe-json.js';
 import { bundleFileName, mapStack } from './stack-trace.js';
 import { failure, outcomeOfAnswer } from './tick-outcome.js';
-import { TickState } from './tick-state.js';
+import { TickState, type TickMeasure } from './tick-state.js';
 import type { BlackboardTexts, GuestIdentity, RunnableBundle, TickInput, TickOutcome } from './types.js';
 
 // Hosts and tests import the capability types from here.
@@ -181,7 +181,7 @@ export class TenantSandbox {
    * Runs one tick. Never throws for guest failures. When the bundle is loaded and the guest makes
    * no capability call, everything up to the returned promise happens synchronously.
    */
-  tick(bundle: RunnableBundle, entry: CachedBundle, input: TickInput, capabilities: CapabilityLookup): Promise<TickResult> {
+  tick(bundle: RunnableBundle, entry: CachedBundle, input: TickInput, capabilities: CapabilityLookup, measure?: TickMeasure): Promise<TickResult> {
     if (!this.alive) throw new DisposedError('tenant sandbox', { context: { tenant: this.tenantId } });
     const L = this.limits;
     const who: GuestIdentity = { tenantId: bundle.tenantId, node: bundle.node, version: bundle.version };
@@ -199,7 +199,8 @@ export class TenantSandbox {
       `,"ts":${Date.now()},"props":${input.propsJson ?? hostJson(input.props ?? {}, 'props', who)}}`;
     const run = new TickState(this.isolate, who, L, input.signal);
     run.onUsage = input.onUsage;
-    if (input.usageHeap === false) run.usageHeap = false;
+    run.measure = measure;
+    run.usageHeap = (input.onUsage !== undefined && input.usageHeap !== false) || measure?.heap === true;
     this.active++;
     const factory = this.loaded.has(entry.sha256) ? this.bundles.readyFactory(entry) : undefined;
     if (!factory) return this.loadThenTick(tickId, entry, inputJson, bb, run, capabilities);
@@ -280,17 +281,20 @@ export class TenantSandbox {
   private end(run: TickState): void {
     run.clearTimers();
     this.active--;
+    if (!run.onUsage && !run.measure) return;
+    const usage = run.usage();
+    if (run.measure) run.measure.usage = usage;
+    if (run.heldBytes !== undefined) this.heldRead = run.heldBytes;
     if (!run.onUsage) return;
     try {
-      run.onUsage(run.usage());
+      run.onUsage(usage);
     } catch {
       // A report is not worth a tick: the caller's callback failing changes nothing here.
     }
-    if (run.heldBytes !== undefined) this.heldRead = run.heldBytes;
   }
 
   /**
-   * What the isolate held when a tick's usage report last read its heap, once: the pool counts it
+   * What the isolate held when a tick's usage (report or measure) last read its heap, once: the pool counts it
    * against its memory budget instead of reading the heap again (a V8 call, ≈ 3 µs). `undefined`
    * when no report read it since the last call.
    */

@@ -15,6 +15,15 @@ import type { GuestIdentity, GuestLogLine, TickInput, TickUsage } from './types.
  */
 const CALL_OPTIONS: { timeout: number } = { timeout: 1 };
 
+/**
+ * What a runner measuring its own ticks wants of one (see `NodeRunner.tickObserved`): the sandbox
+ * fills `usage` when the tick ends, with the isolate's heap when `heap` is set.
+ */
+export interface TickMeasure {
+  readonly heap: boolean;
+  usage: TickUsage | undefined;
+}
+
 /** Book-keeping of one tick on the host: budgets, CPU used, timers, wake-ups, the logs so far. */
 export class TickState {
   private readonly started = performance.now();
@@ -25,6 +34,8 @@ export class TickState {
   factory: BundleFactory | undefined;
   /** The caller's usage report ({@link TickInput.onUsage}), called when the tick ends. */
   onUsage: ((usage: TickUsage) => void) | undefined;
+  /** The runner's own measure of the tick, filled when it ends. */
+  measure: TickMeasure | undefined;
   /** Created on the first timer: most ticks never set one. */
   private timers: Set<ReturnType<typeof setTimeout>> | undefined;
   private wakeFn: (() => void) | undefined;
@@ -37,7 +48,7 @@ export class TickState {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** Read the heap in {@link usage} (the caller's {@link TickInput.usageHeap}). */
+  /** Read the heap in {@link usage} (the caller's {@link TickInput.usageHeap}, or the runner's {@link TickMeasure.heap}). */
   usageHeap = true;
 
   /**

@@ -81,5 +81,25 @@ export interface NodeRunner {
   inspect(bundle: RunnableBundle): Promise<NodeMetadata>;
   /** Runs one tick. Never throws for guest failures: they come back as `status: 'FAILURE'`. */
   tick(bundle: RunnableBundle, input: TickInput): Promise<TickOutcome>;
+  /**
+   * @internal Runs one tick as {@link tick} does and tells `observer` how it went, from inside the
+   * runner (no wrapper around the tick). Runners that measure their ticks (the in-process
+   * `SandboxPool`) have it; telemetry wraps the others.
+   */
+  tickObserved?(bundle: RunnableBundle, input: TickInput, observer: TickObserver): Promise<TickOutcome>;
+  /** @internal The runner that runs `bundle` (a runner of several tiers answers the tier's; may throw as `tick` would reject). */
+  runnerFor?(bundle: RunnableBundle): NodeRunner;
   dispose(): Promise<void>;
+}
+
+/** @internal How a runner that measures its own ticks reports them (see {@link NodeRunner.tickObserved}). */
+export interface TickObserver {
+  /** Asked once per tick, before it runs: whether its usage should carry the isolate's heap (a V8 call). */
+  wantsHeap(): boolean;
+  /**
+   * Called once when the tick settles: its `outcome`, or the `error` the runner rejects with.
+   * `started` is `performance.now()` when the runner took the tick; `usage` what the sandbox
+   * measured, when it ran.
+   */
+  settled(bundle: RunnableBundle, input: TickInput, started: number, outcome: TickOutcome | undefined, error: unknown, usage: TickUsage | undefined): void;
 }

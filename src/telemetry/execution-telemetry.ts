@@ -9,7 +9,10 @@
  *
  * The cost per tick is kept off V8: CPU time comes from the tick's own accounting (the sandbox
  * charges every isolate call to the tick anyway), and the heap, which costs a V8 call to read, is
- * read on a sample of ticks only (`heapSampleEvery`). A host that configures neither a hook nor
+ * read on a sample of ticks only (`heapSampleEvery`). A runner that measures its own ticks (the
+ * in-process `SandboxPool`, also as the inline tier of the `TieredRunner`) reports them from inside
+ * its tick (`tickObserved`), so the wrapper adds no layer there; the thread and process tiers, and
+ * any tick with a span, go through the wrapper. A host that configures neither a hook nor
  * OpenTelemetry gets no wrapper at all. See bench/telemetry.ts for the figures.
  *
  * @module
@@ -18,7 +21,7 @@ import { INTERPRETER_NODES } from '../binding-core/interpreter-props.js';
 import { optionError } from './instruments.js';
 import type { InterpreterEngine, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 import type { PluginLogger } from '../btree/logger.js';
-import type { NodeRunner, RunnableBundle, TickInput, TickOutcome, TickUsage } from '../sandbox/types.js';
+import type { NodeRunner, RunnableBundle, TickInput, TickObserver, TickOutcome, TickUsage } from '../sandbox/types.js';
 import { resultOfError, resultOfScript, resultOfTick, type ExecutionEvent, type ExecutionHook, type ExecutionKind, type ExecutionResult } from './execution-event.js';
 import { ExecutionInstruments, SeriesCatalog, type CardinalityOptions, type PoolStatsLike } from './instruments.js';
 import { resolveOpenTelemetry } from './open-telemetry.js';
@@ -211,10 +214,36 @@ export class ExecutionTelemetry {
     return observed;
   }
 
+  /**
+   * How a runner that measures its own ticks (the in-process `SandboxPool`) reports them: from
+   * inside its tick, with its own start time and CPU accounting, so that no wrapper (an input
+   * object, a usage callback, a promise layer) is added around the tick.
+   */
+  readonly #observer: TickObserver = {
+    wantsHeap: () => this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0,
+    settled: (bundle, input, started, outcome, error, usage) => {
+      if (outcome !== undefined) {
+        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, usage?.cpuMs, usage?.heapBytes, resultOfTick(outcome, input.signal?.aborted === true), undefined, undefined);
+      } else {
+        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, undefined, undefined, resultOfError(error), undefined, error);
+      }
+    },
+  };
+
   /** Runs one tick on `runner` and reports it. Rejects when the runner rejects, after reporting. */
   tick(runner: NodeRunner, bundle: RunnableBundle, input: TickInput): Promise<TickOutcome> {
     // Malformed calls get the runner's own named error, not a TypeError from here.
     if (typeof bundle !== 'object' || bundle === null || typeof input !== 'object' || input === null) return runner.tick(bundle, input);
+    // A runner that measures its ticks reports them itself; spans need the wrapper (started before the tick).
+    if (this.#instruments?.tracing !== true) {
+      let target: NodeRunner | undefined;
+      try {
+        target = runner.runnerFor ? runner.runnerFor(bundle) : runner;
+      } catch {
+        target = undefined; // the runner's own tick rejects with it, reported below
+      }
+      if (target?.tickObserved) return target.tickObserved(bundle, input, this.#observer);
+    }
     const started = performance.now();
     const span = this.startSpan('custom-node', bundle.tenantId, bundle.node, bundle.version);
     const heap = (this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0) || (input.onUsage !== undefined && input.usageHeap !== false);

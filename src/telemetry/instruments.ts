@@ -280,6 +280,11 @@ export class ExecutionInstruments {
   }
 
   /** Starts the span of one tick or run (a child of the active context), when there is a tracer. */
+  /** Whether executions get spans (a tracer was given). */
+  get tracing(): boolean {
+    return this.#tracer !== undefined;
+  }
+
   startSpan(kind: ExecutionKind, tenantId: string, node: string, version: string | undefined): SpanLike | undefined {
     if (!this.#tracer) return undefined;
     const attributes: Attributes = { [ATTRIBUTES.tenant]: tenantId, [ATTRIBUTES.node]: node, [ATTRIBUTES.kind]: kind };

@@ -37,7 +37,8 @@ interface Setup {
   warnings: string[];
 }
 
-async function setup(extra: Partial<PluginHostOptions> = {}): Promise<Setup> {
+/** A host with the real sandbox and SDK; `spans: false` gives it metrics only (ticks then report from inside the pool). */
+async function setup(extra: Partial<PluginHostOptions> = {}, { spans = true } = {}): Promise<Setup> {
   const otel = otelHarness();
   harnesses.push(otel);
   const events: ExecutionEvent[] = [];
@@ -51,7 +52,7 @@ async function setup(extra: Partial<PluginHostOptions> = {}): Promise<Setup> {
     interpreters: { javascript: true },
     logger: { info() {}, warn: (m) => warnings.push(m) },
     onExecution: (e) => events.push(e),
-    telemetry: { meter: otel.meterProvider.getMeter('test'), tracer: otel.tracerProvider.getTracer('test') },
+    telemetry: { meter: otel.meterProvider.getMeter('test'), ...(spans ? { tracer: otel.tracerProvider.getTracer('test') } : {}) },
     ...extra,
   });
   hosts.push(host);
@@ -306,6 +307,75 @@ describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
     hosts.push(host);
     const runner = await host.nodeRunner();
     expect(runner.constructor.name).toBe('TieredRunner');
+  });
+});
+
+describe(`the in-process pool reports its own ticks (${hostName}; metrics without spans: no wrapper around the tick)`, () => {
+  const metricsOnly = (extra: Partial<PluginHostOptions> = {}) => setup(extra, { spans: false });
+
+  it('reports a successful tick once, with its CPU: event, execution count, duration and CPU histograms', async () => {
+    const { host, otel, events } = await metricsOnly();
+    const { result } = await runTenantTree(host, btree, 'acme', probeTree('ok'));
+    expect(result.status).toBe('SUCCESS');
+    expect(events).toHaveLength(1);
+    const e = events[0]!;
+    expect(e).toMatchObject({ tenantId: 'acme', node: 'Probe', version: '1.0.0', kind: 'custom-node', status: 'success', errorCode: undefined });
+    expect(e.durationMs).toBeGreaterThan(0);
+    expect(e.cpuMs).toBeGreaterThan(0);
+    expect(e.cpuMs!).toBeLessThanOrEqual(e.durationMs);
+    const metrics = await otel.metrics();
+    expect(pointsOf(metrics.get(METRICS.executions), { ...series, [A.status]: 'success' }).map((p) => p.value)).toEqual([1]);
+    expect(pointsOf(metrics.get(METRICS.tickDuration)).map((p) => [(p.value as { count: number }).count, (p.value as { sum: number }).sum])).toEqual([[1, e.durationMs]]);
+    expect(pointsOf(metrics.get(METRICS.tickCpuTime)).map((p) => [(p.value as { count: number }).count, (p.value as { sum: number }).sum])).toEqual([[1, e.cpuMs]]);
+    expect(otel.spans()).toEqual([]);
+  });
+
+  it('reports a failing tick as failure and a CPU-limit breach as a limit naming it', async () => {
+    const { host, otel, events } = await metricsOnly();
+    expect((await runTenantTree(host, btree, 'acme', probeTree('fail'))).result.status).toBe('FAILURE');
+    expect((await runTenantTree(host, btree, 'acme', probeTree('spin'))).result.status).toBe('FAILURE');
+    expect(events.map((e) => [e.status, e.errorCode])).toEqual([
+      ['failure', undefined],
+      ['limit', 'cpuTimeMs'],
+    ]);
+    expect(events[1]!.cpuMs).toBeGreaterThanOrEqual(50);
+    const metrics = await otel.metrics();
+    expect(pointsOf(metrics.get(METRICS.limitBreaches), { ...series, [A.limit]: 'cpuTimeMs' }).map((p) => p.value)).toEqual([1]);
+  });
+
+  it('reports a tick the pool rejects (a tampered bundle) as an error, and the caller still gets the rejection', async () => {
+    const { host, events } = await metricsOnly();
+    const runner = await host.nodeRunner();
+    const bundle = await host.registry.loadBundle('acme', 'Probe', '1.0.0');
+    const err = await runner.tick({ ...bundle, code: bundle.code + '\n// changed' }, { props: { mode: 'ok' }, blackboard: {} }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('IntegrityError');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ status: 'error', kind: 'custom-node', cpuMs: undefined, heapBytes: undefined });
+    expect(events[0]!.errorCode).toMatch(/integrity/i);
+  });
+
+  it('reads the heap only on sampled ticks, hands a caller that asked for usage its own report, and never reads the blackboard object', async () => {
+    const { host, events } = await metricsOnly();
+    const runner = await host.nodeRunner();
+    const bundle = await host.registry.loadBundle('acme', 'Probe', '1.0.0');
+    let read = 0;
+    const input = {
+      props: { mode: 'ok' },
+      get blackboard(): Record<string, never> {
+        read++;
+        return {};
+      },
+      blackboardJson: '{}',
+    };
+    for (let i = 0; i < 32; i++) await runner.tick(bundle, input);
+    expect(events.flatMap((e, i) => (e.heapBytes !== undefined ? [i + 1] : []))).toEqual([16, 32]);
+    expect(events.every((e) => typeof e.cpuMs === 'number' && e.cpuMs > 0)).toBe(true);
+    expect(read).toBe(0);
+    const usage: Array<number | undefined> = [];
+    await runner.tick(bundle, { props: { mode: 'ok' }, blackboard: {}, onUsage: (u) => usage.push(u.heapBytes) });
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toBeGreaterThan(100_000);
+    expect(events).toHaveLength(33);
   });
 });
 
