@@ -62,20 +62,25 @@ async function setup(extra: Partial<PluginHostOptions> = {}, { spans = true } = 
 }
 
 const probeTree = (mode: string) => `type: Probe\nid: probe\nprops:\n  mode: ${mode}\n`;
+
+/** Ticks the probe once in a tree; checks it succeeded and was reported once, with its CPU; returns its event. */
+async function oneSuccessfulTick({ host, events }: Pick<Setup, 'host' | 'events'>): Promise<ExecutionEvent> {
+  const { result } = await runTenantTree(host, btree, 'acme', probeTree('ok'));
+  expect(result.status).toBe('SUCCESS');
+  expect(events).toHaveLength(1);
+  const e = events[0]!;
+  expect(e).toMatchObject({ tenantId: 'acme', node: 'Probe', version: '1.0.0', kind: 'custom-node', status: 'success', errorCode: undefined });
+  expect(e.durationMs).toBeGreaterThan(0);
+  expect(e.cpuMs).toBeGreaterThan(0); // from the tick's own CPU accounting
+  expect(e.cpuMs!).toBeLessThanOrEqual(e.durationMs);
+  return e;
+}
 const series = { [A.tenant]: 'acme', [A.node]: 'Probe', [A.kind]: 'custom-node' };
 
 describe(`execution telemetry (${hostName}, real OpenTelemetry SDK)`, () => {
   it('reports a successful tick once: event, execution count, time and CPU per node, duration and CPU histograms, span', async () => {
-    const { host, otel, events } = await setup();
-    const { result } = await runTenantTree(host, btree, 'acme', probeTree('ok'));
-    expect(result.status).toBe('SUCCESS');
-
-    expect(events).toHaveLength(1);
-    const e = events[0]!;
-    expect(e).toMatchObject({ tenantId: 'acme', node: 'Probe', version: '1.0.0', kind: 'custom-node', status: 'success', errorCode: undefined });
-    expect(e.durationMs).toBeGreaterThan(0);
-    expect(e.cpuMs).toBeGreaterThan(0); // from the tick's own CPU accounting
-    expect(e.cpuMs!).toBeLessThanOrEqual(e.durationMs);
+    const { otel, ...rest } = await setup();
+    const e = await oneSuccessfulTick(rest);
 
     const metrics = await otel.metrics();
     expect(pointsOf(metrics.get(METRICS.executions), { ...series, [A.status]: 'success' }).map((p) => p.value)).toEqual([1]);
@@ -314,15 +319,8 @@ describe(`the in-process pool reports its own ticks (${hostName}; metrics withou
   const metricsOnly = (extra: Partial<PluginHostOptions> = {}) => setup(extra, { spans: false });
 
   it('reports a successful tick once, with its CPU: event, execution count, duration and CPU histograms', async () => {
-    const { host, otel, events } = await metricsOnly();
-    const { result } = await runTenantTree(host, btree, 'acme', probeTree('ok'));
-    expect(result.status).toBe('SUCCESS');
-    expect(events).toHaveLength(1);
-    const e = events[0]!;
-    expect(e).toMatchObject({ tenantId: 'acme', node: 'Probe', version: '1.0.0', kind: 'custom-node', status: 'success', errorCode: undefined });
-    expect(e.durationMs).toBeGreaterThan(0);
-    expect(e.cpuMs).toBeGreaterThan(0);
-    expect(e.cpuMs!).toBeLessThanOrEqual(e.durationMs);
+    const { otel, ...rest } = await metricsOnly();
+    const e = await oneSuccessfulTick(rest);
     const metrics = await otel.metrics();
     expect(pointsOf(metrics.get(METRICS.executions), { ...series, [A.status]: 'success' }).map((p) => p.value)).toEqual([1]);
     expect(pointsOf(metrics.get(METRICS.tickDuration)).map((p) => [(p.value as { count: number }).count, (p.value as { sum: number }).sum])).toEqual([[1, e.durationMs]]);
