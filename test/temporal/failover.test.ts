@@ -151,7 +151,12 @@ describe.each(MODES)('failover between worker processes (%s activities)', (mode)
       args: [{ tenantId: 'acme', yaml: YAML, input: { items: ['pre'], count: 0 }, options: setup.options }],
     });
 
-    const claimer = await waitFor('a worker to start the tick', () => (existsSync(join(markDir, 'claimed')) ? readFileSync(join(markDir, 'claimed'), 'utf8') : undefined));
+    // The file can be seen between its creation and its write: wait for a whole worker name.
+    const claimed = (): string | undefined => {
+      const name = existsSync(join(markDir, 'claimed')) ? readFileSync(join(markDir, 'claimed'), 'utf8') : '';
+      return setup.workers.includes(name) ? name : undefined;
+    };
+    const claimer = await waitFor('a worker to start the tick', claimed);
     children.get(claimer)!.kill('SIGKILL');
     const survivor = claimer === setup.workers[0] ? setup.workers[1] : setup.workers[0];
 
