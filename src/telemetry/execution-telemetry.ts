@@ -220,14 +220,8 @@ export class ExecutionTelemetry {
    * object, a usage callback, a promise layer) is added around the tick.
    */
   readonly #observer: TickObserver = {
-    wantsHeap: () => this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0,
-    settled: (bundle, input, started, outcome, error, usage) => {
-      if (outcome !== undefined) {
-        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, usage?.cpuMs, usage?.heapBytes, resultOfTick(outcome, input.signal?.aborted === true), undefined, undefined);
-      } else {
-        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, undefined, undefined, resultOfError(error), undefined, error);
-      }
-    },
+    wantsHeap: () => this.#sampleHeap(),
+    settled: (bundle, input, started, outcome, error, usage) => this.#reportTick(bundle, input, started, outcome, error, usage, undefined),
   };
 
   /** Runs one tick on `runner` and reports it. Rejects when the runner rejects, after reporting. */
@@ -246,7 +240,7 @@ export class ExecutionTelemetry {
     }
     const started = performance.now();
     const span = this.startSpan('custom-node', bundle.tenantId, bundle.node, bundle.version);
-    const heap = (this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0) || (input.onUsage !== undefined && input.usageHeap !== false);
+    const heap = this.#sampleHeap() || (input.onUsage !== undefined && input.usageHeap !== false);
     const observed = new ObservedInput(input, heap);
     let running: Promise<TickOutcome>;
     try {
@@ -257,12 +251,11 @@ export class ExecutionTelemetry {
     // `then` rather than an async function with `await`: one promise and one microtask fewer per tick.
     return running.then(
       (outcome) => {
-        const u = observed.usage;
-        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, u?.cpuMs, u?.heapBytes, resultOfTick(outcome, input.signal?.aborted === true), span, undefined);
+        this.#reportTick(bundle, input, started, outcome, undefined, observed.usage, span);
         return outcome;
       },
       (error: unknown) => {
-        this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, undefined, undefined, resultOfError(error), span, error);
+        this.#reportTick(bundle, input, started, undefined, error, undefined, span);
         throw error;
       },
     );
@@ -304,6 +297,17 @@ export class ExecutionTelemetry {
   /** Stops observing the sandbox pool. */
   close(): void {
     this.#instruments?.close();
+  }
+
+  /** Whether this tick is one of the sampled ones whose report carries the isolate's heap. */
+  #sampleHeap(): boolean {
+    return this.#heapEvery !== 0 && ++this.#ticks % this.#heapEvery === 0;
+  }
+
+  /** Reports one settled custom-node tick: its `outcome`, or the `error` its runner rejected with. */
+  #reportTick(bundle: RunnableBundle, input: TickInput, started: number, outcome: TickOutcome | undefined, error: unknown, usage: TickUsage | undefined, span: SpanLike | undefined): void {
+    const result = outcome !== undefined ? resultOfTick(outcome, input.signal?.aborted === true) : resultOfError(error);
+    this.#report('custom-node', bundle.tenantId, bundle.node, bundle.version, started, usage?.cpuMs, usage?.heapBytes, result, span, error);
   }
 
   #report(
