@@ -29,7 +29,7 @@ import { RuntimeModules, type CachedDataScript } from './runtime-modules.js';
 import { parseGuestJson } from './safe-json.js';
 import { bundleFileName, mapStack } from './stack-trace.js';
 import { failure, outcomeOfAnswer } from './tick-outcome.js';
-import { TickState, type TickMeasure } from './tick-state.js';
+import { heldBytesOf, TickState, type TickMeasure } from './tick-state.js';
 import type { BlackboardTexts, GuestIdentity, RunnableBundle, TickInput, TickOutcome } from './types.js';
 
 // Hosts and tests import the capability types from here.
@@ -146,7 +146,7 @@ export class TenantSandbox {
     if (!this.alive) return 0;
     try {
       const h = this.isolate.getHeapStatisticsSync();
-      return h.total_heap_size + h.externally_allocated_size;
+      return heldBytesOf(h);
     } catch {
       return 0;
     }

@@ -16,6 +16,14 @@ import type { GuestIdentity, GuestLogLine, TickInput, TickUsage } from './types.
 const CALL_OPTIONS: { timeout: number } = { timeout: 1 };
 
 /**
+ * Bytes an isolate holds, from its heap statistics: its V8 heap as committed plus memory allocated
+ * outside it (ArrayBuffers). What the pool's memory budget counts.
+ */
+export function heldBytesOf(h: { total_heap_size: number; externally_allocated_size: number }): number {
+  return h.total_heap_size + h.externally_allocated_size;
+}
+
+/**
  * What a runner measuring its own ticks wants of one (see `NodeRunner.tickObserved`): the sandbox
  * fills `usage` when the tick ends, with the isolate's heap when `heap` is set.
  */
@@ -66,7 +74,7 @@ export class TickState {
       try {
         const h = iso.getHeapStatisticsSync();
         heapBytes = h.used_heap_size;
-        this.heldBytes = h.total_heap_size + h.externally_allocated_size;
+        this.heldBytes = heldBytesOf(h);
       } catch {
         heapBytes = undefined;
       }
