@@ -114,6 +114,14 @@ function describeObject(value: object): string {
   return `is an instance of ${name}, not a plain object. HINT: copy the fields you need into a plain object`;
 }
 
+/** Characters `JSON.stringify` escapes in a string: quotes, backslashes, controls, and surrogates (paired ones are kept, but the fallback decides). */
+const ESCAPED_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Length of `JSON.stringify(s)` without building it when nothing in `s` needs escaping (the common case). */
+function jsonStringLength(s: string): number {
+  return ESCAPED_IN_JSON.test(s) ? JSON.stringify(s).length : s.length + 2;
+}
+
 /** Assigns without ever invoking the `__proto__` setter. */
 function defineData(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -167,7 +175,7 @@ function dataOf(descriptor: PropertyDescriptor | undefined): unknown {
 function visit(w: Walk, v: unknown, depth: number): JsonValue {
   switch (typeof v) {
     case 'string':
-      w.add(JSON.stringify(v).length);
+      w.add(jsonStringLength(v));
       return v;
     case 'boolean':
       w.add(v ? 4 : 5);
@@ -232,7 +240,7 @@ function visit(w: Walk, v: unknown, depth: number): JsonValue {
       path.pop();
       continue;
     }
-    w.add(JSON.stringify(key).length + 1 + (members > 0 ? 1 : 0));
+    w.add(jsonStringLength(key) + 1 + (members > 0 ? 1 : 0));
     const item = visit(w, member, depth + 1);
     if (out) defineData(out, key, item);
     members++;

@@ -20,6 +20,18 @@ describe('toJsonSafe', () => {
     expect(r.bytes).toBe(JSON.stringify(input).length);
   });
 
+  it('counts exactly the characters JSON.stringify writes, for strings and keys with and without escapes', () => {
+    const strings = ['plain', '', 'q"uote', 'back\\slash', 'line\nbreak', '\u0000\u001f', '\u007f', 'é€', '\u2028\u2029', '😀', '\ud800 lone', 'lone \udfff', '\udfff\ud800', '<\/script>'];
+    for (const s of strings) {
+      const value = { [s]: s, list: [s, { [s]: [s] }] };
+      const r = checkJsonSafe(value);
+      expect(r.ok && r.bytes, JSON.stringify(s)).toBe(JSON.stringify(value).length);
+      // The size cap falls on the exact character.
+      expect(toJsonSafe(value, { maxBytes: JSON.stringify(value).length }).ok).toBe(true);
+      expect(toJsonSafe(value, { maxBytes: JSON.stringify(value).length - 1 }).ok).toBe(false);
+    }
+  });
+
   it('converts -0 to 0, as JSON.stringify does', () => {
     const r = toJsonSafe({ z: -0 });
     expect(r.ok && Object.is((r.value as { z: number }).z, 0)).toBe(true);
