@@ -6,7 +6,9 @@
  * Reports, in one run, figures and ratios against baselines measured in the same run:
  *  - JavaScript (`benchJavaScript`): JavaScriptInterpreter warm with a 1 KB context (goal ≤ 0.5 ms per
  *    run), against the same computation as plain JS in the host and against raw QuickJS in the host
- *    thread; the fresh-runtime vs shared-runtime cost behind the isolation decision; engine cold start.
+ *    thread; the fresh-runtime vs shared-runtime cost behind the isolation decision; engine cold start;
+ *    warm with a 2 KB blackboard (goal ≤ 0.3 ms), memory restore (the default) against a fresh QuickJS
+ *    runtime per run (`restoreMemory: false`), alternating in the same loop.
  *  - Python (`benchPython`): the seed's subprocess approach vs PythonInterpreter warm on the seed's
  *    statistics script (goal ≥ 400×), a restarted worker's first run with the default snapshot cache
  *    (fresh child processes, goal ≤ 400 ms, against `cacheDir: false`), cold from snapshot (goal
@@ -17,6 +19,7 @@
  */
 import os from 'node:os';
 import type { BtreeModule } from '../src/binding-core/host-btree.js';
+import type { JsonValue } from '../src/binding-core/interpreter-types.js';
 import { createJavaScriptInterpreterClass, QuickJsEngine } from '../src/interpreters/javascript.js';
 import * as testHost from '../src/testing/index.js';
 import { stats } from './stats.js';
@@ -172,6 +175,7 @@ async function benchJavaScript(report: Report): Promise<void> {
     ticks.push(performance.now() - t);
   }
   await engine.dispose();
+  const two = await benchJavaScriptTwoKb();
 
   const s = { native: stats(native), rawFresh: stats(rawFresh), rawShared: stats(rawShared), warm: stats(warm), ticks: stats(ticks), empty: stats(empty), spaced: stats(spaced), pooled: stats(pooled) };
   report.add({ section: 'javascript', name: `context size (JSON characters)`, value: String(contextBytes) });
@@ -188,6 +192,57 @@ async function benchJavaScript(report: Report): Promise<void> {
   report.add({ section: 'javascript', name: 'warm run, 1 KB context, poolSize 2, back to back (p50)', value: ms(s.pooled.p50) });
   report.add({ section: 'javascript', name: 'whole node tick in the test host (p50)', value: ms(s.ticks.p50) });
   report.add({ section: 'javascript', name: 'node tick ÷ plain JS baseline (ratio)', value: `${Math.round(s.ticks.p50 / s.native.p50)}×` });
+  report.add({ section: 'javascript', name: 'blackboard size (JSON characters)', value: String(two.bytes) });
+  report.add({ section: 'javascript', name: 'warm run, 2 KB blackboard, fresh runtime per run (baseline, p50)', value: ms(two.fresh.p50) });
+  report.add({ section: 'javascript', name: 'warm run, 2 KB blackboard, memory restore (default, p50)', value: ms(two.restore.p50), goal: '≤ 0.3 ms', pass: two.restore.p50 <= 0.3 });
+  report.add({ section: 'javascript', name: 'fresh runtime ÷ memory restore (ratio)', value: `${(two.fresh.p50 / two.restore.p50).toFixed(2)}×` });
+  report.add({ section: 'javascript', name: 'whole node tick, 2 KB blackboard, memory restore (p50)', value: ms(two.ticks.p50) });
+}
+
+/** A blackboard of ≈2 KB of JSON: the 1 KB context plus keys of other nodes the script does not read. */
+function twoKbBlackboard(): Record<string, JsonValue> {
+  const history = Array.from({ length: 18 }, (_, i) => ({ step: `step-${i}`, at: 1_700_000_000_000 + i * 1000, ok: i % 5 !== 0 }));
+  return { ...oneKbContext(), history, profile: { locale: 'en-GB', currency: 'EUR', segments: ['b2b', 'eu', 'priority'] }, attempt: 3, lastError: null };
+}
+
+/** The 2 KB figures: engine runs with memory restore and with a fresh runtime per run, alternating, and node ticks. */
+async function benchJavaScriptTwoKb(): Promise<{ bytes: number; restore: ReturnType<typeof stats>; fresh: ReturnType<typeof stats>; ticks: ReturnType<typeof stats> }> {
+  const inputs = twoKbBlackboard();
+  const N = 2_000;
+  const restoring = new QuickJsEngine();
+  const freshPerRun = new QuickJsEngine({ restoreMemory: false });
+  await Promise.all([restoring.warmUp(), freshPerRun.warmUp()]);
+  if (restoring.workerIsolation[0] !== 'restore') throw new Error(`the default engine does not restore memory: ${restoring.workerIsolation.join()}`);
+  const runOn = (engine: QuickJsEngine) => engine.run({ script: JS_SCRIPT, inputs, timeoutMs: 5_000, memoryLimitBytes: 32 << 20 });
+  for (let i = 0; i < 300; i++) {
+    await runOn(restoring);
+    await runOn(freshPerRun);
+  }
+  const restore: number[] = [];
+  const fresh: number[] = [];
+  for (let i = 0; i < N; i++) {
+    let t = performance.now();
+    await runOn(restoring);
+    restore.push(performance.now() - t);
+    t = performance.now();
+    await runOn(freshPerRun);
+    fresh.push(performance.now() - t);
+  }
+  await freshPerRun.dispose();
+  const { JavaScriptInterpreter } = createJavaScriptInterpreterClass(testHost as unknown as BtreeModule, { engine: restoring, logger: { info() {}, warn() {} } });
+  const node = new JavaScriptInterpreter({ id: 'bench-2kb', script: JS_SCRIPT, outputKey: 'out' });
+  const blackboard = new testHost.ScopedBlackboard();
+  for (const [k, v] of Object.entries(inputs)) blackboard.set(k, v);
+  const tickCtx = { blackboard, treeRegistry: new testHost.Registry(), timestamp: Date.now() };
+  for (let i = 0; i < 300; i++) await node.tick(tickCtx as never);
+  const ticks: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    await node.tick(tickCtx as never);
+    ticks.push(performance.now() - t);
+  }
+  await restoring.dispose();
+  return { bytes: JSON.stringify(inputs).length, restore: stats(restore), fresh: stats(fresh), ticks: stats(ticks) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -105,8 +105,8 @@ function interpreterProvider(
 }
 
 /**
- * `JavaScriptInterpreter` (QuickJS). One engine serves every tenant of the host: each run gets a
- * fresh QuickJS runtime, so runs never see each other.
+ * `JavaScriptInterpreter` (QuickJS). One engine serves every tenant of the host: each run starts
+ * from a pristine QuickJS runtime (restored or new), so runs never see each other.
  */
 export function javascriptInterpreterProvider(settings: InterpreterNodeSettings<QuickJsEngineOptions> = {}, logging: InterpreterLogging = {}): InterpreterNodeProvider {
   return interpreterProvider(

@@ -6,16 +6,19 @@
  * QuickJS time after the context itself) and there is no safe way to reuse compiled code across
  * runtimes, so the part evaluated on every run ({@link PRELUDE_SOURCE}) is kept small; the helpers
  * only needed after a failure ({@link CHECKER_SOURCE}, {@link DESCRIBE_SOURCE}) or on first use of
- * `console` ({@link CONSOLE_SOURCE}) are compiled only then. The worker evaluates the prelude in a
- * fresh runtime *before* the next job arrives (nothing of a tenant is in it yet), so on a warm
- * engine its cost is off the critical path whenever the host leaves the worker a moment between runs.
+ * `console` ({@link CONSOLE_SOURCE}) are compiled only then. The worker evaluates the prelude once and
+ * restores the memory it had then after every run (or, without a restore point, evaluates it in a
+ * fresh runtime before the next job arrives), so on a warm engine its cost is off the critical path.
  *
  * {@link PRELUDE_SOURCE} evaluates to `factory(consoleSource, ...intrinsics)`. Called once in the fresh
  * context with the intrinsics named by {@link PRELUDE_INTRINSICS}, the factory keeps them, defines `console` (compiled on first use through the
  * indirect `eval` captured here), and returns `control(mode, a, b, c, d, e)`:
- * - `control(0, inputsJson, maxLines, maxChars, maxResultChars, maxDepth)` → sets the limits and defines
- *   the inputs as globals (parsed from one JSON text inside QuickJS: no host handle per value). Called
- *   when the job arrives, before the tenant's script.
+ * - `control(0, index, texts, maxLines, maxChars, maxResultChars, maxDepth)` → sets the limits and defines
+ *   the inputs as globals: `texts` holds each input's JSON text one after the other, `index` is the JSON
+ *   array `[name, start, end, …]` of where each lies. Each global parses its own text inside QuickJS on
+ *   first read (no host handle per value; inputs a script never reads are never parsed) and then
+ *   becomes a plain data property, as does one the script assigns first. Called when the job arrives,
+ *   before the tenant's script.
  * - `control(2)` → the envelope `{"r": <result JSON>, "o": [lines], "d": dropped, "t": truncated}` as text,
  *   or the number `1` when it is longer than the cap, or `0` when it is suspect: JSON.stringify would
  *   have changed it, or threw (a cycle, a throwing getter; the checker then names the path or rethrows). The result is serialised with `JSON.stringify` and a replacer that stops at

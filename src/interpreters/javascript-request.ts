@@ -7,7 +7,7 @@
 import { InvalidInputError } from '../errors.js';
 import { toJsonSafe } from '../binding-core/json-copy.js';
 import { isExposableName, JAVASCRIPT_LIMITS } from '../binding-core/interpreter-props.js';
-import type { ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
+import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 
 /** Re-checks a result on the host: the value must be JSON-safe and within the caps. */
 export function finalizeOutcome(outcome: ScriptOutcome, request: ScriptRequest): ScriptOutcome {
@@ -26,8 +26,18 @@ export function failure(kind: ScriptErrorKind, message: string, output: string[]
   return truncated ? { ok: false, error, output, truncatedOutput: true } : { ok: false, error, output };
 }
 
-/** Validates a request from any caller (node, activity, host) and returns the inputs as JSON text. */
-export function checkRequest(request: ScriptRequest): string {
+/**
+ * A run's inputs as the worker sends them into QuickJS: each input's JSON text, one after the other
+ * in `texts`, and `index`, a JSON array `[name, start, end, name, start, end, …]` of where each one
+ * lies. QuickJS parses an input only when the script first reads it.
+ */
+export interface SerializedInputs {
+  readonly index: string;
+  readonly texts: string;
+}
+
+/** Validates a request from any caller (node, activity, host) and returns its inputs, serialised key by key. */
+export function checkRequest(request: ScriptRequest): SerializedInputs {
   const bad = (detail: string): never => {
     throw new InvalidInputError('JavaScript run rejected', detail, { hint: 'build requests with the interpreter node or check them with checkInterpreterProps' });
   };
@@ -42,6 +52,15 @@ export function checkRequest(request: ScriptRequest): string {
   for (const name of Object.keys(inputs)) if (!isExposableName(name)) bad(`input name ${JSON.stringify(name)} cannot be a script variable`);
   // The one JSON walk (binding-core/json-copy.ts) decides, and names the offending path.
   const safe = toJsonSafe(inputs, { root: 'inputs' });
-  if (!safe.ok) bad(safe.message);
-  return JSON.stringify(safe.ok ? safe.value : {});
+  if (!safe.ok) return bad(safe.message);
+  // Serialised from the checked copy, never from the caller's object (a Proxy could answer differently).
+  const copy = safe.value as Record<string, JsonValue>;
+  const index: Array<string | number> = [];
+  let texts = '';
+  for (const name of Object.keys(copy)) {
+    const text = JSON.stringify(copy[name]);
+    index.push(name, texts.length, texts.length + text.length);
+    texts += text;
+  }
+  return { index: JSON.stringify(index), texts };
 }

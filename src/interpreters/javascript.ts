@@ -11,12 +11,12 @@
  * the host terminates a worker that misses its hard deadline (timeout + grace) and starts a new one.
  * The host's event loop never waits on a script.
  *
- * Isolation: every run gets a **fresh QuickJS runtime and context** (≈0.1 ms, as cheap as a fresh
- * context in a shared runtime), so nothing — globals, prototypes, atoms, memory accounting — survives
- * from one run, or one tenant, to the next. A worker makes the next run's runtime (and evaluates the
- * trusted prelude in it) right after it replies, before it knows who runs next: that runtime has never
- * run tenant code, so preparing it early changes only when the work is done, not what the run sees. No host function is ever installed in the context: inputs
- * go in as one JSON text parsed inside QuickJS, and results, output and error descriptions come out as
+ * Isolation: every run starts from a **pristine QuickJS runtime and context** (the trusted prelude
+ * evaluated, nothing of any tenant in it), so nothing — globals, prototypes, atoms, memory accounting,
+ * `Math.random`'s state — survives from one run, or one tenant, to the next. By default a worker builds
+ * that runtime once and copies its wasm memory back after every run (see
+ * {@link QuickJsEngineOptions.restoreMemory}); otherwise it builds a new one per run. No host function is ever installed in the context: inputs
+ * go in as JSON texts parsed inside QuickJS when the script first reads them, and results, output and error descriptions come out as
  * text produced by a trusted prelude (`javascript-prelude.ts`), length-checked before being copied out,
  * then parsed and re-checked on the host (the result with `toJsonSafe`, the output against its caps). Only source text is evaluated, never bytecode.
  * Contexts are `lean` by default: no typed arrays, `Proxy` or `BigInt` (see {@link QuickJsEngineOptions.intrinsics}).

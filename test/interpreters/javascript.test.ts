@@ -50,6 +50,26 @@ describe('QuickJsEngine: results', () => {
     expect(inputs.n).toBe(1);
   });
 
+  it('parses each input on its first read: the same object on every read, writable, deletable, enumerable, and written before read it is the written value', async () => {
+    const inputs = { order: { id: 7, lines: [{ sku: 'a' }] }, user: { name: 'ada' }, unused: { big: 'x'.repeat(10_000) }, n: 1, gone: 2, text: 'q"uote\\' };
+    expect(
+      await value(
+        `const first = order; order.extra = 1;
+         user = 'replaced';
+         delete gone;
+         result = { same: first === order, extra: order.extra, user, gone: typeof gone, n: n + 1, text,
+                    keys: Object.keys(globalThis).filter((k) => k !== 'result').sort() }`,
+        { inputs },
+      ),
+    ).toEqual({ same: true, extra: 1, user: 'replaced', gone: 'undefined', n: 2, text: 'q"uote\\', keys: ['n', 'order', 'text', 'unused', 'user'] });
+  });
+
+  it('inputs arrive intact even when the script replaced JSON.parse and String.prototype.slice before reading them', async () => {
+    expect(
+      await value("JSON.parse = () => 'forged'; String.prototype.slice = () => '0'; result = [a.x, b[1]]", { inputs: { a: { x: 'ok' }, b: [1, 2] } }),
+    ).toEqual(['ok', 2]);
+  });
+
   it('awaits promise jobs: an async function may set result', async () => {
     expect(await value('(async () => { const v = await Promise.resolve(21); result = v * 2; })()')).toBe(42);
   });

@@ -23,6 +23,10 @@ const HEADROOM = workerData.headroomBytes;
 const CONTEXT_OPTIONS = workerData.intrinsics ? { intrinsics: workerData.intrinsics } : undefined;
 const GRACE_MS = 20;
 const DEBUG = workerData.debug === true;
+/** Where QuickJS keeps its state in wasm memory ({ staticEnd, stackHigh }), or undefined: fresh runtimes only. */
+const LAYOUT = workerData.memoryLayout;
+/** Test mode: after each restore, check that nothing between the static data and the stack's reach was written. */
+const VERIFY_RESTORE = workerData.verifyRestore === true;
 /** Deadline and memory limit while evaluating the trusted prelude in a fresh runtime (no tenant code runs). */
 const PREPARE_MS = 5000;
 const PREPARE_MEMORY = 16 * 1048576;
@@ -172,6 +176,130 @@ class Fresh {
   }
 }
 
+/** xorshift64* step of QuickJS's Math.random (quickjs.c), to recognise its state in memory. */
+const U64 = (1n << 64n) - 1n;
+function xorshift64(x) {
+  x ^= x >> 12n;
+  x = (x ^ (x << 25n)) & U64;
+  return x ^ (x >> 27n);
+}
+
+/**
+ * Resets QuickJS between runs instead of building a new runtime for each (≈ 0.25 ms each: a context
+ * with its builtins, the prelude, and disposing it all again). Taken once, right after the worker's
+ * first Fresh runtime has evaluated the prelude and before any tenant code: a copy of the wasm
+ * memory's static data and heap. After each run, copying them back puts every byte QuickJS and its
+ * allocator own exactly as they were, so a run can leave nothing behind for the next: not a global,
+ * a prototype change, a closure, an atom or a freed block of its data. The C stack between them
+ * holds nothing between calls and is not copied. Memory the run grew stays grown (wasm cannot
+ * shrink) and is free again for the allocator. Handles the run made point into the discarded state:
+ * they are dropped, never freed.
+ *
+ * One thing a copy would repeat: Math.random's state (a field of the context). It is found by
+ * watching one call of Math.random, and each restore writes a new random seed into it.
+ */
+class RestorePoint {
+  /**
+   * @param {any} emscripten the emscripten module (its HEAPU8 follows memory growth)
+   * @param {Fresh} fresh the prepared runtime (prelude evaluated, no tenant code run)
+   * @param {{ staticEnd: number, stackHigh: number }} layout
+   */
+  constructor(emscripten, fresh, layout) {
+    this.emscripten = emscripten;
+    this.fresh = fresh;
+    this.layout = layout;
+    this.randomAt = this.findRandomState();
+    this.raiseGcThreshold();
+    const heap = emscripten.HEAPU8;
+    if (heap.length <= layout.stackHigh) throw new Error('the wasm memory ends below the stack top');
+    this.handleCount = fresh.handles.length;
+    this.low = heap.slice(0, layout.staticEnd);
+    this.high = heap.slice(layout.stackHigh, heapEnd(heap, layout.stackHigh));
+    this.seeds = new BigUint64Array(64);
+    this.nextSeed = this.seeds.length;
+    /** Verify mode: a copy of what lies between the static data and the stack's reach (zeros). */
+    this.untouchedEnd = layout.stackHigh - MAX_STACK - 256 * 1024;
+    this.untouched = VERIFY_RESTORE ? heap.slice(layout.staticEnd, this.untouchedEnd) : undefined;
+  }
+  /** Address of the context's Math.random state: the one 8-byte field that one call advances as QuickJS does. */
+  findRandomState() {
+    const { context } = this.fresh;
+    const ctx = /** @type {any} */ (context).ctx.value;
+    const span = 2048;
+    const before = this.emscripten.HEAPU8.slice(ctx, ctx + span);
+    const r = context.evalCode('Math.random()', PRELUDE_FILE);
+    if (r.error) {
+      r.error.dispose();
+      throw new Error('Math.random() failed in the prepared context');
+    }
+    const value = context.getNumber(r.value);
+    r.value.dispose();
+    const after = this.emscripten.HEAPU8.slice(ctx, ctx + span);
+    const b = new DataView(before.buffer);
+    const a = new DataView(after.buffer);
+    const bits = new DataView(new Float64Array([value + 1]).buffer).getBigUint64(0, true) & ((1n << 52n) - 1n);
+    const found = [];
+    for (let o = 0; o + 8 <= span; o += 8) {
+      const old = b.getBigUint64(o, true);
+      const now = a.getBigUint64(o, true);
+      if (old !== now && xorshift64(old) === now && ((now * 0x2545F4914F6CDD1Dn) & U64) >> 12n === bits) found.push(o);
+    }
+    if (found.length !== 1) throw new Error('Math.random state not found in the QuickJS context');
+    return ctx + found[0];
+  }
+  /**
+   * QuickJS collects cycles when its heap passes a threshold (256 KB at first, then 1.5× the size a
+   * collection leaves). A runtime restored to just after the prelude sits near that first mark, so
+   * nearly every run would pay a full collection over all the builtins (an empty job: ≈ 125 µs
+   * instead of ≈ 80). One burst of short-lived objects before the restore point moves the mark to
+   * ≈ 2 MB; garbage is still freed at once by reference counting, and the run's memory limit is
+   * unchanged.
+   */
+  raiseGcThreshold() {
+    const r = this.fresh.context.evalCode('(function () { var a = []; for (var i = 0; i < 16384; i++) a.push({ i: i }); })()', PRELUDE_FILE);
+    if (r.error) {
+      r.error.dispose();
+      throw new Error('the allocation burst before the restore point failed');
+    }
+    r.value.dispose();
+  }
+  seed() {
+    if (this.nextSeed === this.seeds.length) {
+      crypto.getRandomValues(this.seeds);
+      this.nextSeed = 0;
+    }
+    const s = this.seeds[this.nextSeed++];
+    return s === 0n ? 1n : s;
+  }
+  /** Puts the memory back as it was at the restore point, with a new Math.random seed. */
+  restore() {
+    const heap = this.emscripten.HEAPU8;
+    heap.set(this.low, 0);
+    heap.set(this.high, this.layout.stackHigh);
+    new DataView(heap.buffer).setBigUint64(this.randomAt, this.seed(), true);
+    const { handles } = this.fresh;
+    handles.length = this.handleCount;
+  }
+  /** Verify mode: why the layout does not hold (a write where neither static data nor the stack should be), or undefined. */
+  verify() {
+    if (!this.untouched) return undefined;
+    const heap = this.emscripten.HEAPU8;
+    const { staticEnd } = this.layout;
+    for (let i = 0; i < this.untouched.length; i++) {
+      if (heap[staticEnd + i] !== this.untouched[i]) return 'a run wrote at ' + (staticEnd + i) + ', between the static data (restored up to ' + staticEnd + ') and the stack';
+    }
+    return undefined;
+  }
+}
+
+/** End (exclusive, 16-aligned) of the heap: past its last non-zero byte, the allocator's top chunk header. */
+function heapEnd(heap, start) {
+  const words = new Int32Array(heap.buffer, start, (heap.length - start) >> 2);
+  let i = words.length;
+  while (i > 0 && words[i - 1] === 0) i--;
+  return Math.min(heap.length, (start + i * 4 + 15) & ~15);
+}
+
 class Run {
   constructor(fresh, job) {
     this.fresh = fresh; this.runtime = fresh.runtime; this.context = fresh.context; this.job = job;
@@ -185,7 +313,7 @@ class Run {
     this.runtime.setMemoryLimit(job.memoryLimitBytes);
     if (fresh.failure !== undefined) return failure('runtime', 'the interpreter could not start: ' + fresh.failure, []);
     this.control = fresh.control;
-    const setup = this.callControl(0, [context.newString(job.inputsJson), context.newNumber(job.maxLines),
+    const setup = this.callControl(0, [context.newString(job.inputsIndex), context.newString(job.inputsText), context.newNumber(job.maxLines),
       context.newNumber(job.maxChars), context.newNumber(job.maxResult), context.newNumber(job.maxDepth)].map((h) => this.own(h)));
     if (setup.thrown) return this.failFromThrown(setup.thrown, 'prelude');
 
@@ -318,12 +446,38 @@ function crashReply(id, e) {
   return { id, crash: errorText(e), stackOverflow: STACK_OVERFLOW.test(String((e && e.message) || '')) };
 }
 
+/**
+ * Copies strings into QuickJS with Node's native UTF-8 encoder: emscripten's `lengthBytesUTF8` and
+ * `stringToUTF8`, which quickjs-emscripten calls for every string it hands to QuickJS (inputs, the
+ * script), are loops in JS (≈ 20 µs per KB). Same bytes for every well-formed string; a string with a
+ * lone surrogate (which Node would replace with U+FFFD) still goes through emscripten's own.
+ */
+function useNativeUtf8(emscripten) {
+  const { lengthBytesUTF8, stringToUTF8 } = emscripten;
+  const encoder = new TextEncoder();
+  emscripten.lengthBytesUTF8 = (s) => (s.isWellFormed() ? Buffer.byteLength(s, 'utf8') : lengthBytesUTF8(s));
+  emscripten.stringToUTF8 = (s, ptr, max) => {
+    if (max <= 0 || !s.isWellFormed()) return stringToUTF8(s, ptr, max);
+    const heap = emscripten.HEAPU8;
+    const { written } = encoder.encodeInto(s, heap.subarray(ptr, ptr + max - 1));
+    heap[ptr + written] = 0;
+    return written;
+  };
+}
+
 async function main() {
   const mod = await q.newQuickJSWASMModule(DEBUG ? q.DEBUG_SYNC : q.RELEASE_SYNC);
-  /** The next run's fresh runtime, prepared after the previous reply (release mode only). */
+  useNativeUtf8(/** @type {any} */ (mod).module);
+  /** The next run's fresh runtime, prepared after the previous reply (fresh-runtime mode only). */
+  /** @type {Fresh | undefined} */
   let next;
+  /** The one runtime every run uses, reset after each (restore mode), or undefined. */
+  /** @type {RestorePoint | undefined} */
+  let point;
   /** Why this worker must not start another job (its QuickJS memory may be inconsistent). */
   let broken;
+  /** Why the worker runs each job in a fresh runtime instead of restoring one (reported once, in `ready`). */
+  let freshWhy = DEBUG ? 'debug build (its leak check needs every runtime disposed)' : LAYOUT ? undefined : 'the QuickJS build\'s memory layout is unknown';
   const prepareNext = () => {
     if (DEBUG || broken !== undefined) return;
     try {
@@ -333,8 +487,34 @@ async function main() {
       parentPort.postMessage({ broken });
     }
   };
+  const fail = (id, fresh, e) => {
+    // A JS exception escaping QuickJS leaves its memory inconsistent: the host restarts us.
+    const reply = crashReply(id, e);
+    broken = reply.crash;
+    if (!point && fresh) fresh.dispose(e);
+    if (DEBUG) reply.leak = leakCheck(mod);
+    parentPort.postMessage(reply);
+  };
   parentPort.on('message', (job) => {
     if (broken !== undefined) return void parentPort.postMessage({ id: job.id, crash: broken, notRun: true });
+    if (point) {
+      let reply;
+      try {
+        const result = new Run(point.fresh, job).run();
+        reply = result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
+      } catch (e) {
+        return fail(job.id, undefined, e);
+      }
+      // Reply first: the restore overlaps with the host's own work.
+      parentPort.postMessage(reply);
+      point.restore();
+      const wrong = point.verify();
+      if (wrong !== undefined) {
+        broken = 'memory restore check failed: ' + wrong;
+        parentPort.postMessage({ broken });
+      }
+      return;
+    }
     let fresh = next;
     next = undefined;
     /** @type {{ id: number, envelope?: string, outcome?: object, crash?: string, stackOverflow?: boolean, leak?: string | null }} */
@@ -344,12 +524,7 @@ async function main() {
       const result = new Run(fresh, job).run();
       reply = result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
     } catch (e) {
-      // A JS exception escaping QuickJS leaves its memory inconsistent: the host restarts us.
-      reply = crashReply(job.id, e);
-      broken = reply.crash;
-      if (fresh) fresh.dispose(e);
-      if (DEBUG) reply.leak = leakCheck(mod);
-      return void parentPort.postMessage(reply);
+      return fail(job.id, fresh, e);
     }
     if (DEBUG) {
       try {
@@ -372,6 +547,22 @@ async function main() {
     prepareNext();
   });
   prepareNext();
-  parentPort.postMessage({ ready: true });
+  const first = /** @type {Fresh | undefined} */ (next);
+  if (freshWhy === undefined && first) {
+    if (first.failure !== undefined) freshWhy = 'the prelude failed: ' + first.failure;
+    else {
+      try {
+        point = new RestorePoint(/** @type {any} */ (mod).module, first, LAYOUT);
+        next = undefined;
+      } catch (e) {
+        // The runtime may have run the probe: do not hand it to a tenant.
+        first.dispose();
+        next = undefined;
+        freshWhy = 'no restore point: ' + errorText(e);
+        prepareNext();
+      }
+    }
+  }
+  parentPort.postMessage({ ready: true, isolation: point ? 'restore' : 'fresh-runtime', freshWhy });
 }
 main().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));
