@@ -67,7 +67,8 @@ export function collectScriptInputs(blackboard: HostBlackboard, inputs: readonly
   const copy = copyJsonRecord(
     inputs ?? blackboard.keys().filter(isExposableName),
     (key) => blackboard.get(key) ?? (inputs ? null : undefined),
-    { onUnsafe: inputs ? 'reject' : 'skip', undefinedValues: 'skip', maxDepth: limits.maxDepth, maxBytes: limits.maxInputBytes },
+    // Frozen: the engine then trusts this copy instead of walking it again.
+    { onUnsafe: inputs ? 'reject' : 'skip', undefinedValues: 'skip', maxDepth: limits.maxDepth, maxBytes: limits.maxInputBytes, freeze: true },
   );
   if (copy.ok) return { ok: true, inputs: copy.value, bytes: copy.bytes };
   if (copy.reason === 'size') {

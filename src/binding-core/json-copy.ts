@@ -54,6 +54,12 @@ export interface JsonSafeOptions {
    * such a key would swap a prototype).
    */
   protoKeys?: 'copy' | 'reject';
+  /**
+   * Deep-freeze the copy ({@link toJsonSafe}, {@link copyJsonRecord}) and remember it, so that a
+   * later check of the same value ({@link isFrozenJsonCopy}) needs no second walk. For a copy made to
+   * be handed on at once (script inputs: the node copies them, the engine checks them again).
+   */
+  freeze?: boolean;
 }
 
 /** Outcome of {@link toJsonSafe}. `bytes` is the length of the value's JSON text. */
@@ -145,6 +151,7 @@ class Walk {
     readonly omitUndefined: boolean,
     readonly rejectProtoKeys: boolean,
     readonly isProxy: ((value: object) => boolean) | undefined,
+    readonly freeze: boolean,
   ) {}
 
   add(n: number): void {
@@ -161,7 +168,28 @@ function walkOf(options: JsonSafeOptions, copy: boolean, maxBytes = options.maxB
     options.undefinedMembers === 'omit',
     options.protoKeys === 'reject',
     options.isProxy,
+    copy && options.freeze === true,
   );
+}
+
+/** Copies made with `freeze`, with the depth limit they were checked against. Frozen, so they stay as checked. */
+const frozenCopies = new WeakMap<object, number>();
+
+function remember<T extends object>(w: Walk, copy: T): T {
+  Object.freeze(copy);
+  frozenCopies.set(copy, w.maxDepth);
+  return copy;
+}
+
+/**
+ * Whether `value` is a copy this module made with `freeze` (so JSON-safe, deep-frozen since, within
+ * the byte cap it was made with) under a depth limit no looser than `maxDepth`: a check of it would
+ * pass, so it can be skipped.
+ */
+export function isFrozenJsonCopy(value: unknown, maxDepth = DEFAULT_MAX_JSON_DEPTH): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const depth = frozenCopies.get(value);
+  return depth !== undefined && depth <= maxDepth;
 }
 
 function dataOf(descriptor: PropertyDescriptor | undefined): unknown {
@@ -220,7 +248,8 @@ function visit(w: Walk, v: unknown, depth: number): JsonValue {
       path.pop();
     }
     w.ancestors.pop();
-    return out ?? (obj as JsonValue[]);
+    if (!out) return obj as JsonValue[];
+    return w.freeze ? (Object.freeze(out) as JsonValue[]) : out;
   }
   if (proto !== Object.prototype && proto !== null) throw new Unsafe('type', describeObject(obj));
   const symbols = Object.getOwnPropertySymbols(obj);
@@ -247,13 +276,15 @@ function visit(w: Walk, v: unknown, depth: number): JsonValue {
     path.pop();
   }
   w.ancestors.pop();
-  return out ?? (obj as Record<string, JsonValue>);
+  if (!out) return obj as Record<string, JsonValue>;
+  return w.freeze ? Object.freeze(out) : out;
 }
 
 /** Runs a walk; an {@link Unsafe} becomes the failure naming the path it was found at. */
 function runWalk(w: Walk, value: unknown, root: string): JsonSafeResult {
   try {
     const copy = visit(w, value, 0);
+    if (w.freeze && typeof copy === 'object' && copy !== null) frozenCopies.set(copy, w.maxDepth);
     return { ok: true, value: copy, bytes: w.bytes };
   } catch (e) {
     if (!(e instanceof Unsafe)) throw e;
@@ -336,6 +367,7 @@ export type JsonRecordResult =
  */
 export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unknown, options: JsonRecordOptions): JsonRecordResult {
   const { onUnsafe, maxBytes = Number.POSITIVE_INFINITY, undefinedValues = 'unsafe', ...walk } = options;
+  const frozen = walk.freeze === true ? walkOf(walk, true) : undefined;
   const value: Record<string, JsonValue> = {};
   const skipped: SkippedKey[] = [];
   let bytes = 2;
@@ -359,7 +391,7 @@ export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unk
     if (result.reason === 'size' || onUnsafe === 'reject') return { ok: false, key, path: result.path, reason: result.reason, message: result.message };
     skipped.push({ key, reason: result.reason, message: result.message });
   }
-  return { ok: true, value, bytes, skipped };
+  return { ok: true, value: frozen ? remember(frozen, value) : value, bytes, skipped };
 }
 
 function reservedKey(key: string): Extract<JsonSafeResult, { ok: false }> {

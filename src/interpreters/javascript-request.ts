@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidInputError } from '../errors.js';
-import { toJsonSafe } from '../binding-core/json-copy.js';
+import { isFrozenJsonCopy, toJsonSafe } from '../binding-core/json-copy.js';
 import { isExposableName, JAVASCRIPT_LIMITS } from '../binding-core/interpreter-props.js';
 import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome, ScriptRequest } from '../binding-core/interpreter-types.js';
 
@@ -50,11 +50,16 @@ export function checkRequest(request: ScriptRequest): SerializedInputs {
   }
   const inputs = request.inputs ?? {};
   for (const name of Object.keys(inputs)) if (!isExposableName(name)) bad(`input name ${JSON.stringify(name)} cannot be a script variable`);
-  // The one JSON walk (binding-core/json-copy.ts) decides, and names the offending path.
-  const safe = toJsonSafe(inputs, { root: 'inputs' });
-  if (!safe.ok) return bad(safe.message);
-  // Serialised from the checked copy, never from the caller's object (a Proxy could answer differently).
-  const copy = safe.value as Record<string, JsonValue>;
+  // The one JSON walk (binding-core/json-copy.ts) decides, and names the offending path; a frozen copy
+  // it made (the interpreter node's) was checked when it was made and cannot have changed since.
+  let copy: Record<string, JsonValue>;
+  if (isFrozenJsonCopy(inputs)) copy = inputs;
+  else {
+    const safe = toJsonSafe(inputs, { root: 'inputs' });
+    if (!safe.ok) return bad(safe.message);
+    // Serialised from the checked copy, never from the caller's object (a Proxy could answer differently).
+    copy = safe.value as Record<string, JsonValue>;
+  }
   const index: Array<string | number> = [];
   let texts = '';
   for (const name of Object.keys(copy)) {

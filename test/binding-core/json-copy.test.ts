@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { types } from 'node:util';
-import { checkJsonSafe, copyJsonRecord, formatJsonPath, toJsonSafe } from '../../src/binding-core/json-copy.js';
+import { checkJsonSafe, copyJsonRecord, formatJsonPath, isFrozenJsonCopy, toJsonSafe } from '../../src/binding-core/json-copy.js';
 
 function problem(value: unknown, options = {}) {
   const r = toJsonSafe(value, { root: 'result', ...options });
@@ -30,6 +30,29 @@ describe('toJsonSafe', () => {
       expect(toJsonSafe(value, { maxBytes: JSON.stringify(value).length }).ok).toBe(true);
       expect(toJsonSafe(value, { maxBytes: JSON.stringify(value).length - 1 }).ok).toBe(false);
     }
+  });
+
+  it('freeze: the copy is frozen to the last level and known as checked; nothing else passes for one', () => {
+    const original = { a: [{ b: 1 }], c: 'x' };
+    const r = toJsonSafe(original, { freeze: true, maxDepth: 8 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const copy = r.value as { a: Array<{ b: number }> };
+    expect(Object.isFrozen(copy) && Object.isFrozen(copy.a) && Object.isFrozen(copy.a[0])).toBe(true);
+    expect(() => {
+      'use strict';
+      copy.a[0]!.b = 2;
+    }).toThrow(TypeError);
+    expect(isFrozenJsonCopy(copy, 8)).toBe(true);
+    // Checked under depth 8: not good enough for a check at depth 4.
+    expect(isFrozenJsonCopy(copy, 4)).toBe(false);
+    // The original, a copy made without freeze, a value frozen by someone else, an inner part: not known.
+    expect(isFrozenJsonCopy(original)).toBe(false);
+    expect(isFrozenJsonCopy((toJsonSafe(original) as { value: unknown }).value)).toBe(false);
+    expect(isFrozenJsonCopy(Object.freeze({ n: Number.NaN }))).toBe(false);
+    expect(isFrozenJsonCopy(copy.a)).toBe(false);
+    const record = copyJsonRecord(['k'], () => ({ deep: [1] }), { onUnsafe: 'reject', freeze: true });
+    expect(record.ok && isFrozenJsonCopy(record.value) && Object.isFrozen((record.value.k as { deep: number[] }).deep)).toBe(true);
   });
 
   it('converts -0 to 0, as JSON.stringify does', () => {
