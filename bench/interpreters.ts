@@ -161,19 +161,7 @@ async function benchJavaScript(report: Report): Promise<void> {
   await pool.dispose();
 
   // Whole node tick in the test host: blackboard copy + JSON checks + engine + write-back.
-  testHost.setTestHostLogging(false);
-  const { JavaScriptInterpreter } = createJavaScriptInterpreterClass(testHost as unknown as BtreeModule, { engine, logger: { info() {}, warn() {} } });
-  const node = new JavaScriptInterpreter({ id: 'bench', script: JS_SCRIPT, outputKey: 'out' });
-  const blackboard = new testHost.ScopedBlackboard();
-  for (const [k, v] of Object.entries(context)) blackboard.set(k, v);
-  const tickCtx = { blackboard, treeRegistry: new testHost.Registry(), timestamp: Date.now() };
-  for (let i = 0; i < 300; i++) await node.tick(tickCtx as never);
-  const ticks: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t = performance.now();
-    await node.tick(tickCtx as never);
-    ticks.push(performance.now() - t);
-  }
+  const ticks = await jsNodeTickTimes(engine, context, N);
   await engine.dispose();
   const two = await benchJavaScriptTwoKb();
 
@@ -197,6 +185,24 @@ async function benchJavaScript(report: Report): Promise<void> {
   report.add({ section: 'javascript', name: 'warm run, 2 KB blackboard, memory restore (default, p50)', value: ms(two.restore.p50), goal: '≤ 0.3 ms', pass: two.restore.p50 <= 0.3 });
   report.add({ section: 'javascript', name: 'fresh runtime ÷ memory restore (ratio)', value: `${(two.fresh.p50 / two.restore.p50).toFixed(2)}×` });
   report.add({ section: 'javascript', name: 'whole node tick, 2 KB blackboard, memory restore (p50)', value: ms(two.ticks.p50) });
+}
+
+/** Times `n` ticks (after 300 to warm up) of a JavaScriptInterpreter node on `engine`, on a test-host blackboard holding `entries`. */
+async function jsNodeTickTimes(engine: QuickJsEngine, entries: Record<string, unknown>, n: number): Promise<number[]> {
+  testHost.setTestHostLogging(false);
+  const { JavaScriptInterpreter } = createJavaScriptInterpreterClass(testHost as unknown as BtreeModule, { engine, logger: { info() {}, warn() {} } });
+  const node = new JavaScriptInterpreter({ id: 'bench', script: JS_SCRIPT, outputKey: 'out' });
+  const blackboard = new testHost.ScopedBlackboard();
+  for (const [k, v] of Object.entries(entries)) blackboard.set(k, v);
+  const tickCtx = { blackboard, treeRegistry: new testHost.Registry(), timestamp: Date.now() };
+  for (let i = 0; i < 300; i++) await node.tick(tickCtx as never);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await node.tick(tickCtx as never);
+    times.push(performance.now() - t);
+  }
+  return times;
 }
 
 /** A blackboard of ≈2 KB of JSON: the 1 KB context plus keys of other nodes the script does not read. */
@@ -229,18 +235,7 @@ async function benchJavaScriptTwoKb(): Promise<{ bytes: number; restore: ReturnT
     fresh.push(performance.now() - t);
   }
   await freshPerRun.dispose();
-  const { JavaScriptInterpreter } = createJavaScriptInterpreterClass(testHost as unknown as BtreeModule, { engine: restoring, logger: { info() {}, warn() {} } });
-  const node = new JavaScriptInterpreter({ id: 'bench-2kb', script: JS_SCRIPT, outputKey: 'out' });
-  const blackboard = new testHost.ScopedBlackboard();
-  for (const [k, v] of Object.entries(inputs)) blackboard.set(k, v);
-  const tickCtx = { blackboard, treeRegistry: new testHost.Registry(), timestamp: Date.now() };
-  for (let i = 0; i < 300; i++) await node.tick(tickCtx as never);
-  const ticks: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t = performance.now();
-    await node.tick(tickCtx as never);
-    ticks.push(performance.now() - t);
-  }
+  const ticks = await jsNodeTickTimes(restoring, inputs, N);
   await restoring.dispose();
   return { bytes: JSON.stringify(inputs).length, restore: stats(restore), fresh: stats(fresh), ticks: stats(ticks) };
 }

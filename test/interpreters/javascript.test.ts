@@ -147,7 +147,7 @@ describe('QuickJsEngine: requests', () => {
     await expect(bad).rejects.toThrow(/inputs\.a is NaN/);
     await bad.catch((e: unknown) => expect(isBtreePluginsError(e, 'InvalidInputError')).toBe(true));
     // Freezing does not make a caller's object pass for a checked copy: only the node's own copies skip the walk.
-    await expect(engine.run({ script: 'x', inputs: Object.freeze({ a: Object.freeze([1, Infinity]) }), timeoutMs: 100, memoryLimitBytes: 1 << 20 })).rejects.toThrow(/inputs\.a\[1\] is Infinity/);
+    await expect(engine.run({ script: 'x', inputs: Object.freeze({ a: Object.freeze([1, Infinity]) }) as never, timeoutMs: 100, memoryLimitBytes: 1 << 20 })).rejects.toThrow(/inputs\.a\[1\] is Infinity/);
     await expect(engine.run({ script: 'x', inputs: {}, timeoutMs: 0, memoryLimitBytes: 1 << 20 })).rejects.toThrow(/timeoutMs/);
     await expect(engine.run({ script: 'x', inputs: {}, timeoutMs: 100, memoryLimitBytes: 1 << 20, maxResultBytes: Number.NaN })).rejects.toThrow(/maxResultBytes must be a positive integer/);
   });
