@@ -209,7 +209,6 @@ class RestorePoint {
     this.fresh = fresh;
     this.layout = layout;
     this.randomAt = this.findRandomState();
-    this.raiseGcThreshold();
     const heap = emscripten.HEAPU8;
     if (heap.length <= layout.stackHigh) throw new Error('the wasm memory ends below the stack top');
     this.handleCount = fresh.handles.length;
@@ -220,6 +219,8 @@ class RestorePoint {
     /** Verify mode: a copy of what lies between the static data and the stack's reach (zeros). */
     this.untouchedEnd = layout.stackHigh - MAX_STACK - 256 * 1024;
     this.untouched = VERIFY_RESTORE ? heap.slice(layout.staticEnd, this.untouchedEnd) : undefined;
+    // The first run gets its own seed too (the copies keep the one the probe advanced; restore() replaces it).
+    this.reseed(heap);
   }
   /** Address of the context's Math.random state: the one 8-byte field that one call advances as QuickJS does. */
   findRandomState() {
@@ -247,22 +248,6 @@ class RestorePoint {
     if (found.length !== 1) throw new Error('Math.random state not found in the QuickJS context');
     return ctx + found[0];
   }
-  /**
-   * QuickJS collects cycles when its heap passes a threshold (256 KB at first, then 1.5× the size a
-   * collection leaves). A runtime restored to just after the prelude sits near that first mark, so
-   * nearly every run would pay a full collection over all the builtins (an empty job: ≈ 125 µs
-   * instead of ≈ 80). One burst of short-lived objects before the restore point moves the mark to
-   * ≈ 2 MB; garbage is still freed at once by reference counting, and the run's memory limit is
-   * unchanged.
-   */
-  raiseGcThreshold() {
-    const r = this.fresh.context.evalCode('(function () { var a = []; for (var i = 0; i < 16384; i++) a.push({ i: i }); })()', PRELUDE_FILE);
-    if (r.error) {
-      r.error.dispose();
-      throw new Error('the allocation burst before the restore point failed');
-    }
-    r.value.dispose();
-  }
   seed() {
     if (this.nextSeed === this.seeds.length) {
       crypto.getRandomValues(this.seeds);
@@ -271,12 +256,15 @@ class RestorePoint {
     const s = this.seeds[this.nextSeed++];
     return s === 0n ? 1n : s;
   }
+  reseed(heap) {
+    new DataView(heap.buffer).setBigUint64(this.randomAt, this.seed(), true);
+  }
   /** Puts the memory back as it was at the restore point, with a new Math.random seed. */
   restore() {
     const heap = this.emscripten.HEAPU8;
     heap.set(this.low, 0);
     heap.set(this.high, this.layout.stackHigh);
-    new DataView(heap.buffer).setBigUint64(this.randomAt, this.seed(), true);
+    this.reseed(heap);
     const { handles } = this.fresh;
     handles.length = this.handleCount;
   }
