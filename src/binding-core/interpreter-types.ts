@@ -32,6 +32,8 @@ export interface ScriptRequest {
   /**
    * Variables the script sees, name → JSON-safe value. The node has already checked the names
    * (identifiers, see `isExposableName` in `interpreter-props.ts`), the values (`json-copy.ts`) and the total size.
+   * From the node, this is a deep-frozen copy (so an engine can trust it without a second walk,
+   * `isFrozenJsonCopy`): an engine must not change it.
    */
   inputs: Record<string, JsonValue>;
   /** Wall-clock deadline of the run, in milliseconds from the call. */
