@@ -175,9 +175,9 @@ function walkOf(options: JsonSafeOptions, copy: boolean, maxBytes = options.maxB
 /** Copies made with `freeze`, with the depth limit they were checked against. Frozen, so they stay as checked. */
 const frozenCopies = new WeakMap<object, number>();
 
-function remember<T extends object>(w: Walk, copy: T): T {
-  Object.freeze(copy);
-  frozenCopies.set(copy, w.maxDepth);
+/** Records a frozen copy (its containers are frozen already) as checked under `maxDepth`. */
+function rememberFrozen<T>(copy: T, maxDepth: number): T {
+  if (typeof copy === 'object' && copy !== null) frozenCopies.set(copy, maxDepth);
   return copy;
 }
 
@@ -284,8 +284,7 @@ function visit(w: Walk, v: unknown, depth: number): JsonValue {
 function runWalk(w: Walk, value: unknown, root: string): JsonSafeResult {
   try {
     const copy = visit(w, value, 0);
-    if (w.freeze && typeof copy === 'object' && copy !== null) frozenCopies.set(copy, w.maxDepth);
-    return { ok: true, value: copy, bytes: w.bytes };
+    return { ok: true, value: w.freeze ? rememberFrozen(copy, w.maxDepth) : copy, bytes: w.bytes };
   } catch (e) {
     if (!(e instanceof Unsafe)) throw e;
     const where = formatJsonPath(root, w.path);
@@ -367,7 +366,6 @@ export type JsonRecordResult =
  */
 export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unknown, options: JsonRecordOptions): JsonRecordResult {
   const { onUnsafe, maxBytes = Number.POSITIVE_INFINITY, undefinedValues = 'unsafe', ...walk } = options;
-  const frozen = walk.freeze === true ? walkOf(walk, true) : undefined;
   const value: Record<string, JsonValue> = {};
   const skipped: SkippedKey[] = [];
   let bytes = 2;
@@ -391,7 +389,8 @@ export function copyJsonRecord(keys: Iterable<string>, get: (key: string) => unk
     if (result.reason === 'size' || onUnsafe === 'reject') return { ok: false, key, path: result.path, reason: result.reason, message: result.message };
     skipped.push({ key, reason: result.reason, message: result.message });
   }
-  return { ok: true, value: frozen ? remember(frozen, value) : value, bytes, skipped };
+  if (walk.freeze !== true) return { ok: true, value, bytes, skipped };
+  return { ok: true, value: rememberFrozen(Object.freeze(value), walk.maxDepth ?? DEFAULT_MAX_JSON_DEPTH), bytes, skipped };
 }
 
 function reservedKey(key: string): Extract<JsonSafeResult, { ok: false }> {

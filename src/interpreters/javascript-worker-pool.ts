@@ -122,9 +122,8 @@ interface WorkerReply {
   /** Unprompted: the worker's QuickJS memory may be inconsistent; it must not run another job. */
   broken?: string;
   leak?: string | null;
-  /** With `ready`: how the worker isolates runs, and why not by restoring memory when it does not. */
+  /** With `ready`: how the worker isolates runs. */
   isolation?: WorkerIsolation;
-  freshWhy?: string;
 }
 
 /** How a worker gives each run a pristine runtime: a memory restore, or a new QuickJS runtime. */

@@ -419,6 +419,12 @@ class Run {
   }
 }
 
+/** Runs a job on a prepared runtime and returns its reply (an envelope or a failure outcome); throws when QuickJS itself failed. */
+function runJob(fresh, job) {
+  const result = new Run(fresh, job).run();
+  return result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
+}
+
 function leakCheck(mod) {
   if (liveRuntimes !== 0) return liveRuntimes + ' QuickJS runtime(s) still alive';
   try {
@@ -464,8 +470,6 @@ async function main() {
   let point;
   /** Why this worker must not start another job (its QuickJS memory may be inconsistent). */
   let broken;
-  /** Why the worker runs each job in a fresh runtime instead of restoring one (reported once, in `ready`). */
-  let freshWhy = DEBUG ? 'debug build (its leak check needs every runtime disposed)' : LAYOUT ? undefined : 'the QuickJS build\'s memory layout is unknown';
   const prepareNext = () => {
     if (DEBUG || broken !== undefined) return;
     try {
@@ -488,8 +492,7 @@ async function main() {
     if (point) {
       let reply;
       try {
-        const result = new Run(point.fresh, job).run();
-        reply = result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
+        reply = runJob(point.fresh, job);
       } catch (e) {
         return fail(job.id, undefined, e);
       }
@@ -509,8 +512,7 @@ async function main() {
     let reply;
     try {
       if (!fresh) fresh = new Fresh(mod);
-      const result = new Run(fresh, job).run();
-      reply = result.envelope !== undefined ? { id: job.id, envelope: result.envelope } : { id: job.id, outcome: result };
+      reply = runJob(fresh, job);
     } catch (e) {
       return fail(job.id, fresh, e);
     }
@@ -535,22 +537,20 @@ async function main() {
     prepareNext();
   });
   prepareNext();
+  // Restore mode needs a known layout and a prelude that ran (the debug build's leak check needs every
+  // runtime disposed, so it never restores); otherwise every run gets a fresh runtime.
   const first = /** @type {Fresh | undefined} */ (next);
-  if (freshWhy === undefined && first) {
-    if (first.failure !== undefined) freshWhy = 'the prelude failed: ' + first.failure;
-    else {
-      try {
-        point = new RestorePoint(/** @type {any} */ (mod).module, first, LAYOUT);
-        next = undefined;
-      } catch (e) {
-        // The runtime may have run the probe: do not hand it to a tenant.
-        first.dispose();
-        next = undefined;
-        freshWhy = 'no restore point: ' + errorText(e);
-        prepareNext();
-      }
+  if (LAYOUT && first && first.failure === undefined) {
+    try {
+      point = new RestorePoint(/** @type {any} */ (mod).module, first, LAYOUT);
+      next = undefined;
+    } catch (e) {
+      // The runtime may have run the probe: do not hand it to a tenant.
+      first.dispose();
+      next = undefined;
+      prepareNext();
     }
   }
-  parentPort.postMessage({ ready: true, isolation: point ? 'restore' : 'fresh-runtime', freshWhy });
+  parentPort.postMessage({ ready: true, isolation: point ? 'restore' : 'fresh-runtime' });
 }
 main().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));
