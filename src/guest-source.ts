@@ -31,6 +31,7 @@ export const GUEST_FILES = Object.freeze([
   'interpreters/javascript-guest/describe.js',
   'interpreters/javascript-guest/worker.cjs',
   'interpreters/python/guest/prelude.js',
+  'interpreters/python/guest/restore-heap.js',
   'interpreters/python/guest/boot.js',
   'interpreters/python/guest/runner.py',
   'interpreters/python/guest/snapshot-warm-imports.py',

@@ -32,8 +32,8 @@ import type { InterpreterEngine, ScriptOutcome, ScriptRequest } from '../binding
 import { loadPackageSet, releasePackageSet, type PackageSet } from './python/packages.js';
 import { TenantPool } from './python/pool.js';
 import { getPyodideRuntime, type PyodideRuntime } from './python/pyodide-runtime.js';
-import { PyodideIsolate } from './python/pyodide-isolate.js';
-import { getSnapshot, loadCodeCache, saveCodeCache } from './python/snapshot.js';
+import { PyodideIsolate, type SnapshotRestore } from './python/pyodide-isolate.js';
+import { getSnapshot, loadCodeCache, saveCodeCache, type PyodideSnapshot } from './python/snapshot.js';
 import { resolveSnapshotCacheDir } from './python/cache-dir.js';
 import type ivm from 'isolated-vm';
 import { isolatedVm } from '../platform/isolated-vm.js';
@@ -69,6 +69,11 @@ export interface PythonEngineOptions {
   maxIsolates?: number;
   /** Time allowed to boot an isolate, in ms; default 60 000. */
   bootTimeoutMs?: number;
+  /**
+   * How an isolate copies the snapshot's heap in (default `sparse`: its zero pages are not touched).
+   * @internal for benchmarks (`whole`: Pyodide's own copy) and tests (`verify`).
+   */
+  snapshotRestore?: SnapshotRestore;
 }
 
 /** Caps applied when a request leaves them out. */
@@ -84,14 +89,14 @@ const WASM_BUDGET_PAGES = 256; // 16 MB
 
 interface Ready {
   runtime: PyodideRuntime;
-  snapshot: ivm.ExternalCopy<ArrayBuffer>;
+  snapshot: PyodideSnapshot;
   packages: PackageSet | undefined;
 }
 
 /** Runs Python scripts in Pyodide inside isolated-vm isolates. See the module documentation. */
 export class PythonEngine implements InterpreterEngine {
   readonly language = 'python' as const;
-  readonly #options: Required<Omit<PythonEngineOptions, 'packageDir' | 'lockFile' | 'cacheDir'>> & PythonEngineOptions;
+  readonly #options: Required<Omit<PythonEngineOptions, 'packageDir' | 'lockFile' | 'cacheDir' | 'snapshotRestore'>> & PythonEngineOptions;
   /** The resolved snapshot cache directory; `undefined`: memory only. */
   readonly #cacheDir: string | undefined;
   readonly #pool: TenantPool<PyodideIsolate>;
@@ -207,6 +212,7 @@ export class PythonEngine implements InterpreterEngine {
       jsHeapLimitMb: this.#options.jsHeapLimitMb,
       wasmBudgetPages: WASM_BUDGET_PAGES,
       bootTimeoutMs: this.#options.bootTimeoutMs,
+      ...(this.#options.snapshotRestore ? { snapshotRestore: this.#options.snapshotRestore } : {}),
     });
     await saveCodeCache(ready.runtime, this.#cacheDir); // once per process, after the first isolate made it
     return sandbox;

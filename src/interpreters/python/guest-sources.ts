@@ -8,6 +8,9 @@ import { guestSource } from '../../guest-source.js';
 /** Runs first in the isolate, before the emscripten glue: the shell environment the glue needs (guest/prelude.js). */
 export const PRELUDE_JS = guestSource('interpreters/python/guest/prelude.js');
 
+/** Copies a snapshot's heap into new memory, leaving its zero pages untouched (guest/restore-heap.js). */
+export const RESTORE_HEAP_JS = guestSource('interpreters/python/guest/restore-heap.js');
+
 /** Runs after the glue and loader: exposes the host-facing functions on `globalThis.__btpHost` (guest/boot.js). */
 export const BOOT_JS = guestSource('interpreters/python/guest/boot.js');
 

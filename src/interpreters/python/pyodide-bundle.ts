@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MissingDependencyError, RuntimeCompatibilityError } from '../../errors.js';
-import { BOOT_JS, PRELUDE_JS, RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
+import { BOOT_JS, PRELUDE_JS, RESEED_PY, RESTORE_HEAP_JS, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import { applyPatches, PYODIDE_VERSION } from './pyodide-patches.js';
 
 /** The files of the Pyodide distribution, read once per process. */
@@ -74,6 +74,7 @@ async function readDistribution(): Promise<PyodideDistribution> {
     ';',
     applyPatches('pyodide.mjs', loader),
     ';',
+    RESTORE_HEAP_JS,
     BOOT_JS,
   ].join('\n');
   const hash = createHash('sha256');

@@ -17,12 +17,20 @@ import type { JsonValue, ScriptError, ScriptErrorKind, ScriptOutcome } from '../
 import { RESEED_PY, RUNNER_PY, SNAPSHOT_WARM_IMPORTS_PY } from './guest-sources.js';
 import { packageClosure, type PackageSet } from './packages.js';
 import { wasmModuleTransfer, type PyodideRuntime } from './pyodide-runtime.js';
+import type { PyodideSnapshot } from './snapshot.js';
 
 /** How to create a {@link PyodideIsolate}. */
 export interface PyodideIsolateOptions {
   runtime: PyodideRuntime;
   /** Memory snapshot to start from (made by us, never by a tenant). */
-  snapshot?: ivm.ExternalCopy<ArrayBuffer>;
+  snapshot?: PyodideSnapshot;
+  /**
+   * How the snapshot's heap is copied in: `sparse` (default) skips its zero pages where the new
+   * memory is still untouched, so they never become resident; `whole` copies every byte, as Pyodide
+   * does; `verify` is `sparse` followed by a byte-for-byte comparison with the image (boot fails on a
+   * difference; slow, for tests).
+   */
+  snapshotRestore?: SnapshotRestore;
   /** Boot cold in "snapshot maker" mode: only {@link PyodideIsolate.makeSnapshot} may be called. */
   makeSnapshot?: boolean;
   /** Wheels the scripts may import. */
@@ -33,6 +41,9 @@ export interface PyodideIsolateOptions {
   wasmBudgetPages: number;
   bootTimeoutMs: number;
 }
+
+/** See {@link PyodideIsolateOptions.snapshotRestore}. */
+export type SnapshotRestore = 'sparse' | 'whole' | 'verify';
 
 /** Per-run limits passed into the guest. */
 export interface GuestRunLimits {
@@ -101,18 +112,26 @@ export class PyodideIsolate {
   readonly bootMs: number;
   /** Pyodide's heap size right after boot, in bytes. */
   readonly heapBytesAtBoot: number;
+  /** Bytes of the snapshot's heap image the boot left unwritten (zero pages, never made resident). */
+  readonly snapshotBytesSkipped: number;
 
   readonly #packages: PackageSet | undefined;
   /** Lock keys of the wheels already copied into the isolate. */
   readonly #wheelsSent = new Set<string>();
   #wheelBytes = 0;
 
-  private constructor(isolate: ivm.Isolate, refs: GuestRefs, bootMs: number, heapBytes: number, packages: PackageSet | undefined) {
+  private constructor(
+    isolate: ivm.Isolate,
+    refs: GuestRefs,
+    boot: { bootMs: number; heapBytes: number; restoreSkippedBytes: number },
+    packages: PackageSet | undefined,
+  ) {
     this.#isolate = isolate;
     this.#refs = refs;
     this.#packages = packages;
-    this.bootMs = bootMs;
-    this.heapBytesAtBoot = heapBytes;
+    this.bootMs = boot.bootMs;
+    this.heapBytesAtBoot = boot.heapBytes;
+    this.snapshotBytesSkipped = boot.restoreSkippedBytes;
   }
 
   /** Creates an isolate, evaluates the bundle and boots Pyodide in it. */
@@ -158,13 +177,15 @@ export class PyodideIsolate {
         warmImports: SNAPSHOT_WARM_IMPORTS_PY,
         reseed: RESEED_PY,
         runner: RUNNER_PY,
+        snapshotRestore: options.snapshotRestore ?? 'sparse',
       };
       const lock = packages?.lock ?? new (isolatedVm().ExternalCopy)(toArrayBuffer(new TextEncoder().encode(runtime.dist.lockJson)));
       const rest: ivm.Transferable[] = [
         new (isolatedVm().ExternalCopy)(toArrayBuffer(randomBytes(32))).copyInto({ release: true }),
-        options.snapshot?.copyInto(),
+        options.snapshot?.image.copyInto(),
         lock.copyInto(),
         runtime.stdlib.copyInto(),
+        options.snapshot?.zeroPages?.copyInto(),
       ];
       if (!packages) lock.release();
       // The module's copy is made last, right at the call that moves it into the isolate: a copy
@@ -177,8 +198,8 @@ export class PyodideIsolate {
         refs.runTimers,
         Date.now() + options.bootTimeoutMs,
       );
-      const { heapBytes } = JSON.parse(String(info)) as { heapBytes: number };
-      return new PyodideIsolate(isolate, refs, performance.now() - started, heapBytes, packages);
+      const { heapBytes, restoreSkippedBytes } = JSON.parse(String(info)) as { heapBytes: number; restoreSkippedBytes: number };
+      return new PyodideIsolate(isolate, refs, { bootMs: performance.now() - started, heapBytes, restoreSkippedBytes }, packages);
     } catch (cause) {
       let console = '';
       try {

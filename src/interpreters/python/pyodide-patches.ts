@@ -57,6 +57,13 @@ export const PYODIDE_PATCHES: readonly TextPatch[] = [
     replace: 'if(ENVIRONMENT_IS_SHELL&&!globalThis.crypto?.getRandomValues){return view=>{if(!os.system)',
   },
   {
+    name: 'restore-heap-hook',
+    file: 'pyodide.asm.mjs',
+    why: "restoreSnapshot copies the whole heap image, touching every page; boot.js's restoreHeap (passed in the config) skips the image's zero pages where memory is still untouched, so they stay out of resident memory",
+    find: 'let s=(new TextDecoder).decode(i),l=JSON.parse(s);return Module.HEAP8.set(t),l}',
+    replace: 'let s=(new TextDecoder).decode(i),l=JSON.parse(s);return API.config._btpRestoreHeap?API.config._btpRestoreHeap(Module,t):Module.HEAP8.set(t),l}',
+  },
+  {
     name: 'loader-export',
     file: 'pyodide.mjs',
     why: 'a classic script cannot export; expose loadPyodide as a global of the isolate',

@@ -29,6 +29,7 @@ import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import type { PyodideRuntime } from './pyodide-runtime.js';
 import { PyodideIsolate } from './pyodide-isolate.js';
+import { zeroPageRuns } from './snapshot-zero-pages.js';
 
 const MAGIC = Buffer.from('BTPYSNP2');
 const HEADER_BYTES = MAGIC.length + 32;
@@ -49,7 +50,18 @@ export interface SnapshotOptions {
   bootTimeoutMs: number;
 }
 
-const inMemory = new Map<string, Promise<ivm.ExternalCopy<ArrayBuffer>>>();
+/** A snapshot ready to be copied into isolates. */
+export interface PyodideSnapshot {
+  /** The snapshot as Pyodide made it. */
+  image: ivm.ExternalCopy<ArrayBuffer>;
+  /**
+   * Its heap's zero pages (`zeroPageRuns`, as a `Uint32Array`'s buffer), so that an isolate need not
+   * touch them; `undefined` when the image's header is not Pyodide's (then the whole image is copied).
+   */
+  zeroPages: ivm.ExternalCopy<ArrayBuffer> | undefined;
+}
+
+const inMemory = new Map<string, Promise<PyodideSnapshot>>();
 const warned = new Set<string>();
 
 /** The part of a snapshot file name shared by every memory cap of one runtime (version + hash). */
@@ -100,7 +112,7 @@ export async function saveCodeCache(runtime: PyodideRuntime, dir: string | undef
 }
 
 /** The snapshot of `runtime`: from memory, else from the disk cache, else made now (and cached). */
-export function getSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): Promise<ivm.ExternalCopy<ArrayBuffer>> {
+export function getSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): Promise<PyodideSnapshot> {
   let snapshot = inMemory.get(runtime.key);
   if (!snapshot) {
     snapshot = loadOrMake(runtime, options).catch((e: unknown) => {
@@ -112,7 +124,7 @@ export function getSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): 
   return snapshot;
 }
 
-async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Promise<ivm.ExternalCopy<ArrayBuffer>> {
+async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Promise<PyodideSnapshot> {
   const dir = options.cacheDir;
   const file = dir ? join(dir, snapshotFileName(runtime)) : undefined;
   const cached = file ? await readSnapshotFile(file, runtime.key, (e) => warnOnce(dir!, 'read', e)) : undefined;
@@ -125,7 +137,12 @@ async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Pr
       warnOnce(dir, 'write', e);
     }
   }
-  return new (isolatedVm().ExternalCopy)(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const ivm = isolatedVm();
+  const zeroPages = zeroPageRuns(bytes);
+  return {
+    image: new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+    zeroPages: zeroPages ? new ivm.ExternalCopy(zeroPages.buffer as ArrayBuffer) : undefined,
+  };
 }
 
 function warnOnce(dir: string, what: 'read' | 'write', e: unknown): void {

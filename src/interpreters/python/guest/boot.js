@@ -4,7 +4,7 @@
  * It exposes the host-facing functions on `globalThis.__btpHost`; the host takes `Reference`s to
  * them and deletes the global before any tenant code runs.
  *
- * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib)` → Promise<info JSON>
+ * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib, zeroPages)` → Promise<info JSON>
  * - `run(code, inputsJson, limitsJson)` → envelope JSON (or `{"needPackages":[…]}`)
  * - `loadPackages(namesJson, fileNamesJson, ...wheels)` → Promise<JSON> (the wheels not sent before)
  * - `makeSnapshot()` → ArrayBuffer (only in an isolate booted with `makeSnapshot`)
@@ -19,6 +19,8 @@
   var P = G.__btpPrelude; delete G.__btpPrelude;
   var loadPyodide = G.loadPyodide; delete G.loadPyodide;
   var createModule = G._createPyodideModule;
+  var restoreHeap = G.__btpRestoreHeap; delete G.__btpRestoreHeap;
+  var restoreSkipped = 0;
   var py = null, run = null, findImports = null, imports = null, makeSnapshotAllowed = false;
   var available = Object.create(null), loaded = Object.create(null), pendingCount = 0;
   /** @type {{ lines: string[], partial: string, chars: number, maxLines: number, maxChars: number, truncated: boolean, dropped: number }} */
@@ -59,7 +61,7 @@
   }
 
   G.__btpHost = {
-    boot: function (cfgJson, wasmModule, seed, snapshot, lock, stdlib) {
+    boot: function (cfgJson, wasmModule, seed, snapshot, lock, stdlib, zeroPages) {
       var cfg = JSON.parse(cfgJson);
       P.seed(new Uint8Array(seed));
       P.setMainModule(wasmModule, cfg.wasmMaxPages, cfg.wasmBudgetPages);
@@ -81,7 +83,15 @@
         checkAPIVersion: true,
       };
       if (cfg.makeSnapshot) { options._makeSnapshot = true; makeSnapshotAllowed = true; }
-      if (snapshot) options._loadSnapshot = new Uint8Array(snapshot);
+      if (snapshot) {
+        options._loadSnapshot = new Uint8Array(snapshot);
+        var pages = zeroPages ? new Uint32Array(zeroPages) : null;
+        // Called by Pyodide's restoreSnapshot in place of its whole copy (the `restore-heap-hook` patch).
+        options._btpRestoreHeap = function (Module, image) {
+          var brk = cfg.snapshotRestore === 'whole' || typeof Module._sbrk !== 'function' ? 0 : Module._sbrk(0) >>> 0;
+          restoreSkipped = restoreHeap(Module.HEAP8.buffer, image, pages, brk, cfg.snapshotRestore === 'verify');
+        };
+      }
       return loadPyodide(options).then(function (p) {
         py = p;
         // Memory per warm isolate: the snapshot (≈30 MB) is in Pyodide's heap now, but the loader's
@@ -89,8 +99,9 @@
         // the in-memory file system, so the file map's copy is a duplicate. Drop both, so that the
         // isolate's next full GC frees them (an idle isolate does not collect: see docs/interpreters.md).
         options._loadSnapshot = undefined;
-        var api = /** @type {{ config?: { _loadSnapshot?: unknown, lockFileContents?: unknown } }} */ (/** @type {any} */ (p)._api || {});
-        if (api.config) { api.config._loadSnapshot = undefined; }
+        options._btpRestoreHeap = undefined;
+        var api = /** @type {{ config?: { _loadSnapshot?: unknown, _btpRestoreHeap?: unknown, lockFileContents?: unknown } }} */ (/** @type {any} */ (p)._api || {});
+        if (api.config) { api.config._loadSnapshot = undefined; api.config._btpRestoreHeap = undefined; }
         P.dropFile('/pyodide/python_stdlib.zip');
         if (cfg.makeSnapshot) {
           py.runPython(cfg.warmImports);
@@ -105,7 +116,7 @@
           imports = imports && Object.keys(imports).length ? imports : null;
           if (imports) findImports = ns.get('_btp_imports');
         }
-        return JSON.stringify({ version: py.version, heapBytes: P.heapBytes() });
+        return JSON.stringify({ version: py.version, heapBytes: P.heapBytes(), restoreSkippedBytes: restoreSkipped });
       });
     },
 
