@@ -179,6 +179,7 @@ export class PyodideIsolate {
         runner: RUNNER_PY,
         snapshotRestore: options.snapshotRestore ?? 'sparse',
       };
+      const wasmModule = await runtime.wasmModule; // compiled meanwhile, off this thread (see pyodide-runtime.ts)
       const lock = packages?.lock ?? new (isolatedVm().ExternalCopy)(toArrayBuffer(new TextEncoder().encode(runtime.dist.lockJson)));
       const rest: ivm.Transferable[] = [
         new (isolatedVm().ExternalCopy)(toArrayBuffer(randomBytes(32))).copyInto({ release: true }),
@@ -191,7 +192,7 @@ export class PyodideIsolate {
       // The module's copy is made last, right at the call that moves it into the isolate: a copy
       // left behind on the host would keep the process from exiting (see pyodide-runtime.ts).
       const info = await pumpUntilSettled(
-        refs.boot.apply(undefined, [JSON.stringify(cfg), wasmModuleTransfer(runtime), ...rest], {
+        refs.boot.apply(undefined, [JSON.stringify(cfg), wasmModuleTransfer(wasmModule), ...rest], {
           result: { promise: true, copy: true },
           timeout: options.bootTimeoutMs,
         }),

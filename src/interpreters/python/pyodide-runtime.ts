@@ -25,8 +25,12 @@ export interface PyodideRuntime {
   readonly wasmMaxPages: number;
   /** Identifies everything a snapshot depends on: distribution, our sources and the cap. */
   readonly key: string;
-  /** The capped module, compiled once in the host isolate; see {@link wasmModuleTransfer}. */
-  readonly wasmModule: WebAssembly.Module;
+  /**
+   * The capped module, compiled once in the host isolate; see {@link wasmModuleTransfer}. Compiling
+   * starts with the runtime and goes on in V8's background threads while the snapshot is read and an
+   * isolate is prepared; an isolate awaits it only when it boots.
+   */
+  readonly wasmModule: Promise<WebAssembly.Module>;
   readonly stdlib: ivm.ExternalCopy<ArrayBuffer>;
   /** Set after the first isolate compiled the bundle, or loaded from the disk cache. */
   codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
@@ -53,20 +57,22 @@ export function getPyodideRuntime(wasmMaxBytes: number): Promise<PyodideRuntime>
   const pages = Math.ceil(wasmMaxBytes / WASM_PAGE_BYTES);
   let runtime = runtimes.get(pages);
   if (!runtime) {
-    runtime = createRuntime(pages).catch((e: unknown) => {
-      runtimes.delete(pages);
+    const forget = (e: unknown): never => {
+      if (runtimes.get(pages) === runtime) runtimes.delete(pages); // a later call may succeed
       throw e;
-    });
+    };
+    runtime = createRuntime(pages, forget).catch(forget);
     runtimes.set(pages, runtime);
   }
   return runtime;
 }
 
-async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
+async function createRuntime(wasmMaxPages: number, onCompileError: (e: unknown) => never): Promise<PyodideRuntime> {
   const dist = await loadPyodideDistribution();
   const capped = capWasmMemory(dist.wasm, wasmMaxPages);
   // Compiled once; each isolate receives a copy of the module (compiled code is shared by V8).
-  const wasmModule = await wasmApi().compile(capped.bytes);
+  const wasmModule = wasmApi().compile(capped.bytes).catch(onCompileError);
+  wasmModule.catch(() => {}); // reported to whoever awaits it (the next isolate's boot), not as unhandled
   return {
     dist,
     wasmMaxPages,
@@ -84,6 +90,6 @@ async function createRuntime(wasmMaxPages: number): Promise<PyodideRuntime> {
  * A transferable that is made but never passed to a call holds the module until it is garbage
  * collected, and a process exiting before that would hang in `V8::Dispose`.
  */
-export function wasmModuleTransfer(runtime: PyodideRuntime): ivm.Copy<WebAssembly.Module> {
-  return new (isolatedVm().ExternalCopy)(runtime.wasmModule).copyInto({ release: true });
+export function wasmModuleTransfer(wasmModule: WebAssembly.Module): ivm.Copy<WebAssembly.Module> {
+  return new (isolatedVm().ExternalCopy)(wasmModule).copyInto({ release: true });
 }
