@@ -101,6 +101,14 @@ describe('PythonEngine semantics', () => {
     // Documented: module objects persist within one tenant's warm isolate (never across tenants).
     expect(await value('import tenant_state\nresult = tenant_state.value + 1')).toBe(42);
   });
+
+  it('the runner (compiled into the snapshot) is not a module scripts can import', async () => {
+    expect(await value('import sys\nresult = [m for m in sys.modules if "btp" in m]')).toEqual([]);
+    expect(await failure('import _btp_runner')).toMatchObject({ kind: 'runtime', message: expect.stringContaining("No module named '_btp_runner'") });
+    // its reset state was taken in this isolate: a script that swaps stdout still has its print captured next run
+    await value('import sys, io\nsys.stdout = io.StringIO()');
+    expect((await run('print("still captured")')).output).toEqual(['still captured']);
+  });
 });
 
 describe('PythonEngine packages', () => {

@@ -60,6 +60,21 @@
     try { return String((e && (e.name ? e.name + ': ' : '') + e.message) || e).slice(0, 2000); } catch (_) { return 'unknown error'; }
   }
 
+  /** Evaluates runner.py as the module `_btp_runner` (in `sys.modules` until {@link takeRunner}). */
+  function defineRunner(source) {
+    py.globals.set('_btp_runner_source', source);
+    py.runPython(
+      'import sys as _s, types as _t\n_m = _t.ModuleType("_btp_runner")\n' +
+      'exec(compile(_btp_runner_source, "<btp-runner>", "exec"), _m.__dict__)\n' +
+      '_s.modules["_btp_runner"] = _m\ndel _s, _t, _m, _btp_runner_source',
+    );
+  }
+  /** The runner module (a PyProxy), taken out of `sys.modules` so that scripts cannot import it; null when absent. */
+  function takeRunner() {
+    var mod = py.runPython('__import__("sys").modules.pop("_btp_runner", None)');
+    return mod === undefined || mod === null ? null : mod;
+  }
+
   G.__btpHost = {
     boot: function (cfgJson, wasmModule, seed, snapshot, lock, stdlib, zeroPages) {
       var cfg = JSON.parse(cfgJson);
@@ -105,16 +120,19 @@
         P.dropFile('/pyodide/python_stdlib.zip');
         if (cfg.makeSnapshot) {
           py.runPython(cfg.warmImports);
+          defineRunner(cfg.runner); // compiled once, into the snapshot
         } else {
           py.setStdout({ write: write, isatty: false });
           py.setStderr({ write: write, isatty: false });
           py.setStdin({ error: true });
           py.runPython(cfg.reseed);
-          var ns = py.globals.get('dict')();
-          py.runPython(cfg.runner, { globals: ns });
-          run = ns.get('_btp_run');
+          var runner = takeRunner();
+          if (!runner) { defineRunner(cfg.runner); runner = takeRunner(); } // booted without a snapshot
+          runner._btp_boot();
+          // (attribute proxies are borrowed from the module's proxy, which therefore stays alive)
+          run = runner._btp_run;
           imports = imports && Object.keys(imports).length ? imports : null;
-          if (imports) findImports = ns.get('_btp_imports');
+          if (imports) findImports = runner._btp_imports;
         }
         return JSON.stringify({ version: py.version, heapBytes: P.heapBytes(), restoreSkippedBytes: restoreSkipped });
       });

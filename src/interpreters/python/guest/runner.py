@@ -1,4 +1,6 @@
-# Runs tenant scripts inside the Pyodide isolate (evaluated once per isolate by boot.js).
+# Runs tenant scripts inside the Pyodide isolate. boot.js evaluates it as the module `_btp_runner`
+# in the isolate that makes the memory snapshot, so every isolate restored from it has it compiled;
+# each isolate then calls `_btp_boot()` once, after its streams are set up.
 #
 # Defines `_btp_run(code, inputs_json, max_chars, max_depth) -> str` and `_btp_imports(code) -> str`.
 # The returned string is a JSON object: `{"ok":true,"value":…}` or
@@ -11,9 +13,9 @@
 
 import builtins as _b, sys as _sys, json as _json, math as _math
 
-_BTP_BUILTINS = dict(_b.__dict__)
-_BTP_RECURSION = _sys.getrecursionlimit()
-_BTP_STREAMS = (_sys.stdout, _sys.stderr, _sys.stdin)
+_BTP_BUILTINS = None
+_BTP_RECURSION = None
+_BTP_STREAMS = None
 _BTP_MAX_SAFE_INT = 2 ** 53 - 1
 _BTP_COMPILED = {}
 
@@ -76,6 +78,13 @@ def _btp_describe(e):
 
 def _btp_fail(kind, message, line=None, fatal=False):
     return _json.dumps({'ok': False, 'kind': kind, 'message': message, 'line': line, 'fatal': fatal})
+
+def _btp_boot():
+    # The state every run is reset to, taken in this isolate once it is set up (not in the snapshot's).
+    global _BTP_BUILTINS, _BTP_RECURSION, _BTP_STREAMS
+    _BTP_BUILTINS = dict(_b.__dict__)
+    _BTP_RECURSION = _sys.getrecursionlimit()
+    _BTP_STREAMS = (_sys.stdout, _sys.stderr, _sys.stdin)
 
 def _btp_reset():
     d = _b.__dict__
