@@ -87,6 +87,9 @@ interface GuestEnvelope {
   dropped: number;
 }
 
+/** The bundle's script name in every isolate (part of what V8's compilation cache matches on). */
+const BUNDLE_FILENAME = 'pyodide-sandbox.js';
+
 const GUEST_KINDS = new Set<ScriptErrorKind>(['syntax', 'runtime', 'memory', 'result']);
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
@@ -95,6 +98,24 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Replaces the runtime's code cache with one made in `isolate` right after its boot, before any
+ * script ran: compiling the same source again hits V8's compilation cache, whose code cache then
+ * includes every function the boot compiled (≈1.2 MB instead of ≈40 KB). Later isolates, and
+ * restarted workers through the disk cache, skip those compiles.
+ */
+async function warmCodeCache(isolate: ivm.Isolate, runtime: PyodideRuntime): Promise<void> {
+  const again: ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> } = await isolate.compileScript(runtime.dist.bundleSource, {
+    filename: BUNDLE_FILENAME,
+    produceCachedData: true,
+  });
+  if (again.cachedData) {
+    runtime.codeCache = again.cachedData;
+    runtime.codeCacheWarm = true;
+  }
+  again.release();
 }
 
 /**
@@ -143,13 +164,14 @@ export class PyodideIsolate {
     try {
       const context = await isolate.createContext();
       const script: ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> } = await isolate.compileScript(runtime.dist.bundleSource, {
-        filename: 'pyodide-sandbox.js',
+        filename: BUNDLE_FILENAME,
         ...(runtime.codeCache ? { cachedData: runtime.codeCache } : { produceCachedData: true }),
       });
       if (!runtime.codeCache && script.cachedData) runtime.codeCache = script.cachedData;
       else if (runtime.codeCache && (script as { cachedDataRejected?: boolean }).cachedDataRejected === true) {
         runtime.codeCache = undefined; // V8 refused it (another build or flags): the next isolate makes a new one
         runtime.codeCacheFromDisk = false;
+        runtime.codeCacheWarm = false;
       }
       await script.run(context, { timeout: options.bootTimeoutMs });
       script.release();
@@ -199,6 +221,7 @@ export class PyodideIsolate {
         refs.runTimers,
         Date.now() + options.bootTimeoutMs,
       );
+      if (options.snapshot && !runtime.codeCacheFromDisk && !runtime.codeCacheWarm) await warmCodeCache(isolate, runtime);
       const { heapBytes, restoreSkippedBytes } = JSON.parse(String(info)) as { heapBytes: number; restoreSkippedBytes: number };
       return new PyodideIsolate(isolate, refs, { bootMs: performance.now() - started, heapBytes, restoreSkippedBytes }, packages);
     } catch (cause) {

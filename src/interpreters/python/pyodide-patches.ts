@@ -57,6 +57,20 @@ export const PYODIDE_PATCHES: readonly TextPatch[] = [
     replace: 'if(ENVIRONMENT_IS_SHELL&&!globalThis.crypto?.getRandomValues){return view=>{if(!os.system)',
   },
   {
+    name: 'js-function-wrapper-per-signature',
+    file: 'pyodide.asm.mjs',
+    why: 'booting compiles a one-function wasm module for each of ≈260 JavaScript imports put in the table, though the module depends only on the signature (≈50 of them); compile each signature once per isolate',
+    find: 'var convertJsFunctionToWasm=(func,sig)=>{var bytes=Uint8Array.of(',
+    replace: 'var jsWrapperModules=new Map;var convertJsFunctionToWasm=(func,sig)=>{var cached=jsWrapperModules.get(sig);if(cached)return new WebAssembly.Instance(cached,{e:{f:func}}).exports["f"];var bytes=Uint8Array.of(',
+  },
+  {
+    name: 'js-function-wrapper-per-signature-store',
+    file: 'pyodide.asm.mjs',
+    why: 'the other half of js-function-wrapper-per-signature: remember the module compiled for a signature',
+    find: 'var module=new WebAssembly.Module(bytes);var instance=new WebAssembly.Instance(module,{e:{f:func}});',
+    replace: 'var module=new WebAssembly.Module(bytes);jsWrapperModules.set(sig,module);var instance=new WebAssembly.Instance(module,{e:{f:func}});',
+  },
+  {
     name: 'restore-heap-hook',
     file: 'pyodide.asm.mjs',
     why: "restoreSnapshot copies the whole heap image, touching every page; boot.js's restoreHeap (passed in the config) skips the image's zero pages where memory is still untouched, so they stay out of resident memory",

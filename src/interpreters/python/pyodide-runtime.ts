@@ -36,6 +36,12 @@ export interface PyodideRuntime {
   codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
   /** True when `codeCache` is on disk already (loaded from there, or written once). */
   codeCacheFromDisk?: boolean;
+  /**
+   * True when `codeCache` was made after an isolate booted from a snapshot, so that it holds the
+   * functions a boot compiles (V8 compiles most of the bundle lazily); one made at compile time holds
+   * only the top level. A cache loaded from disk was written warm.
+   */
+  codeCacheWarm?: boolean;
 }
 
 /** The host's WebAssembly API (typed here because the project's lib has no DOM types). */
