@@ -65,7 +65,7 @@ export interface PythonEngineOptions {
   jsHeapLimitMb?: number;
   /** Warm isolates kept per tenant; default 2. */
   maxIdlePerTenant?: number;
-  /** Live isolates across all tenants of this engine (each ≈80 MB RSS); default 8. */
+  /** Live isolates across all tenants of this engine (each ≈70 MB RSS); default 8. */
   maxIsolates?: number;
   /** Time allowed to boot an isolate, in ms; default 60 000. */
   bootTimeoutMs?: number;

@@ -1,8 +1,8 @@
 /**
  * Which pages of a Pyodide memory snapshot's heap image hold nothing but zeros.
  *
- * About half of a fresh snapshot's 30 MB heap image is zero pages (memory Python reserved but never
- * wrote). Pyodide restores a snapshot by copying the whole image over the new instance's memory, which
+ * About half of a fresh snapshot's 30 MB heap image is zero pages (nearly all of the 10 MB C stack, and
+ * heap Python reserved but never wrote). Pyodide restores a snapshot by copying the whole image over the new instance's memory, which
  * touches every page, so each warm sandbox carried those pages as resident memory. Memory that the
  * instance has not handed out yet (at or above its `sbrk` break) is still zero, so the guest may skip
  * a zero page there: the result is byte for byte the same and the page is never touched
