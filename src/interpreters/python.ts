@@ -183,18 +183,28 @@ export class PythonEngine implements InterpreterEngine {
   #init(): Promise<Ready> {
     this.#ready ??= (async () => {
       const runtime = await getPyodideRuntime(this.#options.maxMemoryBytes);
-      const packages = this.#options.packageDir
-        ? await loadPackageSet(runtime.dist.lockJson, {
+      const loadingPackages = this.#options.packageDir
+        ? loadPackageSet(runtime.dist.lockJson, {
             packageDir: this.#options.packageDir,
             ...(this.#options.lockFile ? { lockFile: this.#options.lockFile } : {}),
           })
-        : undefined;
-      const [snapshot] = await Promise.all([getSnapshot(runtime, {
-        cacheDir: this.#cacheDir,
-        jsHeapLimitMb: this.#options.jsHeapLimitMb,
-        wasmBudgetPages: WASM_BUDGET_PAGES,
-        bootTimeoutMs: this.#options.bootTimeoutMs,
-      }), loadCodeCache(runtime, this.#cacheDir)]);
+        : Promise.resolve(undefined);
+      // All at once: the wasm module compiles in V8's background threads meanwhile (pyodide-runtime.ts).
+      const [packages, snapshot] = await Promise.all([
+        loadingPackages,
+        getSnapshot(runtime, {
+          cacheDir: this.#cacheDir,
+          jsHeapLimitMb: this.#options.jsHeapLimitMb,
+          wasmBudgetPages: WASM_BUDGET_PAGES,
+          bootTimeoutMs: this.#options.bootTimeoutMs,
+        }),
+        loadCodeCache(runtime, this.#cacheDir),
+        runtime.wasmModule, // a module that fails to compile fails the start, which a later call retries
+      ]).catch(async (e: unknown) => {
+        const loaded = await loadingPackages.catch(() => undefined);
+        if (loaded) releasePackageSet(loaded); // the wheels' copies, when something else failed
+        throw e;
+      });
       return { runtime, snapshot, packages };
     })().catch((e: unknown) => {
       this.#ready = undefined; // a later call may succeed (e.g. after fixing packageDir)

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBtreePluginsError } from '../../../src/errors.js';
+import { PythonEngine } from '../../../src/interpreters/python.js';
+import { defaultSnapshotCacheDir } from '../../../src/interpreters/python/cache-dir.js';
 import { loadPackageSet, releasePackageSet } from '../../../src/interpreters/python/packages.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/python-wheels');
@@ -51,4 +53,26 @@ describe('Python package directory', () => {
     await writeFile(join(dir, 'pyodide-lock.json'), JSON.stringify({ packages: { evil: { name: 'evil', version: '1', file_name: '../../etc/passwd', sha256: 'x', imports: [], depends: [] } } }));
     await expect(loadPackageSet(await baseLock(), { packageDir: dir })).rejects.toThrow(/file_name must be a plain file name/);
   });
+});
+
+describe('an engine whose start failed', () => {
+  it('tampered wheel at start: warmUp fails with the integrity error; once the wheel is fixed, the next call starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'btp-wheels-engine-'));
+    const engine = new PythonEngine({ packageDir: dir, cacheDir: defaultSnapshotCacheDir(), maxIsolates: 1 });
+    try {
+      await copyFile(join(fixtures, 'pyodide-lock.json'), join(dir, 'pyodide-lock.json'));
+      const bytes = await readFile(join(fixtures, WHEEL));
+      bytes[100] = bytes[100]! ^ 0xff;
+      await writeFile(join(dir, WHEEL), bytes);
+      const error = await engine.warmUp().catch((e: unknown) => e);
+      expect(isBtreePluginsError(error, 'IntegrityError')).toBe(true);
+      await copyFile(join(fixtures, WHEEL), join(dir, WHEEL));
+      await engine.warmUp();
+      const outcome = await engine.run({ script: 'from tabulate import tabulate\nresult = tabulate([[1, 2]], tablefmt="plain")', inputs: {}, timeoutMs: 30_000, memoryLimitBytes: 256 * 2 ** 20 });
+      expect(outcome).toMatchObject({ ok: true, value: '1  2' });
+    } finally {
+      await engine.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
