@@ -25,10 +25,10 @@ export interface PyodideIsolateOptions {
   /** Memory snapshot to start from (made by us, never by a tenant). */
   snapshot?: PyodideSnapshot;
   /**
-   * How the snapshot's heap is copied in: `sparse` (default) skips its zero pages where the new
-   * memory is still untouched, so they never become resident; `whole` copies every byte, as Pyodide
-   * does; `verify` is `sparse` followed by a byte-for-byte comparison with the image (boot fails on a
-   * difference; slow, for tests).
+   * How the snapshot's heap is written into the new memory: `sparse` (default) leaves its zero pages
+   * alone where the memory is still zero, so they never become resident; `whole` writes every page
+   * (zeros too), as Pyodide's own copy does; `verify` is `sparse` followed by a byte-for-byte
+   * comparison with the image (boot fails on a difference; slow, for tests).
    */
   snapshotRestore?: SnapshotRestore;
   /** Boot cold in "snapshot maker" mode: only {@link PyodideIsolate.makeSnapshot} may be called. */
@@ -208,7 +208,7 @@ export class PyodideIsolate {
         options.snapshot?.image.copyInto(),
         lock.copyInto(),
         runtime.stdlib.copyInto(),
-        options.snapshot?.zeroPages?.copyInto(),
+        options.snapshot?.layout?.copyInto(),
       ];
       if (!packages) lock.release();
       // The module's copy is made last, right at the call that moves it into the isolate: a copy

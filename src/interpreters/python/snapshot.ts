@@ -29,7 +29,7 @@ import type ivm from 'isolated-vm';
 import { isolatedVm } from '../../platform/isolated-vm.js';
 import type { PyodideRuntime } from './pyodide-runtime.js';
 import { PyodideIsolate } from './pyodide-isolate.js';
-import { zeroPageRuns } from './snapshot-zero-pages.js';
+import { packSnapshot } from './snapshot-packing.js';
 
 const MAGIC = Buffer.from('BTPYSNP2');
 const HEADER_BYTES = MAGIC.length + 32;
@@ -52,13 +52,10 @@ export interface SnapshotOptions {
 
 /** A snapshot ready to be copied into isolates. */
 export interface PyodideSnapshot {
-  /** The snapshot as Pyodide made it. */
+  /** The snapshot packed without its zero pages (`snapshot-packing.ts`), or as Pyodide made it when `layout` is absent. */
   image: ivm.ExternalCopy<ArrayBuffer>;
-  /**
-   * Its heap's zero pages (`zeroPageRuns`, as a `Uint32Array`'s buffer), so that an isolate need not
-   * touch them; `undefined` when the image's header is not Pyodide's (then the whole image is copied).
-   */
-  zeroPages: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  /** Where the packed image's zero pages go (a `Uint32Array`'s buffer); `undefined`: the image is not packed. */
+  layout: ivm.ExternalCopy<ArrayBuffer> | undefined;
 }
 
 const inMemory = new Map<string, Promise<PyodideSnapshot>>();
@@ -137,8 +134,10 @@ async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Pr
       warnOnce(dir, 'write', e);
     }
   }
-  const zeroPages = zeroPageRuns(bytes);
-  return { image: externalCopyOf(bytes), zeroPages: zeroPages ? externalCopyOf(zeroPages) : undefined };
+  // The disk keeps Pyodide's image; memory and isolates get it packed (half the size, see snapshot-packing.ts).
+  const packed = packSnapshot(bytes);
+  if (!packed) return { image: externalCopyOf(bytes), layout: undefined };
+  return { image: externalCopyOf(packed.packed), layout: externalCopyOf(packed.layout) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Restoring a Pyodide snapshot without touching its zero pages (memory per warm sandbox): the zero
- * page map made on the host, the guest's copy (`guest/restore-heap.js`, run here as the isolate runs
- * it, on plain ArrayBuffers), and real isolates booted each way.
+ * Restoring a Pyodide snapshot without touching its zero pages (memory per warm sandbox): the packing
+ * made on the host, the guest's restore (`guest/restore-heap.js`, run here as the isolate runs it, on
+ * plain ArrayBuffers), and real isolates booted each way.
  */
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { defaultSnapshotCacheDir } from '../../../src/interpreters/python/cache-
 import { PyodideIsolate, type SnapshotRestore } from '../../../src/interpreters/python/pyodide-isolate.js';
 import { getPyodideRuntime, type PyodideRuntime } from '../../../src/interpreters/python/pyodide-runtime.js';
 import { getSnapshot, type PyodideSnapshot } from '../../../src/interpreters/python/snapshot.js';
-import { snapshotHeapOffset, ZERO_PAGE_BYTES, zeroPageRuns } from '../../../src/interpreters/python/snapshot-zero-pages.js';
+import { packSnapshot, snapshotHeapOffset, ZERO_PAGE_BYTES } from '../../../src/interpreters/python/snapshot-packing.js';
 
 const PAGE = ZERO_PAGE_BYTES;
 const MAGIC = 1_886_286_592;
@@ -33,97 +33,121 @@ function imageWith(pages: number, nonZero: number[], at = 100): Uint8Array {
   return heap;
 }
 
-type RestoreHeap = (memory: ArrayBuffer, image: Uint8Array, zeroPages: Uint32Array | null, brk: number, verify: boolean) => number;
+type RestoreHeap = (memory: ArrayBuffer, packed: Uint8Array, layout: Uint32Array | null, brk: number, mode: SnapshotRestore) => number;
 
 /** The guest's restoreHeap, evaluated from its source the way the isolate bundle evaluates it. */
 function guestRestoreHeap(): RestoreHeap {
-  const context: Record<string, unknown> = { Uint8Array, Int32Array, Math, Object, Error };
+  const context: Record<string, unknown> = { Uint8Array, Int32Array, Math, Object, Error, RangeError };
   context.globalThis = context;
   runInNewContext(guestSource('interpreters/python/guest/restore-heap.js'), context);
   return context.__btpRestoreHeap as RestoreHeap;
 }
 
-describe('the zero page map of a snapshot', () => {
-  it('lists runs of whole zero pages in heap addresses, never a partial last page', () => {
+/** The heap part of a packed snapshot of `image`, and its layout. */
+function packed(image: Uint8Array, offset = 64): { bytes: Uint8Array; layout: Uint32Array } {
+  const p = packSnapshot(snapshotOf(image, offset))!;
+  return { bytes: p.packed.subarray(offset), layout: p.layout };
+}
+
+describe('packing a snapshot without its zero pages', () => {
+  it('keeps the header and the bytes outside whole zero pages; the layout says where the zero pages were', () => {
     const heap = new Uint8Array(6 * PAGE + 100);
     heap[0] = 1;
     heap[3 * PAGE + PAGE - 1] = 7; // the last byte of page 3 is what keeps it out
-    const runs = zeroPageRuns(snapshotOf(heap, 128));
-    expect(Array.from(runs!)).toEqual([PAGE, 3 * PAGE, 4 * PAGE, 6 * PAGE]);
-    expect(snapshotHeapOffset(snapshotOf(heap, 128))).toBe(128);
+    heap[6 * PAGE + 99] = 9; // in the last, partial page
+    const snapshot = snapshotOf(heap, 128);
+    const { packed: bytes, layout } = packSnapshot(snapshot)!;
+    expect(Array.from(layout)).toEqual([heap.length, PAGE, 3 * PAGE, 4 * PAGE, 6 * PAGE]);
+    expect(bytes.length).toBe(128 + PAGE + PAGE + 100);
+    expect(bytes.subarray(0, 128)).toEqual(snapshot.subarray(0, 128));
+    expect(bytes.subarray(128)).toEqual(Uint8Array.from([...heap.subarray(0, PAGE), ...heap.subarray(3 * PAGE, 4 * PAGE), ...heap.subarray(6 * PAGE)]));
+    expect(snapshotHeapOffset(snapshot)).toBe(128);
   });
 
-  it('an image with no zero page, or all zero pages, maps as such', () => {
-    expect(Array.from(zeroPageRuns(snapshotOf(imageWith(3, [0, 1, 2])))!)).toEqual([]);
-    expect(Array.from(zeroPageRuns(snapshotOf(new Uint8Array(3 * PAGE)))!)).toEqual([0, 3 * PAGE]);
+  it('an image with no zero page, or only zero pages, packs as such', () => {
+    const full = packSnapshot(snapshotOf(imageWith(3, [0, 1, 2])))!;
+    expect(Array.from(full.layout)).toEqual([3 * PAGE]);
+    expect(full.packed.length).toBe(64 + 3 * PAGE);
+    const empty = packSnapshot(snapshotOf(new Uint8Array(3 * PAGE)))!;
+    expect(Array.from(empty.layout)).toEqual([3 * PAGE, 0, 3 * PAGE]);
+    expect(empty.packed.length).toBe(64);
   });
 
-  it('bytes that are not a Pyodide snapshot get no map (the guest then copies the whole image)', () => {
+  it('bytes that are not a Pyodide snapshot are not packed (isolates then get the whole image)', () => {
     const heap = new Uint8Array(2 * PAGE);
-    expect(zeroPageRuns(snapshotOf(heap, 64, 0x12345678))).toBeUndefined();
-    expect(zeroPageRuns(snapshotOf(heap, 66))).toBeUndefined(); // not word-aligned
+    expect(packSnapshot(snapshotOf(heap, 64, 0x12345678))).toBeUndefined();
+    expect(packSnapshot(snapshotOf(heap, 66))).toBeUndefined(); // not word-aligned
     const offsetPastEnd = snapshotOf(heap);
     new DataView(offsetPastEnd.buffer).setUint32(4, offsetPastEnd.length + 4, true);
-    expect(zeroPageRuns(offsetPastEnd)).toBeUndefined();
-    expect(zeroPageRuns(new Uint8Array(8))).toBeUndefined();
+    expect(packSnapshot(offsetPastEnd)).toBeUndefined();
+    expect(packSnapshot(new Uint8Array(8))).toBeUndefined();
   });
 });
 
-describe('the guest copies a snapshot into memory without touching its zero pages', () => {
+describe('the guest restores a packed snapshot without touching its zero pages', () => {
   const restoreHeap = guestRestoreHeap();
   const pages = 16;
   const image = imageWith(pages, [0, 1, 5, 9, 15]);
-  const map = zeroPageRuns(snapshotOf(image))!;
+  const { bytes, layout } = packed(image);
 
-  it('the memory equals the image, and every zero page of the image in still-zero memory is skipped', () => {
+  it('the memory equals the image, and every zero page of the image in still-zero memory is left alone', () => {
     const memory = new ArrayBuffer(pages * PAGE);
-    const skipped = restoreHeap(memory, image, map, 4 * PAGE, false);
+    const skipped = restoreHeap(memory, bytes, layout, 4 * PAGE, 'verify');
     expect(new Uint8Array(memory)).toEqual(image);
     expect(skipped).toBe(11 * PAGE);
   });
 
-  it('stale memory below the break: a written page where the image is zero is overwritten, not skipped', () => {
+  it('stale memory below the break: a written page where the image is zero is zeroed, not left', () => {
     // The instance's own start-up wrote below its break (stack, early allocations) before the restore.
     const memory = new ArrayBuffer(pages * PAGE);
-    const bytes = new Uint8Array(memory);
-    bytes[3 * PAGE + 4000] = 0xaa;
-    bytes[2 * PAGE] = 0x55;
-    const skipped = restoreHeap(memory, image, map, 8 * PAGE, false);
-    expect(bytes).toEqual(image);
+    const heap = new Uint8Array(memory);
+    heap[3 * PAGE + 4000] = 0xaa;
+    heap[2 * PAGE] = 0x55;
+    const skipped = restoreHeap(memory, bytes, layout, 8 * PAGE, 'sparse');
+    expect(heap).toEqual(image);
     expect(skipped).toBe(9 * PAGE); // pages 2 and 3 were written back to zero
   });
 
   it('memory at or above the break is trusted to be zero (what a fresh instance guarantees): it is not read', () => {
     const memory = new ArrayBuffer(pages * PAGE);
     new Uint8Array(memory)[12 * PAGE] = 0x77; // cannot happen in a fresh instance; shows the page was left alone
-    restoreHeap(memory, image, map, 4 * PAGE, false);
+    restoreHeap(memory, bytes, layout, 4 * PAGE, 'sparse');
     expect(new Uint8Array(memory)[12 * PAGE]).toBe(0x77);
   });
 
-  it('verify mode catches a map that does not fit the image (a non-zero page listed as zero)', () => {
-    const lying = Uint32Array.from([PAGE, 2 * PAGE]); // page 1 holds data
-    expect(() => restoreHeap(new ArrayBuffer(pages * PAGE), image, lying, 4 * PAGE, true)).toThrow(/differs from the image at byte 4196/);
+  it('verify mode catches memory that differs from the image (here a page the restore trusted to be zero)', () => {
+    const memory = new ArrayBuffer(pages * PAGE);
+    new Uint8Array(memory)[12 * PAGE + 5] = 0x77; // above the break, so left: verify must see it
+    expect(() => restoreHeap(memory, bytes, layout, 4 * PAGE, 'verify')).toThrow(/zero page of the image non-zero in 40960-61440/);
   });
 
-  it('a malformed map (unaligned, out of order, past the end) costs copies, never bytes', () => {
-    for (const bad of [[PAGE + 1, 3 * PAGE], [10 * PAGE, 12 * PAGE, 2 * PAGE, 4 * PAGE], [13 * PAGE, 15 * PAGE, 16 * PAGE, 99 * PAGE], [3 * PAGE, 3 * PAGE]]) {
-      const memory = new ArrayBuffer(pages * PAGE);
-      restoreHeap(memory, image, Uint32Array.from(bad), 4 * PAGE, true);
-      expect(new Uint8Array(memory)).toEqual(image);
-    }
-  });
-
-  it('no map or no break: the whole image is copied', () => {
-    for (const [zeroPages, brk] of [[null, 4 * PAGE], [map, 0]] as const) {
+  it('whole mode (and no break) writes every page, zeros too, as Pyodide\'s own copy does', () => {
+    for (const [brk, mode] of [[4 * PAGE, 'whole'], [0, 'sparse']] as const) {
       const memory = new ArrayBuffer(pages * PAGE);
       new Uint8Array(memory)[12 * PAGE] = 0x77;
-      expect(restoreHeap(memory, image, zeroPages, brk, false)).toBe(0);
+      expect(restoreHeap(memory, bytes, layout, brk, mode)).toBe(0);
       expect(new Uint8Array(memory)).toEqual(image);
     }
   });
 
-  it('memory shorter than the image fails like Pyodide\'s own copy', () => {
-    expect(() => restoreHeap(new ArrayBuffer(4 * PAGE), image, map, PAGE, false)).toThrow(RangeError);
+  it('a layout that does not fit its bytes fails the boot instead of restoring a wrong heap', () => {
+    const bad: Array<[Uint8Array, number[]]> = [
+      [bytes, [pages * PAGE, PAGE + 1, 3 * PAGE]], // unaligned run
+      [bytes, [pages * PAGE, 10 * PAGE, 12 * PAGE, 2 * PAGE, 4 * PAGE]], // out of order
+      [bytes, [pages * PAGE, 14 * PAGE, 99 * PAGE]], // past the end
+      [bytes, [pages * PAGE]], // runs missing: the bytes end early
+      [bytes.subarray(0, bytes.length - 1), Array.from(layout)], // bytes missing
+      [Uint8Array.from([...bytes, 1]), Array.from(layout)], // bytes left over
+    ];
+    for (const [b, l] of bad) expect(() => restoreHeap(new ArrayBuffer(pages * PAGE), b, Uint32Array.from(l), 4 * PAGE, 'sparse')).toThrow(/does not match its layout/);
+  });
+
+  it('no layout: the bytes are the whole image, copied as they are; a too short memory fails like Pyodide\'s copy', () => {
+    const memory = new ArrayBuffer(pages * PAGE);
+    expect(restoreHeap(memory, image, null, 4 * PAGE, 'sparse')).toBe(0);
+    expect(new Uint8Array(memory)).toEqual(image);
+    expect(() => restoreHeap(new ArrayBuffer(4 * PAGE), bytes, layout, PAGE, 'sparse')).toThrow(RangeError);
+    expect(() => restoreHeap(new ArrayBuffer(4 * PAGE), image, null, PAGE, 'sparse')).toThrow(RangeError);
   });
 });
 
@@ -150,7 +174,7 @@ describe('isolates booted from the snapshot', () => {
   it('verify mode: the restored heap equals the snapshot byte for byte, with megabytes of it left untouched', async () => {
     const isolate = await boot('verify'); // boot throws if one byte differs
     expect(isolate.snapshotBytesSkipped).toBeGreaterThan(8 * 2 ** 20);
-    expect(snapshot.zeroPages).toBeDefined();
+    expect(snapshot.layout).toBeDefined(); // packed: isolates received half of the 30 MB
     const { outcome } = await isolate.run(script, '{"values":[1,2,3]}', limits, 30_000);
     expect(outcome).toMatchObject({ ok: true, value: { mean: 3, sum: 4_999_950_000, r: true } });
   }, 120_000);

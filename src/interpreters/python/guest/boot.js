@@ -4,7 +4,7 @@
  * It exposes the host-facing functions on `globalThis.__btpHost`; the host takes `Reference`s to
  * them and deletes the global before any tenant code runs.
  *
- * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib, zeroPages)` → Promise<info JSON>
+ * - `boot(cfgJson, wasmModule, seed, snapshot, lock, stdlib, snapshotLayout)` → Promise<info JSON>
  * - `run(code, inputsJson, limitsJson)` → envelope JSON (or `{"needPackages":[…]}`)
  * - `loadPackages(namesJson, fileNamesJson, ...wheels)` → Promise<JSON> (the wheels not sent before)
  * - `makeSnapshot()` → ArrayBuffer (only in an isolate booted with `makeSnapshot`)
@@ -76,7 +76,7 @@
   }
 
   G.__btpHost = {
-    boot: function (cfgJson, wasmModule, seed, snapshot, lock, stdlib, zeroPages) {
+    boot: function (cfgJson, wasmModule, seed, snapshot, lock, stdlib, snapshotLayout) {
       var cfg = JSON.parse(cfgJson);
       P.seed(new Uint8Array(seed));
       P.setMainModule(wasmModule, cfg.wasmMaxPages, cfg.wasmBudgetPages);
@@ -100,11 +100,11 @@
       if (cfg.makeSnapshot) { options._makeSnapshot = true; makeSnapshotAllowed = true; }
       if (snapshot) {
         options._loadSnapshot = new Uint8Array(snapshot);
-        var pages = zeroPages ? new Uint32Array(zeroPages) : null;
+        var layout = snapshotLayout ? new Uint32Array(snapshotLayout) : null; // then the snapshot is packed
         // Called by Pyodide's restoreSnapshot in place of its whole copy (the `restore-heap-hook` patch).
         options._btpRestoreHeap = function (Module, image) {
           var brk = cfg.snapshotRestore === 'whole' || typeof Module._sbrk !== 'function' ? 0 : Module._sbrk(0) >>> 0;
-          restoreSkipped = restoreHeap(Module.HEAP8.buffer, image, pages, brk, cfg.snapshotRestore === 'verify');
+          restoreSkipped = restoreHeap(Module.HEAP8.buffer, image, layout, brk, cfg.snapshotRestore);
         };
       }
       return loadPyodide(options).then(function (p) {
