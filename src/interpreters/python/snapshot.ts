@@ -31,7 +31,7 @@ import type { PyodideRuntime } from './pyodide-runtime.js';
 import { PyodideIsolate } from './pyodide-isolate.js';
 import { packSnapshot } from './snapshot-packing.js';
 
-const MAGIC = Buffer.from('BTPYSNP2');
+const MAGIC = Buffer.from('BTPYSNP3'); // 3: files hold a table of parts (a snapshot: its layout and its packed bytes)
 const HEADER_BYTES = MAGIC.length + 32;
 const FILE_PREFIX = 'pyodide-';
 const FILE_SUFFIX = '.snapshot';
@@ -89,7 +89,7 @@ function codeCacheKey(runtime: PyodideRuntime): string {
  */
 export async function loadCodeCache(runtime: PyodideRuntime, dir: string | undefined): Promise<void> {
   if (!dir || runtime.codeCache) return;
-  const bytes = await readSnapshotFile(join(dir, codeCacheFileName(runtime)), codeCacheKey(runtime), (e) => warnOnce(dir, 'read', e));
+  const [bytes] = (await readSnapshotFile(join(dir, codeCacheFileName(runtime)), codeCacheKey(runtime), (e) => warnOnce(dir, 'read', e))) ?? [];
   if (bytes && !runtime.codeCache) {
     runtime.codeCache = externalCopyOf(bytes);
     runtime.codeCacheFromDisk = true;
@@ -101,7 +101,7 @@ export async function saveCodeCache(runtime: PyodideRuntime, dir: string | undef
   if (!dir || !runtime.codeCache || runtime.codeCacheFromDisk) return;
   try {
     const bytes = new Uint8Array(runtime.codeCache.copy() as ArrayBuffer);
-    await writeSnapshotFile(join(dir, codeCacheFileName(runtime)), bytes, codeCacheKey(runtime));
+    await writeSnapshotFile(join(dir, codeCacheFileName(runtime)), [bytes], codeCacheKey(runtime));
     runtime.codeCacheFromDisk = true; // on disk now: written once per process
   } catch (e) {
     warnOnce(dir, 'write', e);
@@ -124,25 +124,28 @@ export function getSnapshot(runtime: PyodideRuntime, options: SnapshotOptions): 
 async function loadOrMake(runtime: PyodideRuntime, options: SnapshotOptions): Promise<PyodideSnapshot> {
   const dir = options.cacheDir;
   const file = dir ? join(dir, snapshotFileName(runtime)) : undefined;
-  const cached = file ? await readSnapshotFile(file, runtime.key, (e) => warnOnce(dir!, 'read', e)) : undefined;
-  const bytes = cached ?? (await makeSnapshot(runtime, options));
-  if (dir && file && !cached) {
+  // Kept packed without its zero pages (snapshot-packing.ts), on disk as in memory: half of 30 MB to
+  // read, verify and copy into each isolate. The file holds two parts: the layout, the packed bytes.
+  const parts = file ? await readSnapshotFile(file, runtime.key, (e) => warnOnce(dir!, 'read', e)) : undefined;
+  const layout = parts?.length === 2 && parts[0]!.byteLength % 4 === 0 ? new Uint32Array(parts[0]!.buffer) : undefined;
+  if (parts && layout) return { image: externalCopyOf(parts[1]!), layout: externalCopyOf(layout) };
+  const image = await makeSnapshot(runtime, options);
+  const packed = packSnapshot(image);
+  if (!packed) return { image: externalCopyOf(image), layout: undefined }; // not Pyodide's header: whole, memory only
+  if (dir && file) {
     try {
-      await writeSnapshotFile(file, bytes, runtime.key);
+      await writeSnapshotFile(file, [new Uint8Array(packed.layout.buffer), packed.packed], runtime.key);
       await pruneSnapshotFiles(dir, runtimeStem(runtime));
     } catch (e) {
       warnOnce(dir, 'write', e);
     }
   }
-  // The disk keeps Pyodide's image; memory and isolates get it packed (half the size, see snapshot-packing.ts).
-  const packed = packSnapshot(bytes);
-  if (!packed) return { image: externalCopyOf(bytes), layout: undefined };
   return { image: externalCopyOf(packed.packed), layout: externalCopyOf(packed.layout) };
 }
 
 /**
  * An `ExternalCopy` of the bytes. A view over a whole buffer of its own (what this module reads or
- * makes) is moved into it, not copied (a snapshot is 30 MB, ≈20 ms to copy), and must not be used after.
+ * makes) is moved into it, not copied (a packed snapshot is ≈15 MB, ≈10 ms to copy), and must not be used after.
  */
 function externalCopyOf(bytes: Uint8Array | Uint32Array): ivm.ExternalCopy<ArrayBuffer> {
   const ExternalCopy = isolatedVm().ExternalCopy;
@@ -176,64 +179,89 @@ export async function makeSnapshot(runtime: PyodideRuntime, options: SnapshotOpt
   }
 }
 
-function digestOf(key: string, payload: Uint8Array): Buffer {
-  return createHash('sha256').update(key).update('\0').update(payload).digest();
+/** sha256 over the key and everything the file holds after the digest. */
+function digestOf(key: string, parts: readonly Uint8Array[]): Buffer {
+  const hash = createHash('sha256').update(key).update('\0');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
 }
 
+/** The part table of a file: the number of parts, then each part's length (u32 little-endian). */
+function partTable(parts: readonly Uint8Array[]): Buffer {
+  const table = Buffer.alloc(4 * (parts.length + 1));
+  table.writeUInt32LE(parts.length, 0);
+  parts.forEach((part, i) => table.writeUInt32LE(part.byteLength, 4 * (i + 1)));
+  return table;
+}
+
+/** More parts than any file of ours has: a count above it is not our file. */
+const MAX_PARTS = 8;
+
 /**
- * Reads a snapshot file written by {@link writeSnapshotFile} for `key`; `undefined` when absent or
- * not intact (truncated, corrupt, or written for another key). Errors other than "absent" are
- * passed to `onError` and count as absent.
+ * Reads a file written by {@link writeSnapshotFile} for `key`: its parts, each read straight into an
+ * `ArrayBuffer` of its own (so that it can be handed on without another copy); `undefined` when
+ * absent or not intact (truncated, corrupt, or written for another key or by another format).
+ * Errors other than "absent" are passed to `onError` and count as absent.
  */
-export async function readSnapshotFile(file: string, key: string, onError?: (e: unknown) => void): Promise<Uint8Array | undefined> {
-  let read: { header: Buffer; payload: Uint8Array } | undefined;
+export async function readSnapshotFile(file: string, key: string, onError?: (e: unknown) => void): Promise<Uint8Array[] | undefined> {
   try {
-    read = await readHeaderAndPayload(file);
+    return await readVerifiedParts(file, key);
   } catch (e) {
     if ((e as { code?: string }).code !== 'ENOENT') onError?.(e);
     return undefined;
   }
-  if (!read || !read.header.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  return digestOf(key, read.payload).equals(read.header.subarray(MAGIC.length)) ? read.payload : undefined;
 }
 
-/**
- * The header and the payload of a file, the payload read straight into an `ArrayBuffer` of its own
- * (so that it can be handed on without another 30 MB copy); `undefined` when the file is too short.
- */
-async function readHeaderAndPayload(file: string): Promise<{ header: Buffer; payload: Uint8Array } | undefined> {
+async function readVerifiedParts(file: string, key: string): Promise<Uint8Array[] | undefined> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    if (size <= HEADER_BYTES) return undefined;
-    const header = Buffer.alloc(HEADER_BYTES);
-    const payload = new Uint8Array(size - HEADER_BYTES);
-    for (const [target, position] of [[header, 0], [payload, HEADER_BYTES]] as const) {
-      let done = 0;
-      while (done < target.byteLength) {
+    /** Fills `target` from `position`; false when the file ends first (it shrank since the stat). */
+    const fill = async (target: Uint8Array, position: number): Promise<boolean> => {
+      for (let done = 0; done < target.byteLength; ) {
         const { bytesRead } = await handle.read(target, done, target.byteLength - done, position + done);
-        if (bytesRead === 0) return undefined; // shorter than it was a moment ago
+        if (bytesRead === 0) return false;
         done += bytesRead;
       }
+      return true;
+    };
+    const header = Buffer.alloc(HEADER_BYTES + 4);
+    if (size < header.length || !(await fill(header, 0)) || !header.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const count = header.readUInt32LE(HEADER_BYTES);
+    if (count < 1 || count > MAX_PARTS || size < header.length + 4 * count) return undefined;
+    const lengths = Buffer.alloc(4 * count);
+    if (!(await fill(lengths, header.length))) return undefined;
+    const parts: Uint8Array[] = [];
+    let position = header.length + lengths.length;
+    for (let i = 0; i < count; i++) {
+      const length = lengths.readUInt32LE(4 * i);
+      if (position + length > size) return undefined;
+      const part = new Uint8Array(length);
+      if (!(await fill(part, position))) return undefined;
+      parts.push(part);
+      position += length;
     }
-    return { header, payload };
+    if (position !== size) return undefined;
+    const table = Buffer.concat([header.subarray(HEADER_BYTES), lengths]);
+    return digestOf(key, [table, ...parts]).equals(header.subarray(MAGIC.length, HEADER_BYTES)) ? parts : undefined;
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Writes a snapshot file atomically: a temp file in the same directory (same file system, so the
- * rename is atomic), flushed to disk before the rename, with a magic header and a sha256 over
- * `key` and the payload.
+ * Writes a file of one or more parts atomically: a temp file in the same directory (same file
+ * system, so the rename is atomic), flushed to disk before the rename, with a magic header, a sha256
+ * over `key` and everything after it, and a table of the parts' lengths.
  */
-export async function writeSnapshotFile(file: string, payload: Uint8Array, key: string): Promise<void> {
+export async function writeSnapshotFile(file: string, parts: readonly Uint8Array[], key: string): Promise<void> {
   const dir = join(file, '..');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(tmp, 'wx', 0o600);
   try {
-    await handle.writeFile(Buffer.concat([MAGIC, digestOf(key, payload), payload]));
+    const table = partTable(parts);
+    await handle.writeFile(Buffer.concat([MAGIC, digestOf(key, [table, ...parts]), table, ...parts]));
     await handle.datasync();
   } catch (e) {
     await handle.close().catch(() => {});

@@ -105,7 +105,8 @@ describe('default Python snapshot cache (restarted workers)', () => {
     const r = await runChild({ BTREE_PLUGINS_CACHE_DIR: base });
     expect(r.outcome.ok, r.stderr).toBe(true);
     expect(r.outcome.value).toMatchObject(EXPECTED);
-    expect((await stat(file)).size).toBe(size);
+    // made again and whole (a new snapshot packs to about the same size, give or take a few zero pages)
+    expect((await stat(file)).size).toBeGreaterThan(size * 0.9);
     expect(await readSnapshotFile(file, runtime.key)).toBeDefined();
     const rebuiltCode = await stat(codeCache);
     expect(rebuiltCode.ino).not.toBe(truncatedCode.ino); // replaced by rename, not patched

@@ -15,16 +15,18 @@ describe('snapshot cache file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('round-trips a payload, and leaves no temp file behind', async () => {
+  it('round-trips its parts, each in a buffer of its own, and leaves no temp file behind', async () => {
     const file = join(dir, 'sub', 'x.snapshot');
-    await writeSnapshotFile(file, new Uint8Array([1, 2, 3]), 'key-a');
-    expect(Array.from((await readSnapshotFile(file, 'key-a')) ?? [])).toEqual([1, 2, 3]);
+    await writeSnapshotFile(file, [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array([9])], 'key-a');
+    const parts = (await readSnapshotFile(file, 'key-a'))!;
+    expect(parts.map((p) => Array.from(p))).toEqual([[1, 2, 3], [], [9]]);
+    for (const p of parts) expect([p.byteOffset, p.byteLength]).toEqual([0, p.buffer.byteLength]); // can be moved, not copied
     expect(await readdir(join(dir, 'sub'))).toEqual(['x.snapshot']);
   });
 
   it('tampered snapshot file: a changed byte, a truncation, another key or a foreign file is not loaded', async () => {
     const file = join(dir, 'x.snapshot');
-    await writeSnapshotFile(file, new Uint8Array(1000).fill(7), 'key-a');
+    await writeSnapshotFile(file, [new Uint8Array(8).fill(1), new Uint8Array(1000).fill(7)], 'key-a');
     const whole = await readFile(file);
     expect(await readSnapshotFile(file, 'key-b')).toBeUndefined(); // same bytes, written for another runtime
     const flipped = Buffer.from(whole);
@@ -33,6 +35,17 @@ describe('snapshot cache file', () => {
     expect(await readSnapshotFile(file, 'key-a')).toBeUndefined();
     await writeFile(file, whole.subarray(0, 500));
     expect(await readSnapshotFile(file, 'key-a')).toBeUndefined();
+    // the part table says otherwise than the file (a part longer than what follows, or bytes left over)
+    for (const [at, value] of [[44, 3], [48, 9], [52, 999]] as const) {
+      const edited = Buffer.from(whole);
+      edited.writeUInt32LE(value, at);
+      await writeFile(file, edited);
+      expect(await readSnapshotFile(file, 'key-a')).toBeUndefined();
+    }
+    await writeFile(file, Buffer.concat([whole, Buffer.from([0])]));
+    expect(await readSnapshotFile(file, 'key-a')).toBeUndefined();
+    await writeFile(file, whole);
+    expect(await readSnapshotFile(file, 'key-a')).toHaveLength(2);
     await writeFile(file, Buffer.from('not a snapshot at all, but long enough to have a header'));
     expect(await readSnapshotFile(file, 'key-a')).toBeUndefined();
     expect(await readSnapshotFile(join(dir, 'absent'), 'key-a')).toBeUndefined();
