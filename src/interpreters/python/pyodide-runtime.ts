@@ -27,8 +27,8 @@ export interface PyodideRuntime {
   readonly key: string;
   /**
    * The capped module, compiled once in the host isolate; see {@link wasmModuleTransfer}. Compiling
-   * starts with the runtime and goes on in V8's background threads while the snapshot is read and an
-   * isolate is prepared; an isolate awaits it only when it boots.
+   * starts with the runtime and goes on in V8's background threads while the engine reads the
+   * snapshot, the code cache and the wheels (it awaits all of them together).
    */
   readonly wasmModule: Promise<WebAssembly.Module>;
   readonly stdlib: ivm.ExternalCopy<ArrayBuffer>;

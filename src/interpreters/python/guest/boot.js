@@ -109,7 +109,7 @@
       }
       return loadPyodide(options).then(function (p) {
         py = p;
-        // Memory per warm isolate: the snapshot (≈30 MB) is in Pyodide's heap now, but the loader's
+        // Memory per warm isolate: the snapshot (≈15 MB packed) is in Pyodide's heap now, but the loader's
         // config keeps its copy referenced for the life of the isolate; the stdlib zip was copied into
         // the in-memory file system, so the file map's copy is a duplicate. Drop both, so that the
         // isolate's next full GC frees them (an idle isolate does not collect: see docs/interpreters.md).
