@@ -73,7 +73,7 @@ export const PYODIDE_PATCHES: readonly TextPatch[] = [
   {
     name: 'restore-heap-hook',
     file: 'pyodide.asm.mjs',
-    why: "restoreSnapshot copies the whole heap image, touching every page; boot.js's restoreHeap (passed in the config) skips the image's zero pages where memory is still untouched, so they stay out of resident memory",
+    why: "restoreSnapshot copies the whole heap image, touching every page; the restore boot.js passes in the config (guest/restore-heap.js) writes a snapshot packed without its zero pages and leaves them alone where memory is still zero, so they stay out of resident memory",
     find: 'let s=(new TextDecoder).decode(i),l=JSON.parse(s);return Module.HEAP8.set(t),l}',
     replace: 'let s=(new TextDecoder).decode(i),l=JSON.parse(s);return API.config._btpRestoreHeap?API.config._btpRestoreHeap(Module,t):Module.HEAP8.set(t),l}',
   },

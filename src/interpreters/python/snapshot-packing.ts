@@ -47,7 +47,7 @@ export function snapshotHeapOffset(snapshot: Uint8Array): number | undefined {
 }
 
 /** Runs of whole zero pages in `heap`, as `[start, end)` pairs; see {@link PackedSnapshot.layout}. */
-export function zeroPageRuns(heap: Uint8Array): number[] {
+function zeroPageRuns(heap: Uint8Array): number[] {
   const bytes = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
   const runs: number[] = [];
   const wholePages = Math.floor(bytes.byteLength / ZERO_PAGE_BYTES);

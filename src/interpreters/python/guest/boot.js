@@ -103,7 +103,7 @@
         var layout = snapshotLayout ? new Uint32Array(snapshotLayout) : null; // then the snapshot is packed
         // Called by Pyodide's restoreSnapshot in place of its whole copy (the `restore-heap-hook` patch).
         options._btpRestoreHeap = function (Module, image) {
-          var brk = cfg.snapshotRestore === 'whole' || typeof Module._sbrk !== 'function' ? 0 : Module._sbrk(0) >>> 0;
+          var brk = typeof Module._sbrk === 'function' ? Module._sbrk(0) >>> 0 : 0; // 0: every page is written
           restoreSkipped = restoreHeap(Module.HEAP8.buffer, image, layout, brk, cfg.snapshotRestore);
         };
       }
